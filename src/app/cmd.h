@@ -1,0 +1,59 @@
+/*
+ * cmd.h — the command table: one file per command group (cmd_*.c), one row per
+ * subcommand in cmd_table[] (cmd.c), in the tmux style.
+ */
+#ifndef PB_CMD_H
+#define PB_CMD_H
+
+#include "core/session.h"
+#include "out.h"
+
+struct db;
+
+struct cmd_ctx {
+	int argc;                   /* arguments after the command words; argv[0] is the */
+	char **argv;                /* full command name, so getopt_long works as usual */
+	const char *db_path;        /* --db or PACKBENCH_DB or ./packbench.db */
+	const char *config_path;    /* --config or PACKBENCH_CONFIG */
+	const char *user;           /* --user: act as this operator (PIN asked) */
+	enum out_format fmt;        /* --format */
+	const struct cmd *cmd;
+};
+
+struct cmd {
+	const char *name;           /* "orders" */
+	const char *sub;            /* "list", or NULL for a one-word command */
+	const char *usage;          /* arguments and options, for --help */
+	const char *summary;
+	int (*run)(struct cmd_ctx *c);
+};
+
+extern const struct cmd cmd_table[];
+
+/* Exit statuses (DESIGN.md section 4). */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/*
+ * Open the database named by the context and fill *s: a system session, or with --user
+ * the logged-in operator (PIN from PACKBENCH_PIN or asked on the terminal). Prints the
+ * one-line error itself; returns 0 or EXIT_FAIL.
+ */
+int cmd_open(struct cmd_ctx *c, struct db **db, struct session *s);
+
+/* Print "usage: packbench NAME SUB USAGE" to stderr and return EXIT_USAGE. */
+int cmd_usage(struct cmd_ctx *c);
+/* Print the command's help to stdout and return EXIT_OK. */
+int cmd_help(struct cmd_ctx *c);
+
+/*
+ * Parse the common per-command options in argv: --help (prints help, returns 1 with
+ * *rc = EXIT_OK) and --format (sets c->fmt). Other options are left for the command's own
+ * getopt_long; commands just call getopt_long with their own table and handle 'h' and
+ * 'F' through cmd_common_opt().
+ */
+int cmd_common_opt(struct cmd_ctx *c, int opt, const char *arg, int *rc);
+
+/* Report a core failure: "packbench: " + s->err to stderr; returns EXIT_FAIL. */
+int cmd_fail(struct session *s);
+
+#endif

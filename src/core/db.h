@@ -1,0 +1,102 @@
+/*
+ * db.h — the thin database layer every core module goes through.
+ *
+ * It owns the connection, applies the numbered migrations at open, caches prepared
+ * statements by their SQL text, and nests transactions as savepoints so that a core
+ * operation is all-or-nothing whether or not its caller already opened a transaction.
+ * Only this file knows it is SQLite; a PostgreSQL backend replaces db.c alone.
+ */
+#ifndef PB_DB_H
+#define PB_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct db_stmt;
+
+/* db_step() results and error statuses (all errors are negative). */
+enum {
+	DB_ROW = 1,
+	DB_DONE = 0,
+	DB_ERR = -1,        /* anything else; see db_errmsg() */
+	DB_EBUSY = -2,      /* another writer held the database past the busy timeout */
+	DB_ECONSTRAINT = -3,
+	DB_EREADONLY = -4,
+	DB_EFULL = -5,      /* disk or quota full */
+	DB_ECONFLICT = -6,  /* optimistic version check lost: reload and retry */
+	DB_ENOTFOUND = -7,
+	DB_EINVAL = -8,     /* bad input, described in the session error */
+	DB_EPERM = -9,      /* role does not allow it */
+	DB_ESTATE = -10,    /* illegal state transition */
+	DB_ESTOCK = -11,    /* not enough stock */
+	DB_ELOCKED = -12,   /* account locked */
+};
+
+/*
+ * Open (creating if needed) the database at path and bring its schema up to date.
+ * Refuses a database whose schema is newer than this binary knows. On failure returns
+ * negative, writes one line into err, and *out is NULL.
+ */
+int db_open(struct db **out, const char *path, char *err, size_t errlen);
+void db_close(struct db *db);
+
+/* Schema version applied in this database, and the newest this binary knows. */
+int db_schema_version(struct db *db);
+int db_schema_latest(void);
+
+const char *db_errmsg(struct db *db);
+const char *db_path(struct db *db);
+
+/* Run one or more statements without parameters. */
+int db_exec(struct db *db, const char *sql);
+
+/*
+ * Prepared statement for sql, from the cache (keyed by the SQL text), reset and with
+ * no bindings. The statement stays owned by the db; call db_done() when finished with
+ * it. NULL on a SQL error (db_errmsg says why).
+ */
+struct db_stmt *db_prep(struct db *db, const char *sql);
+void db_done(struct db_stmt *st);
+
+/* Bind parameter idx (1-based). */
+void db_bind_int(struct db_stmt *st, int idx, int64_t v);
+void db_bind_text(struct db_stmt *st, int idx, const char *s);   /* NULL binds NULL */
+void db_bind_textn(struct db_stmt *st, int idx, const char *s, size_t n);
+void db_bind_null(struct db_stmt *st, int idx);
+
+/* DB_ROW, DB_DONE or a negative status. */
+int db_step(struct db_stmt *st);
+
+int64_t db_col_int(struct db_stmt *st, int col);
+const char *db_col_text(struct db_stmt *st, int col);  /* "" for NULL; valid until next step */
+int db_col_null(struct db_stmt *st, int col);
+int db_col_count(struct db_stmt *st);
+const char *db_col_name(struct db_stmt *st, int col);
+
+/*
+ * Prepare, bind from a type string and run to completion: 'i' int64_t, 's' const char *
+ * (NULL binds NULL), 'n' NULL (takes no argument). Returns 0 or a negative status.
+ */
+int db_run(struct db *db, const char *sql, const char *types, ...);
+
+/* Same, returning the first column of the first row in *out; DB_ENOTFOUND if no row. */
+int db_int(struct db *db, int64_t *out, const char *sql, const char *types, ...);
+
+int64_t db_last_id(struct db *db);
+int db_changes(struct db *db);
+
+/*
+ * Transactions nest: the outermost db_begin() takes the write lock at once (so readers
+ * never upgrade and deadlock), inner ones are savepoints. Every db_begin() is matched by
+ * exactly one db_commit() or db_rollback().
+ */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+int db_in_tx(struct db *db);
+
+/* Sum of bytes in the main database file (pages * page size). */
+int64_t db_size(struct db *db);
+
+#endif

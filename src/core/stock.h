@@ -1,0 +1,64 @@
+/*
+ * stock.h — warehouses, lots and the append-only stock ledger.
+ *
+ * Every movement (receive, reserve, unreserve, ship, adjust, return) is a stock_move row
+ * plus an update of the cached stock_level row and an audit record, in one transaction.
+ * On hand never goes negative; reserved never exceeds on hand; available-to-sell is
+ * on hand - reserved - the SKU's buffer. Reservation takes the database write lock first,
+ * so two processes racing for the last unit cannot both win.
+ */
+#ifndef PB_STOCK_H
+#define PB_STOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "session.h"
+
+/* Create or update a warehouse by code; *id may be NULL. Admin or system. */
+int warehouse_upsert(struct session *s, const char *code, const char *name,
+    const char *province, int64_t *id);
+/* DB_ENOTFOUND when unknown. */
+int warehouse_find(struct session *s, const char *code, int64_t *id);
+
+/*
+ * Receive qty (> 0) units into warehouse wh, lot lot_code ("" for an SKU that is not
+ * lot-tracked), expiring at expiry (0: none). Creates the lot on first sight; a lot's
+ * expiry, once set, must match.
+ */
+int stock_receive(struct session *s, int64_t wh, int64_t sku_id, const char *lot_code,
+    int64_t expiry, int64_t qty, const char *note);
+
+/*
+ * Reserve qty units of sku for order line line_id in warehouse wh, taking lots FEFO
+ * (earliest expiry first, skipping lots that expire within the SKU's min_shelf_days) for
+ * lot-tracked SKUs, FIFO (oldest received first) otherwise. All or nothing: DB_ESTOCK
+ * when available-to-sell is short.
+ */
+int stock_reserve(struct session *s, int64_t order_id, int64_t line_id, int64_t wh,
+    int64_t sku_id, int64_t qty);
+/* Release every reservation of the order. */
+int stock_unreserve_order(struct session *s, int64_t order_id);
+/* The order leaves: on hand and reserved both drop by each reservation; rows removed. */
+int stock_ship_order(struct session *s, int64_t order_id);
+/* Signed correction (count, damage); admin. Never below reserved or zero. */
+int stock_adjust(struct session *s, int64_t wh, int64_t sku_id, const char *lot_code,
+    int64_t delta, const char *reason);
+/* Units back from a buyer into a lot; supervisor. */
+int stock_return(struct session *s, int64_t order_id, int64_t wh, int64_t sku_id,
+    const char *lot_code, int64_t qty);
+
+/* Totals over all lots of sku in wh (wh 0: all warehouses). */
+int stock_on_hand(struct session *s, int64_t wh, int64_t sku_id, int64_t *out);
+int stock_reserved(struct session *s, int64_t wh, int64_t sku_id, int64_t *out);
+/* on hand - reserved - buffer, never below 0. */
+int stock_available(struct session *s, int64_t wh, int64_t sku_id, int64_t *out);
+
+/*
+ * Check the ledger invariants: each stock_level equals its movements' sums, none
+ * negative, reserved equals the reservation rows. 0 ok, 1 broken (msg says where),
+ * negative on error.
+ */
+int stock_verify(struct session *s, char *msg, size_t len);
+
+#endif
