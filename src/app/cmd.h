@@ -53,6 +53,9 @@ int cmd_help(struct cmd_ctx *c);
  */
 int cmd_common_opt(struct cmd_ctx *c, int opt, const char *arg, int *rc);
 
+/* Ask for a secret on the terminal without echo; 0, or -1 when there is no terminal. */
+int cmd_read_secret(const char *prompt, char *buf, size_t len);
+
 /* Report a core failure: "packbench: " + s->err to stderr; returns EXIT_FAIL. */
 int cmd_fail(struct session *s);
 

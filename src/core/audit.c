@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "db.h"
 #include "session.h"
+#include "xalloc.h"
 
 #define HASH_HEX (crypto_hash_sha256_BYTES * 2 + 1)
 
@@ -62,27 +63,91 @@ rec_hash(const struct rec *r, char out[HASH_HEX])
 	sodium_bin2hex(out, HASH_HEX, md, sizeof md);
 }
 
+/* Newest record at or after id from (0: none), else the chain head. */
+static int
+chain_end(struct db *db, int64_t from, int64_t *last, char prev[HASH_HEX])
+{
+	struct db_stmt *st;
+	int rc = DB_DONE;
+
+	*last = 0;
+	snprintf(prev, HASH_HEX, "%s", zero_hash);
+	if (from > 0) {
+		if ((st = db_prep(db, "SELECT id, hash FROM audit WHERE id >= ? "
+		    "ORDER BY id DESC LIMIT 1")) == NULL)
+			return DB_ERR;
+		db_bind_int(st, 1, from);
+		if ((rc = db_step(st)) == DB_ROW) {
+			*last = db_col_int(st, 0);
+			snprintf(prev, HASH_HEX, "%s", db_col_text(st, 1));
+		}
+		db_done(st);
+		if (rc == DB_ROW)
+			return 0;
+		if (rc < 0)
+			return rc;
+	}
+	if ((st = db_prep(db, "SELECT last_id, last_hash FROM audit_head WHERE id = 1")) == NULL)
+		return DB_ERR;
+	if ((rc = db_step(st)) == DB_ROW) {
+		*last = db_col_int(st, 0);
+		snprintf(prev, HASH_HEX, "%s", db_col_text(st, 1));
+	}
+	db_done(st);
+	return rc < 0 ? rc : 0;
+}
+
+/* Before the transaction commits: move the chain head to its newest record. */
+static int
+write_head(struct db *db)
+{
+	char hash[HASH_HEX];
+	int64_t last;
+	int rc;
+
+	if ((rc = chain_end(db, *db_tx_mark(db), &last, hash)) != 0 || last == 0)
+		return rc;
+	return db_run(db, "INSERT INTO audit_head(id, last_id, last_hash) VALUES (1, ?, ?) "
+	    "ON CONFLICT(id) DO UPDATE SET last_id = excluded.last_id, "
+	    "last_hash = excluded.last_hash", "is", last, hash);
+}
+
+/*
+ * The chain head row is read for the first record of a transaction and written once at
+ * its commit; records in between chain onto this transaction's own newest record (a
+ * savepoint rolled back takes its records with it, so that is re-read, not cached).
+ */
+/* The newest record this connection wrote, while its transaction lasts untouched. */
+struct chain_cache {
+	uint64_t tx, rollbacks;
+	int64_t last;
+	char hash[HASH_HEX];
+};
+
 int
 audit_log(struct session *s, const char *entity, int64_t entity_id,
     const char *action, const char *before, const char *after)
 {
-	struct db_stmt *st;
 	char prev[HASH_HEX], hash[HASH_HEX], eid[24];
+	int64_t *mark = db_tx_mark(s->db), last;
+	void **slot = db_slot(s->db, DB_SLOT_AUDIT);
+	struct chain_cache *cc;
 	struct rec r;
-	int64_t last = 0;
 	int rc;
 
 	assert(db_in_tx(s->db));
-	snprintf(prev, sizeof prev, "%s", zero_hash);
-	if ((st = db_prep(s->db, "SELECT last_id, last_hash FROM audit_head WHERE id = 1")) == NULL)
-		return session_fail(s, DB_ERR, "audit: %s", db_errmsg(s->db));
-	if ((rc = db_step(st)) == DB_ROW) {
-		last = db_col_int(st, 0);
-		snprintf(prev, sizeof prev, "%s", db_col_text(st, 1));
-	}
-	db_done(st);
-	if (rc < 0)
+	if (*slot == NULL)
+		*slot = xcalloc(1, sizeof *cc);
+	cc = *slot;
+	if (*mark != 0 && cc->tx == db_tx_serial(s->db) &&
+	    cc->rollbacks == db_rollbacks(s->db)) {
+		last = cc->last;
+		snprintf(prev, sizeof prev, "%s", cc->hash);
+	} else if ((rc = chain_end(s->db, *mark, &last, prev)) != 0) {
 		return session_fail(s, rc, "audit: %s", db_errmsg(s->db));
+	}
+	if (*mark == 0)
+		*mark = last + 1;
 
 	snprintf(eid, sizeof eid, "%" PRId64, entity_id);
 	r = (struct rec){
@@ -95,29 +160,44 @@ audit_log(struct session *s, const char *entity, int64_t entity_id,
 	    "action, before, after, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 	    "iisssssssss", r.id, r.at, r.user, r.station, r.entity, r.entity_id, r.action,
 	    r.before, r.after, r.prev, hash);
-	if (rc == 0)
-		rc = db_run(s->db, "INSERT INTO audit_head(id, last_id, last_hash) VALUES (1, ?, ?) "
-		    "ON CONFLICT(id) DO UPDATE SET last_id = excluded.last_id, "
-		    "last_hash = excluded.last_hash", "is", r.id, hash);
 	if (rc != 0)
 		return session_fail(s, rc, "audit: %s", db_errmsg(s->db));
+	cc->tx = db_tx_serial(s->db);
+	cc->rollbacks = db_rollbacks(s->db);
+	cc->last = r.id;
+	snprintf(cc->hash, sizeof cc->hash, "%s", hash);
+	db_on_commit(s->db, write_head);
 	return 0;
+}
+
+/* Whether r is intact once given back the id below its own and the chain before it. */
+static int
+moved_up(const struct rec *r, const char *prev, const char *stored)
+{
+	char hash[HASH_HEX];
+	struct rec o = *r;
+
+	o.id = r->id - 1;
+	o.prev = prev;
+	rec_hash(&o, hash);
+	return strcmp(hash, stored) == 0;
 }
 
 int
 audit_verify(struct db *db, int64_t *count, int64_t *bad_id, char *msg, size_t len)
 {
 	struct db_stmt *st;
-	char prev[HASH_HEX], hash[HASH_HEX];
+	char prev[HASH_HEX], prev2[HASH_HEX] = "", hash[HASH_HEX];
 	int64_t expect = 1, head_id = 0, n = 0;
 	char head_hash[HASH_HEX] = "";
-	int rc, broken = 0;
+	int rc, broken = 0, have_head = 0;
 
 	*bad_id = 0;
 	*count = 0;
 	if ((st = db_prep(db, "SELECT last_id, last_hash FROM audit_head WHERE id = 1")) == NULL)
 		return DB_ERR;
 	if ((rc = db_step(st)) == DB_ROW) {
+		have_head = 1;
 		head_id = db_col_int(st, 0);
 		snprintf(head_hash, sizeof head_hash, "%s", db_col_text(st, 1));
 	}
@@ -148,9 +228,18 @@ audit_verify(struct db *db, int64_t *count, int64_t *bad_id, char *msg, size_t l
 			break;
 		}
 		if (strcmp(db_col_text(st, 9), prev) != 0) {
-			*bad_id = r.id;
-			snprintf(msg, len, "audit record %" PRId64 " does not follow record %"
-			    PRId64 " (inserted, or the one before was removed)", r.id, r.id - 1);
+			if (prev2[0] != '\0' && strcmp(db_col_text(st, 9), prev2) == 0 &&
+			    moved_up(&r, prev2, db_col_text(st, 10))) {
+				/* An intact record pushed up one place: one was slipped in. */
+				*bad_id = r.id - 1;
+				snprintf(msg, len, "audit record %" PRId64 " was inserted (record %"
+				    PRId64 " was record %" PRId64 ")", r.id - 1, r.id, r.id - 1);
+			} else {
+				*bad_id = r.id;
+				snprintf(msg, len, "audit record %" PRId64 " does not follow record %"
+				    PRId64 " (inserted, or the one before was removed)", r.id,
+				    r.id - 1);
+			}
 			broken = 1;
 			break;
 		}
@@ -162,23 +251,38 @@ audit_verify(struct db *db, int64_t *count, int64_t *bad_id, char *msg, size_t l
 			broken = 1;
 			break;
 		}
+		snprintf(prev2, sizeof prev2, "%s", prev);
 		snprintf(prev, sizeof prev, "%s", hash);
 		expect++;
 	}
 	db_done(st);
 	if (rc < 0)
 		return rc;
-	if (!broken && (expect - 1 != head_id || (head_id > 0 && strcmp(prev, head_hash) != 0))) {
-		*bad_id = expect - 1 < head_id ? expect : head_id + 1;
-		if (expect - 1 < head_id)
-			snprintf(msg, len, "audit records from %" PRId64 " to %" PRId64
-			    " were deleted", expect, head_id);
-		else if (expect - 1 == head_id)
+	if (!broken && !have_head && n > 0) {
+		*bad_id = expect;
+		snprintf(msg, len, "audit record %" PRId64 " onwards may have been deleted: "
+		    "the chain head (audit_head) is missing", expect);
+		broken = 1;
+	} else if (!broken && (expect - 1 != head_id ||
+	    (head_id > 0 && strcmp(prev, head_hash) != 0))) {
+		if (expect - 1 < head_id) {
+			*bad_id = expect;
+			if (expect == head_id)
+				snprintf(msg, len, "audit record %" PRId64 " was deleted "
+				    "(the chain head says the chain ends there)", expect);
+			else
+				snprintf(msg, len, "audit records %" PRId64 " to %" PRId64
+				    " were deleted (the chain head says the chain ends at %"
+				    PRId64 ")", expect, head_id, head_id);
+		} else if (expect - 1 == head_id) {
+			*bad_id = head_id;
 			snprintf(msg, len, "audit record %" PRId64 " was replaced "
 			    "(the chain head does not match it)", head_id);
-		else
+		} else {
+			*bad_id = head_id + 1;
 			snprintf(msg, len, "audit record %" PRId64 " was added outside packbench "
-			    "(the chain ends at %" PRId64 ")", head_id + 1, head_id);
+			    "(the chain head ends at %" PRId64 ")", head_id + 1, head_id);
+		}
 		broken = 1;
 	}
 	*count = n;

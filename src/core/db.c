@@ -17,6 +17,9 @@
 #include "xalloc.h"
 
 #define STMT_BUCKETS 128
+#define FAST_SLOTS 256
+#define MAX_DEPTH 16
+#define MAX_HOOKS 4
 
 struct db_stmt {
 	sqlite3_stmt *st;
@@ -30,6 +33,19 @@ struct db {
 	char *path;
 	int depth;                          /* open transaction nesting */
 	struct db_stmt *cache[STMT_BUCKETS];
+	/* Most SQL is a string literal: a direct-mapped cache keyed by its address saves
+	 * hashing the text on every call (the text is still compared). */
+	struct {
+		const char *key;
+		struct db_stmt *st;
+	} fast[FAST_SLOTS];
+	struct db_stmt *sp[MAX_DEPTH][3];   /* SAVEPOINT, RELEASE, ROLLBACK TO per depth */
+	int (*hooks[MAX_HOOKS])(struct db *);
+	int nhooks;
+	int64_t tx_mark;
+	uint64_t tx_serial;                 /* outermost transactions begun */
+	uint64_t rollbacks;                 /* rollbacks at any depth */
+	void *slots[DB_NSLOTS];
 };
 
 static uint64_t
@@ -150,6 +166,9 @@ db_open(struct db **out, const char *path, char *err, size_t errlen)
 	int rc;
 
 	*out = NULL;
+	/* Allocation statistics cost a global mutex per malloc; packbench never reads them.
+	 * Only possible before SQLite initialises; later calls fail harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	db = xcalloc(1, sizeof *db);
 	db->path = xstrdup(path);
 	rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -163,7 +182,8 @@ db_open(struct db **out, const char *path, char *err, size_t errlen)
 	sqlite3_extended_result_codes(db->h, 0);
 	sqlite3_busy_timeout(db->h, 10000);
 	if ((rc = db_exec(db, "PRAGMA foreign_keys = ON")) != 0 ||
-	    (rc = db_exec(db, "PRAGMA synchronous = NORMAL")) != 0) {
+	    (rc = db_exec(db, "PRAGMA synchronous = NORMAL")) != 0 ||
+	    (rc = db_exec(db, "PRAGMA temp_store = MEMORY")) != 0) {
 		snprintf(err, errlen, "%s: %s", path, db_errmsg(db));
 		goto fail;
 	}
@@ -202,6 +222,8 @@ db_close(struct db *db)
 			free(s);
 		}
 	}
+	for (i = 0; i < DB_NSLOTS; i++)
+		free(db->slots[i]);
 	sqlite3_close_v2(db->h);
 	free(db->path);
 	free(db);
@@ -210,14 +232,25 @@ db_close(struct db *db)
 struct db_stmt *
 db_prep(struct db *db, const char *sql)
 {
-	uint64_t h = hash_sql(sql);
-	struct db_stmt **head = &db->cache[h % STMT_BUCKETS], *s;
+	unsigned slot = (unsigned)(((uintptr_t)sql >> 3) % FAST_SLOTS);
+	uint64_t h;
+	struct db_stmt **head, *s;
 	sqlite3_stmt *st;
 
+	s = db->fast[slot].st;
+	if (db->fast[slot].key == sql && s != NULL && strcmp(sqlite3_sql(s->st), sql) == 0) {
+		sqlite3_reset(s->st);
+		sqlite3_clear_bindings(s->st);
+		return s;
+	}
+	h = hash_sql(sql);
+	head = &db->cache[h % STMT_BUCKETS];
 	for (s = *head; s != NULL; s = s->next) {
 		if (s->hash == h && strcmp(sqlite3_sql(s->st), sql) == 0) {
 			sqlite3_reset(s->st);
 			sqlite3_clear_bindings(s->st);
+			db->fast[slot].key = sql;
+			db->fast[slot].st = s;
 			return s;
 		}
 	}
@@ -229,6 +262,8 @@ db_prep(struct db *db, const char *sql)
 	s->hash = h;
 	s->next = *head;
 	*head = s;
+	db->fast[slot].key = sql;
+	db->fast[slot].st = s;
 	return s;
 }
 
@@ -251,13 +286,13 @@ db_bind_text(struct db_stmt *st, int idx, const char *s)
 	if (s == NULL)
 		sqlite3_bind_null(st->st, idx);
 	else
-		sqlite3_bind_text(st->st, idx, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st->st, idx, s, -1, SQLITE_STATIC);
 }
 
 void
 db_bind_textn(struct db_stmt *st, int idx, const char *s, size_t n)
 {
-	sqlite3_bind_text(st->st, idx, s, (int)n, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st->st, idx, s, (int)n, SQLITE_STATIC);
 }
 
 void
@@ -379,41 +414,104 @@ db_changes(struct db *db)
 	return sqlite3_changes(db->h);
 }
 
-int
-db_begin(struct db *db)
+/* Run a cached SAVEPOINT / RELEASE / ROLLBACK TO for nesting level depth. */
+static int
+savepoint(struct db *db, int depth, int which)
 {
+	static const char *const verb[3] = { "SAVEPOINT", "RELEASE", "ROLLBACK TO" };
+	struct db_stmt **slot = &db->sp[depth][which];
 	char sql[48];
 	int rc;
 
-	if (db->depth == 0)
+	if (*slot == NULL) {
+		snprintf(sql, sizeof sql, "%s sp%d", verb[which], depth);
+		if ((*slot = db_prep(db, sql)) == NULL)
+			return DB_ERR;
+	}
+	rc = db_step(*slot);
+	sqlite3_reset((*slot)->st);
+	return rc == DB_DONE ? 0 : rc;
+}
+
+int
+db_begin(struct db *db)
+{
+	int rc;
+
+	if (db->depth >= MAX_DEPTH)
+		return DB_ERR;
+	if (db->depth == 0) {
 		rc = db_exec(db, "BEGIN IMMEDIATE");
-	else {
-		snprintf(sql, sizeof sql, "SAVEPOINT sp%d", db->depth);
-		rc = db_exec(db, sql);
+		db->nhooks = 0;
+		db->tx_mark = 0;
+		db->tx_serial++;
+	} else {
+		rc = savepoint(db, db->depth, 0);
 	}
 	if (rc == 0)
 		db->depth++;
 	return rc;
 }
 
+uint64_t
+db_tx_serial(struct db *db)
+{
+	return db->tx_serial;
+}
+
+uint64_t
+db_rollbacks(struct db *db)
+{
+	return db->rollbacks;
+}
+
+void **
+db_slot(struct db *db, enum db_slot which)
+{
+	return &db->slots[which];
+}
+
+int64_t *
+db_tx_mark(struct db *db)
+{
+	assert(db->depth > 0);
+	return &db->tx_mark;
+}
+
+void
+db_on_commit(struct db *db, int (*fn)(struct db *))
+{
+	int i;
+
+	assert(db->depth > 0);
+	for (i = 0; i < db->nhooks; i++) {
+		if (db->hooks[i] == fn)
+			return;
+	}
+	assert(db->nhooks < MAX_HOOKS);
+	db->hooks[db->nhooks++] = fn;
+}
+
 int
 db_commit(struct db *db)
 {
-	char sql[48];
-	int rc;
+	int i, rc;
 
 	assert(db->depth > 0);
 	if (db->depth == 1) {
-		rc = db_exec(db, "COMMIT");
+		for (i = 0, rc = 0; i < db->nhooks && rc == 0; i++)
+			rc = db->hooks[i](db);
+		db->nhooks = 0;
+		if (rc == 0)
+			rc = db_exec(db, "COMMIT");
 		if (rc != 0) {
+			db->rollbacks++;
 			db_exec(db, "ROLLBACK");
 			db->depth = 0;
 			return rc;
 		}
-	} else {
-		snprintf(sql, sizeof sql, "RELEASE sp%d", db->depth - 1);
-		if ((rc = db_exec(db, sql)) != 0)
-			return rc;
+	} else if ((rc = savepoint(db, db->depth - 1, 1)) != 0) {
+		return rc;
 	}
 	db->depth--;
 	return 0;
@@ -422,15 +520,14 @@ db_commit(struct db *db)
 void
 db_rollback(struct db *db)
 {
-	char sql[80];
-
 	assert(db->depth > 0);
-	if (db->depth == 1)
+	db->rollbacks++;
+	if (db->depth == 1) {
 		db_exec(db, "ROLLBACK");
-	else {
-		snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d",
-		    db->depth - 1, db->depth - 1);
-		db_exec(db, sql);
+		db->nhooks = 0;
+	} else {
+		savepoint(db, db->depth - 1, 2);
+		savepoint(db, db->depth - 1, 1);
 	}
 	db->depth--;
 }

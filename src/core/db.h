@@ -59,7 +59,8 @@ int db_exec(struct db *db, const char *sql);
 struct db_stmt *db_prep(struct db *db, const char *sql);
 void db_done(struct db_stmt *st);
 
-/* Bind parameter idx (1-based). */
+/* Bind parameter idx (1-based). Text is not copied: it must stay valid until the
+ * statement is stepped for the last time (db_done()). */
 void db_bind_int(struct db_stmt *st, int idx, int64_t v);
 void db_bind_text(struct db_stmt *st, int idx, const char *s);   /* NULL binds NULL */
 void db_bind_textn(struct db_stmt *st, int idx, const char *s, size_t n);
@@ -95,6 +96,33 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 int db_in_tx(struct db *db);
+
+/*
+ * Run fn just before the outermost transaction commits (once, however often it is
+ * registered); a failing fn rolls the transaction back. Forgotten on rollback. For work
+ * that needs doing once per transaction, not once per change (the audit chain head).
+ */
+void db_on_commit(struct db *db, int (*fn)(struct db *));
+
+/* One int64 of scratch for the current outermost transaction, zeroed when it begins
+ * (the audit chain keeps the id of the transaction's first record there). */
+int64_t *db_tx_mark(struct db *db);
+
+/*
+ * For caches that must not outlive what they cache: the count of outermost
+ * transactions begun and of rollbacks (any depth) on this connection. A value read
+ * under the write lock stays true while neither count moved.
+ */
+uint64_t db_tx_serial(struct db *db);
+uint64_t db_rollbacks(struct db *db);
+
+/* A module's per-connection pointer, freed with free() by db_close(). */
+enum db_slot {
+	DB_SLOT_AUDIT,
+	DB_SLOT_ORDER,
+	DB_NSLOTS
+};
+void **db_slot(struct db *db, enum db_slot which);
 
 /* Sum of bytes in the main database file (pages * page size). */
 int64_t db_size(struct db *db);

@@ -1,0 +1,183 @@
+/*
+ * cmd.c — the command table and what every command shares: opening the database as
+ * the system or as a logged-in operator, usage and help text, common options.
+ */
+#include "cmd.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "core/db.h"
+#include "core/user.h"
+#include "cmd_demo.h"
+
+int cmd_init_run(struct cmd_ctx *c);
+int cmd_warehouse_add(struct cmd_ctx *c);
+int cmd_orders_list(struct cmd_ctx *c);
+int cmd_order_show(struct cmd_ctx *c);
+int cmd_user_add(struct cmd_ctx *c);
+int cmd_user_passwd(struct cmd_ctx *c);
+int cmd_user_list(struct cmd_ctx *c);
+int cmd_audit_verify(struct cmd_ctx *c);
+int cmd_import_run(struct cmd_ctx *c);
+int cmd_skus_check(struct cmd_ctx *c);
+
+const struct cmd cmd_table[] = {
+	{ "init", NULL, "",
+	  "create the database or bring its schema up to date", cmd_init_run },
+	{ "orders", "list", "[--status S] [--channel C] [--search TEXT] [--limit N] [--format F]",
+	  "list orders, newest first", cmd_orders_list },
+	{ "order", "show", "ID|ORDER_NO|TRACKING_NO [--format F]",
+	  "show one order with its lines", cmd_order_show },
+	{ "user", "add", "NAME --role packer|supervisor|admin [--badge CODE]",
+	  "add an operator (PIN from PACKBENCH_NEW_PIN or asked twice)", cmd_user_add },
+	{ "user", "passwd", "NAME",
+	  "set an operator's PIN (PACKBENCH_NEW_PIN or asked twice)", cmd_user_passwd },
+	{ "user", "list", "[--format F]",
+	  "list operators, their roles and locks", cmd_user_list },
+	{ "audit", "verify", "",
+	  "check the audit log's hash chain", cmd_audit_verify },
+	{ "import", "skus", "FILE.csv",
+	  "load SKUs and barcodes (all or nothing)", cmd_import_run },
+	{ "import", "stock", "FILE.csv",
+	  "receive stock by warehouse, SKU and lot (all or nothing)", cmd_import_run },
+	{ "import", "orders", "FILE.csv",
+	  "load or update orders, one row per line (all or nothing)", cmd_import_run },
+	{ "skus", "check", "[--format F]",
+	  "report duplicate and bad barcodes, SKUs without barcode or weight", cmd_skus_check },
+	{ "station", NULL, "",
+	  "the packing station TUI (also bare `packbench`)", cmd_station_run },
+	{ "demo", NULL, "[--orders N] [--skus M] [--seed S] [--reset]",
+	  "demo database (made when empty or stale) and the station TUI", cmd_demo_run },
+	{ "demo-data", NULL, "[--orders N] [--skus M] [--seed S]",
+	  "fill an empty --db database with the demo seller", cmd_demo_data_run },
+	{ "warehouse", "add", "CODE --province P [--name N]",
+	  "add a warehouse or change its name and province", cmd_warehouse_add },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+int
+cmd_read_secret(const char *prompt, char *buf, size_t len)
+{
+	struct termios old, quiet;
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	ssize_t n;
+	size_t got = 0;
+	char ch;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, prompt, strlen(prompt)) < 0 || tcgetattr(fd, &old) != 0) {
+		close(fd);
+		return -1;
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	while ((n = read(fd, &ch, 1)) == 1 && ch != '\n' && ch != '\r') {
+		if (got + 1 < len)
+			buf[got++] = ch;
+	}
+	buf[got] = '\0';
+	tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0)
+		got = 0;
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+int
+cmd_open(struct cmd_ctx *c, struct db **db, struct session *s)
+{
+	char err[512], pin[64];
+	const char *envpin;
+	int rc;
+
+	if ((rc = db_open(db, c->db_path, err, sizeof err)) != 0) {
+		fprintf(stderr, "packbench: %s\n", err);
+		return EXIT_FAIL;
+	}
+	session_system(s, *db, "cli");
+	if (c->user == NULL)
+		return 0;
+	if ((envpin = getenv("PACKBENCH_PIN")) != NULL)
+		snprintf(pin, sizeof pin, "%s", envpin);
+	else if (cmd_read_secret("PIN: ", pin, sizeof pin) != 0) {
+		fprintf(stderr, "packbench: --user %s: no terminal to ask the PIN on "
+		    "(set PACKBENCH_PIN)\n", c->user);
+		goto fail;
+	}
+	rc = user_login(*db, s, c->user, pin, "cli");
+	explicit_bzero(pin, sizeof pin);
+	if (rc != 0) {
+		fprintf(stderr, "packbench: %s\n", s->err);
+		goto fail;
+	}
+	return 0;
+fail:
+	db_close(*db);
+	*db = NULL;
+	return EXIT_FAIL;
+}
+
+static void
+cmd_name(const struct cmd *cmd, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", cmd->name, cmd->sub ? " " : "", cmd->sub ? cmd->sub : "");
+}
+
+int
+cmd_usage(struct cmd_ctx *c)
+{
+	char name[64];
+
+	cmd_name(c->cmd, name, sizeof name);
+	fprintf(stderr, "usage: packbench %s%s%s\n", name, c->cmd->usage[0] ? " " : "",
+	    c->cmd->usage);
+	return EXIT_USAGE;
+}
+
+int
+cmd_help(struct cmd_ctx *c)
+{
+	char name[64];
+
+	cmd_name(c->cmd, name, sizeof name);
+	printf("usage: packbench %s%s%s\n\n%s\n\n"
+	    "Global options: --db PATH (or PACKBENCH_DB), --config FILE (or PACKBENCH_CONFIG),\n"
+	    "--user NAME (act as an operator; PIN from PACKBENCH_PIN or asked).\n"
+	    "Listings take --format table|csv|json. See packbench(1).\n",
+	    name, c->cmd->usage[0] ? " " : "", c->cmd->usage, c->cmd->summary);
+	return EXIT_OK;
+}
+
+int
+cmd_common_opt(struct cmd_ctx *c, int opt, const char *arg, int *rc)
+{
+	switch (opt) {
+	case 'h':
+		*rc = cmd_help(c);
+		return 1;
+	case 'F':
+		if (out_format_parse(arg, &c->fmt) != 0) {
+			fprintf(stderr, "packbench: --format: '%s' is not table, csv or json\n", arg);
+			*rc = EXIT_USAGE;
+			return 1;
+		}
+		return 0;
+	default:
+		*rc = cmd_usage(c);
+		return 1;
+	}
+}
+
+int
+cmd_fail(struct session *s)
+{
+	fprintf(stderr, "packbench: %s\n", s->err[0] ? s->err : "failed");
+	return EXIT_FAIL;
+}

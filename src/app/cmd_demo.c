@@ -1,0 +1,285 @@
+/*
+ * cmd_demo.c — the demo seller and the station.
+ *
+ * `demo-data` fills the --db database with the generated seller (core/demo.c) and
+ * refuses a database that already has orders. `demo` keeps its own database under
+ * $XDG_DATA_HOME/packbench (unless --db or PACKBENCH_DB names one), fills it when empty,
+ * makes it again when its orders have gone stale (deadlines days in the past), and
+ * starts the station. `station` is the TUI on the --db database.
+ */
+#include "cmd_demo.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/db.h"
+#include "core/demo.h"
+#include "core/order.h"
+#include "ui.h"
+
+#define DEMO_ORDERS 1500
+#define DEMO_SKUS 80
+#define DEMO_STALE_SECS (24 * 3600)
+
+/* Parse a whole number in [lo, hi] for option name; EXIT_USAGE with a message if not. */
+static int
+num_arg(const char *name, const char *arg, long long lo, long long hi, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || *out < lo || *out > hi) {
+		fprintf(stderr, "packbench: --%s: '%s' is not a number from %lld to %lld\n",
+		    name, arg, lo, hi);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The newest order's creation time in *newest; 0 when there are no orders. */
+static int
+newest_order(struct session *s, int64_t *newest)
+{
+	struct order_filter f = { .status = -1, .limit = 1 };
+	struct order_row *rows = NULL;
+	size_t n = 0;
+	int rc;
+
+	*newest = 0;
+	if ((rc = order_list(s, &f, &rows, &n)) != 0)
+		return rc;
+	if (n > 0)
+		*newest = rows[0].created_at > 0 ? rows[0].created_at : 1;
+	free(rows);
+	return 0;
+}
+
+static int
+generate(struct session *s, const struct demo_opts *o, const char *path)
+{
+	struct timespec t0, t1;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((rc = demo_generate(s, o)) != 0)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "packbench: %s: demo seller with %d orders and %d SKUs (seed %" PRIu64
+	    ") in %.1f s\n", path, o->orders, o->skus, o->seed,
+	    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	fprintf(stderr, "packbench: users: admin (PIN 1234), packers lan (1111) and duc (2222), "
+	    "supervisor thao (5678)\n");
+	return 0;
+}
+
+/* Shared option parsing of demo and demo-data. */
+static int
+demo_opts_parse(struct cmd_ctx *c, struct demo_opts *o, int *reset)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "orders", required_argument, NULL, 'o' },
+		{ "skus", required_argument, NULL, 'k' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "reset", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long long v;
+	int opt, rc;
+
+	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			if ((rc = num_arg("orders", optarg, 0, 1000000, &v)) != 0)
+				return rc;
+			o->orders = (int)v;
+			break;
+		case 'k':
+			if ((rc = num_arg("skus", optarg, 1, 100000, &v)) != 0)
+				return rc;
+			o->skus = (int)v;
+			break;
+		case 's':
+			if ((rc = num_arg("seed", optarg, 0, INT64_MAX, &v)) != 0)
+				return rc;
+			o->seed = (uint64_t)v;
+			break;
+		case 'r':
+			if (reset == NULL)
+				return cmd_usage(c);
+			*reset = 1;
+			break;
+		default:
+			if (cmd_common_opt(c, opt, optarg, &rc))
+				return rc;
+		}
+	}
+	if (optind != c->argc)
+		return cmd_usage(c);
+	return -1;
+}
+
+int
+cmd_demo_data_run(struct cmd_ctx *c)
+{
+	struct demo_opts o = { DEMO_ORDERS, DEMO_SKUS, 1 };
+	struct session s;
+	struct db *db;
+	int64_t newest;
+	int rc;
+
+	if ((rc = demo_opts_parse(c, &o, NULL)) >= 0)
+		return rc;
+	if (cmd_open(c, &db, &s) != 0)
+		return EXIT_FAIL;
+	if (newest_order(&s, &newest) != 0) {
+		rc = cmd_fail(&s);
+	} else if (newest != 0) {
+		fprintf(stderr, "packbench: %s: already has orders; demo data goes into an empty "
+		    "database (pick another --db)\n", c->db_path);
+		rc = EXIT_FAIL;
+	} else {
+		rc = generate(&s, &o, c->db_path) != 0 ? cmd_fail(&s) : EXIT_OK;
+	}
+	db_close(db);
+	return rc;
+}
+
+/* $XDG_DATA_HOME/packbench/demo.db or ~/.local/share/packbench/demo.db, directories
+ * made as needed. */
+static int
+demo_path(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char dir[4096];
+	size_t i;
+
+	if (xdg != NULL && xdg[0] == '/')
+		snprintf(dir, sizeof dir, "%s/packbench", xdg);
+	else if (home != NULL && home[0] != '\0')
+		snprintf(dir, sizeof dir, "%s/.local/share/packbench", home);
+	else {
+		fprintf(stderr, "packbench: demo: neither XDG_DATA_HOME nor HOME is set; "
+		    "name a database with --db\n");
+		return -1;
+	}
+	for (i = 1; dir[i] != '\0'; i++) {
+		if (dir[i] != '/')
+			continue;
+		dir[i] = '\0';
+		mkdir(dir, 0755);
+		dir[i] = '/';
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "packbench: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	if ((size_t)snprintf(buf, len, "%s/demo.db", dir) >= len)
+		return -1;
+	return 0;
+}
+
+static void
+remove_db(const char *path)
+{
+	char aux[4200];
+
+	unlink(path);
+	snprintf(aux, sizeof aux, "%s-wal", path);
+	unlink(aux);
+	snprintf(aux, sizeof aux, "%s-shm", path);
+	unlink(aux);
+}
+
+static int
+station(struct cmd_ctx *c, struct session *s)
+{
+	char err[256];
+
+	if (ui_run(s, err, sizeof err) != 0) {
+		fprintf(stderr, "packbench: station: %s\n", err);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+int
+cmd_demo_run(struct cmd_ctx *c)
+{
+	struct demo_opts o = { DEMO_ORDERS, DEMO_SKUS, 1 };
+	char path[4096];
+	struct session s;
+	struct db *db;
+	int64_t newest;
+	int rc, reset = 0, own;
+
+	if ((rc = demo_opts_parse(c, &o, &reset)) >= 0)
+		return rc;
+	/* main() fills in "packbench.db" when neither --db nor PACKBENCH_DB is given. */
+	own = getenv("PACKBENCH_DB") == NULL && strcmp(c->db_path, "packbench.db") == 0;
+	if (own) {
+		if (demo_path(path, sizeof path) != 0)
+			return EXIT_FAIL;
+		c->db_path = path;
+	} else if (reset) {
+		fprintf(stderr, "packbench: demo: --reset only applies to the demo's own "
+		    "database, not %s\n", c->db_path);
+		return EXIT_USAGE;
+	}
+	if (cmd_open(c, &db, &s) != 0)
+		return EXIT_FAIL;
+	if (newest_order(&s, &newest) != 0) {
+		rc = cmd_fail(&s);
+		goto out;
+	}
+	if (own && newest != 0 && (reset || newest < clock_now() - DEMO_STALE_SECS)) {
+		fprintf(stderr, "packbench: %s: %s; making it again\n", path,
+		    reset ? "--reset" : "demo orders are stale");
+		db_close(db);
+		remove_db(path);
+		if (cmd_open(c, &db, &s) != 0)
+			return EXIT_FAIL;
+		newest = 0;
+	}
+	if (newest == 0 && generate(&s, &o, c->db_path) != 0) {
+		rc = cmd_fail(&s);
+		goto out;
+	}
+	rc = station(c, &s);
+out:
+	db_close(db);
+	return rc;
+}
+
+int
+cmd_station_run(struct cmd_ctx *c)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct session s;
+	struct db *db;
+	int opt, rc;
+
+	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
+		if (cmd_common_opt(c, opt, optarg, &rc))
+			return rc;
+	}
+	if (optind != c->argc)
+		return cmd_usage(c);
+	if (cmd_open(c, &db, &s) != 0)
+		return EXIT_FAIL;
+	rc = station(c, &s);
+	db_close(db);
+	return rc;
+}
