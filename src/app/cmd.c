@@ -17,6 +17,7 @@
 
 int cmd_init_run(struct cmd_ctx *c);
 int cmd_warehouse_add(struct cmd_ctx *c);
+int cmd_warehouse_list(struct cmd_ctx *c);
 int cmd_orders_list(struct cmd_ctx *c);
 int cmd_order_show(struct cmd_ctx *c);
 int cmd_user_add(struct cmd_ctx *c);
@@ -57,6 +58,8 @@ const struct cmd cmd_table[] = {
 	  "fill an empty --db database with the demo seller", cmd_demo_data_run },
 	{ "warehouse", "add", "CODE --province P [--name N]",
 	  "add a warehouse or change its name and province", cmd_warehouse_add },
+	{ "warehouse", "list", "[--format F]",
+	  "warehouses with their stock totals", cmd_warehouse_list },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

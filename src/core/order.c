@@ -428,6 +428,53 @@ insert_lines(struct session *s, int64_t order_id, const struct order_in *in)
 	return 0;
 }
 
+#define S(x) ((x) != NULL ? (x) : "")
+
+/* 1 when the stored order already says exactly what in says (a repeated pull). */
+static int
+unchanged(struct session *s, int64_t id, const struct order_in *in)
+{
+	struct db_stmt *st;
+	size_t i = 0;
+	int same = 0;
+
+	st = db_prep(s->db, "SELECT status, created_at, coalesce(ship_by, 0), cod, currency, "
+	    "total, buyer_name, buyer_phone, address, district, province FROM orders "
+	    "WHERE id = ?");
+	if (st == NULL)
+		return 0;
+	db_bind_int(st, 1, id);
+	if (db_step(st) == DB_ROW) {
+		same = strcmp(db_col_text(st, 0), order_status_name(in->status)) == 0 &&
+		    db_col_int(st, 1) == in->created_at &&
+		    db_col_int(st, 2) == (in->ship_by > 0 ? in->ship_by : 0) &&
+		    db_col_int(st, 3) == in->cod && strcmp(db_col_text(st, 4), in->currency) == 0 &&
+		    db_col_int(st, 5) == in->total &&
+		    strcmp(db_col_text(st, 6), S(in->buyer_name)) == 0 &&
+		    strcmp(db_col_text(st, 7), S(in->buyer_phone)) == 0 &&
+		    strcmp(db_col_text(st, 8), S(in->address)) == 0 &&
+		    strcmp(db_col_text(st, 9), S(in->district)) == 0 &&
+		    strcmp(db_col_text(st, 10), S(in->province)) == 0;
+	}
+	db_done(st);
+	if (!same)
+		return 0;
+	st = db_prep(s->db, "SELECT k.sku, l.qty, l.unit_price FROM order_line l "
+	    "JOIN sku k ON k.id = l.sku_id WHERE l.order_id = ? ORDER BY l.line_no");
+	if (st == NULL)
+		return 0;
+	db_bind_int(st, 1, id);
+	while (same && db_step(st) == DB_ROW) {
+		const struct order_line_in *l = &in->lines[i];
+
+		same = i < in->nlines && strcmp(db_col_text(st, 0), l->sku) == 0 &&
+		    db_col_int(st, 1) == l->qty && db_col_int(st, 2) == l->unit_price;
+		i++;
+	}
+	db_done(st);
+	return same && i == in->nlines;
+}
+
 static int
 validate_in(struct session *s, const struct order_in *in)
 {
@@ -457,8 +504,6 @@ validate_in(struct session *s, const struct order_in *in)
 		return session_fail(s, DB_EINVAL, "order %s has no lines", in->order_no);
 	return 0;
 }
-
-#define S(x) ((x) != NULL ? (x) : "")
 
 static int
 upsert_locked(struct session *s, const struct order_in *in, int64_t *idp, int *createdp)
@@ -517,7 +562,7 @@ upsert_locked(struct session *s, const struct order_in *in, int64_t *idp, int *c
 		    PRId64 "}", order_status_name(in->status), in->nlines, in->total);
 		if ((rc = audit_log(s, "order", id, "create", "", after)) != 0)
 			return rc;
-	} else {
+	} else if (!unchanged(s, id, in)) {
 		if ((rc = load_head(s, id, &h)) != 0)
 			return rc;
 		rc = db_run(s->db, "UPDATE orders SET created_at = ?, ship_by = ?, cod = ?, "

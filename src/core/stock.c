@@ -437,6 +437,42 @@ warehouse_upsert(struct session *s, const char *code, const char *name,
 }
 
 int
+warehouse_list(struct session *s, struct warehouse_row **rows, size_t *n)
+{
+	struct db_stmt *st;
+	struct warehouse_row *r = NULL;
+	size_t cnt = 0;
+	int rc;
+
+	st = db_prep(s->db, "SELECT w.id, w.code, w.name, w.province, "
+	    "(SELECT count(DISTINCT sku_id) FROM stock_level l WHERE l.warehouse_id = w.id "
+	    "AND l.on_hand > 0), (SELECT coalesce(sum(on_hand), 0) FROM stock_level l "
+	    "WHERE l.warehouse_id = w.id) FROM warehouse w ORDER BY w.code");
+	if (st == NULL)
+		return dberr(s, DB_ERR, "warehouse list");
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct warehouse_row *w;
+
+		r = xrealloc(r, (cnt + 1) * sizeof *r);
+		w = &r[cnt++];
+		w->id = db_col_int(st, 0);
+		snprintf(w->code, sizeof w->code, "%s", db_col_text(st, 1));
+		snprintf(w->name, sizeof w->name, "%s", db_col_text(st, 2));
+		snprintf(w->province, sizeof w->province, "%s", db_col_text(st, 3));
+		w->skus = db_col_int(st, 4);
+		w->on_hand = db_col_int(st, 5);
+	}
+	db_done(st);
+	if (rc != DB_DONE) {
+		free(r);
+		return dberr(s, rc, "warehouse list");
+	}
+	*rows = r;
+	*n = cnt;
+	return 0;
+}
+
+int
 warehouse_find(struct session *s, const char *code, int64_t *id)
 {
 	int rc;

@@ -18,6 +18,18 @@
 /* Create or update a warehouse by code; *id may be NULL. Admin or system. */
 int warehouse_upsert(struct session *s, const char *code, const char *name,
     const char *province, int64_t *id);
+struct warehouse_row {
+	int64_t id;
+	char code[32];
+	char name[96];
+	char province[64];
+	int64_t skus;               /* SKUs with stock on hand */
+	int64_t on_hand;            /* units on hand, all SKUs */
+};
+
+/* Every warehouse with its stock totals; *rows owned by the caller (free()). */
+int warehouse_list(struct session *s, struct warehouse_row **rows, size_t *n);
+
 /* DB_ENOTFOUND when unknown. */
 int warehouse_find(struct session *s, const char *code, int64_t *id);
 

@@ -62,7 +62,9 @@ expect 1 "$pb" order show no-such-order && one_line_err no-such-order
 expect 2 "$pb" warehouse add HCM
 expect 0 "$pb" warehouse add HCM --name "Kho Thủ Đức" --province "Hồ Chí Minh"
 expect 0 "$pb" import skus "$fx/skus.csv"
+expect 0 "$pb" warehouse list --format csv && grep -q '^HCM,Kho Thủ Đức,Hồ Chí Minh,0,0$' "$tmp/out" && ok || bad "warehouse list: $out"
 expect 0 "$pb" import stock "$fx/stock.csv"
+expect 0 "$pb" warehouse list --format csv && grep -q '^HCM,.*,3,304$' "$tmp/out" && ok || bad "warehouse totals: $out"
 expect 0 "$pb" import orders "$fx/orders.csv"
 n1=$("$pb" orders list --format csv | wc -l)
 expect 0 "$pb" import orders "$fx/orders.csv"

@@ -57,7 +57,23 @@ test_refuses_newer(void)
 		CU_ASSERT_EQUAL(db_schema_version(db3), db_schema_latest());
 		tu_db_free(db3, p2);
 	}
-	unlink(path);
+	/* Reopen with the refusal undone, to clean up through the fixture. */
+	{
+		char err3[512];
+
+		CU_ASSERT_EQUAL(db_open(&db2, path, err3, sizeof err3), DB_EINVAL);
+	}
+	{
+		char buf[300];
+
+		snprintf(buf, sizeof buf, "%s-wal", path);
+		unlink(buf);
+		snprintf(buf, sizeof buf, "%s-shm", path);
+		unlink(buf);
+		unlink(path);
+		*strrchr(path, '/') = '\0';
+		rmdir(path);
+	}
 }
 
 static void

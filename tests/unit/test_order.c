@@ -246,6 +246,29 @@ test_upsert_idempotent(void)
 	CU_ASSERT_EQUAL(o->status, ST_CONFIRMED);
 	order_free(o);
 
+	/* The same order pulled again changes nothing: no new version, no audit record. */
+	{
+		int64_t v0, a0, v1, a1;
+
+		db_int(db, &v0, "SELECT version FROM orders WHERE id = ?", "i", id1);
+		db_int(db, &a0, "SELECT count(*) FROM audit", "");
+		CU_ASSERT_EQUAL(order_upsert(&sys, &in, NULL, &created), 0);
+		CU_ASSERT_EQUAL(created, 0);
+		db_int(db, &v1, "SELECT version FROM orders WHERE id = ?", "i", id1);
+		db_int(db, &a1, "SELECT count(*) FROM audit", "");
+		CU_ASSERT_EQUAL(v1, v0);
+		CU_ASSERT_EQUAL(a1, a0);
+		/* ... but one changed line is an update. */
+		lines[1].qty = 4;
+		CU_ASSERT_EQUAL(order_upsert(&sys, &in, NULL, NULL), 0);
+		db_int(db, &v1, "SELECT version FROM orders WHERE id = ?", "i", id1);
+		CU_ASSERT_EQUAL(v1, v0 + 1);
+		db_int(db, &nl, "SELECT sum(qty) FROM order_line WHERE order_id = ?", "i", id1);
+		CU_ASSERT_EQUAL(nl, 5);
+		lines[1].qty = 3;
+		CU_ASSERT_EQUAL(order_upsert(&sys, &in, NULL, NULL), 0);
+	}
+
 	/* A stale file asking to go back is an error, and nothing of it is applied. */
 	in.status = ST_NEW;
 	in.total = 1;
