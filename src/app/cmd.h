@@ -14,6 +14,7 @@ struct cmd_ctx {
 	int argc;                   /* arguments after the command words; argv[0] is the */
 	char **argv;                /* full command name, so getopt_long works as usual */
 	const char *db_path;        /* --db or PACKBENCH_DB or ./packbench.db */
+	int db_given;               /* 1 when --db or PACKBENCH_DB named it */
 	const char *config_path;    /* --config or PACKBENCH_CONFIG */
 	const char *user;           /* --user: act as this operator (PIN asked) */
 	enum out_format fmt;        /* --format */

@@ -224,8 +224,7 @@ cmd_demo_run(struct cmd_ctx *c)
 
 	if ((rc = demo_opts_parse(c, &o, &reset)) >= 0)
 		return rc;
-	/* main() fills in "packbench.db" when neither --db nor PACKBENCH_DB is given. */
-	own = getenv("PACKBENCH_DB") == NULL && strcmp(c->db_path, "packbench.db") == 0;
+	own = !c->db_given;
 	if (own) {
 		if (demo_path(path, sizeof path) != 0)
 			return EXIT_FAIL;

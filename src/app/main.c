@@ -77,6 +77,7 @@ main(int argc, char **argv)
 		}
 		i++;
 	}
+	c.db_given = c.db_path != NULL;
 	if (c.db_path == NULL)
 		c.db_path = "packbench.db";
 

@@ -293,7 +293,11 @@ gtin_digit(const char *d, size_t n)
 static void
 make_gtin13(char out[14], int company, int item)
 {
-	snprintf(out, 14, "893%04d%05d", company % 10000, item % 100000);
+	char body[24];
+
+	snprintf(body, sizeof body, "893%04u%05u", (unsigned)company % 10000u,
+	    (unsigned)item % 100000u);
+	memcpy(out, body, 12);
 	out[12] = gtin_digit(out, 12);
 	out[13] = '\0';
 }

@@ -132,17 +132,30 @@ ui_start(char *err, size_t errlen)
 	return 0;
 }
 
+static const int ui_quit_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+/* Catch the quitting signals so the loop can restore the terminal; old gets the
+ * handlers to put back. */
 static void
-ui_signals(void)
+ui_signals(struct sigaction old[3])
 {
 	struct sigaction sa;
+	int i;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = ui_on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (i = 0; i < 3; i++)
+		sigaction(ui_quit_sigs[i], &sa, &old[i]);
+}
+
+static void
+ui_signals_restore(const struct sigaction old[3])
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		sigaction(ui_quit_sigs[i], &old[i], NULL);
 }
 
 /* Milliseconds to the next whole second of the real clock. */
@@ -158,6 +171,7 @@ ui_ms_to_tick(void)
 int
 ui_run(struct session *s, char *err, size_t errlen)
 {
+	struct sigaction old[3];
 	struct vm_orders vm;
 	struct pollfd pfd;
 	int64_t last_load;
@@ -166,7 +180,8 @@ ui_run(struct session *s, char *err, size_t errlen)
 	ui_locale();
 	if (ui_start(err, errlen) != 0)
 		return -1;
-	ui_signals();
+	ui_quit_signal = 0;
+	ui_signals(old);
 	vm_orders_init(&vm, s, clock_now());
 	vm.tz_offset = ui_tz_offset(vm.now);
 	vm_orders_reload(&vm);
@@ -194,6 +209,11 @@ ui_run(struct session *s, char *err, size_t errlen)
 				redraw = 1;
 				continue;
 			}
+			if (kind == OK && ch == 12) {       /* ^L: repaint everything */
+				clearok(curscr, TRUE);
+				redraw = 1;
+				continue;
+			}
 			if ((key = ui_key(kind, ch)) < 0)
 				continue;
 			r = vm_orders_key(&vm, key);
@@ -213,6 +233,7 @@ ui_run(struct session *s, char *err, size_t errlen)
 		}
 	}
 	ui_restore();
+	ui_signals_restore(old);
 	xalloc_set_fatal_hook(NULL);
 	vm_orders_free(&vm);
 	return 0;

@@ -35,19 +35,24 @@ draw_segs(int y, int cols, const struct vm_seg *segs, int n, enum theme_role bas
 		if (segs[i].right)
 			right_w += vm_orders_width(segs[i].text) + (i + 1 < n ? segs[i].gap : 0);
 	}
-	for (i = 0; i < first_right; i++) {
-		last = cols - 1 - right_w - (first_right < n ? 1 : 0);
-		if (x >= last)
-			break;
+	last = cols - 1 - right_w - (first_right < n ? 1 : 0);
+	for (i = 0; i < first_right && x < last; i++) {
+		char fit[VM_LINE_MAX];
+		int w = vm_orders_width(segs[i].text);
+
+		/* The view-model made them fit; a long message is still cut, never wrapped. */
+		if (w > last - x)
+			w = last - x;
+		vm_orders_fit(fit, sizeof fit, segs[i].text, w, VM_LEFT);
 		attrset((attr_t)theme_attr(segs[i].role));
-		mvaddnstr(y, x, segs[i].text, -1);
-		x += vm_orders_width(segs[i].text);
+		mvaddstr(y, x, fit);
+		x += w;
 		attrset((attr_t)theme_attr(base));
 		x += segs[i].gap;
 	}
 	x = cols - 1 - right_w;
 	for (i = first_right; i < n; i++) {
-		if (x < 0)
+		if (x < 0 || x + vm_orders_width(segs[i].text) > cols)
 			break;
 		attrset((attr_t)theme_attr(segs[i].role));
 		mvaddstr(y, x, segs[i].text);

@@ -62,7 +62,7 @@ enum {
  * group ends one column before the edge; gap spaces follow each piece.
  */
 struct vm_seg {
-	char text[96];
+	char text[192];
 	enum theme_role role;
 	int right;                  /* 1: belongs to the right-aligned group */
 	int gap;

@@ -189,7 +189,7 @@ csv_provinces(char names[40][64])
 		if (comma == NULL || strncmp(buf, "name,", 5) == 0)
 			continue;
 		*comma = '\0';
-		snprintf(names[n++], 64, "%s", buf);
+		snprintf(names[n++], 64, "%.63s", buf);
 	}
 	fclose(fp);
 	return n;
