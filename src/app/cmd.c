@@ -5,6 +5,7 @@
 #include "cmd.h"
 
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,27 @@ cmd_common_opt(struct cmd_ctx *c, int opt, const char *arg, int *rc)
 		*rc = cmd_usage(c);
 		return 1;
 	}
+}
+
+int
+cmd_start(struct cmd_ctx *c, int nargs, struct db **db, struct session *s)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, rc;
+
+	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
+		if (cmd_common_opt(c, opt, optarg, &rc))
+			return rc;
+	}
+	if (optind + nargs != c->argc)
+		return cmd_usage(c);
+	if (cmd_open(c, db, s) != 0)
+		return EXIT_FAIL;
+	return -1;
 }
 
 int

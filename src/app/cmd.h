@@ -57,6 +57,13 @@ int cmd_common_opt(struct cmd_ctx *c, int opt, const char *arg, int *rc);
 /* Ask for a secret on the terminal without echo; 0, or -1 when there is no terminal. */
 int cmd_read_secret(const char *prompt, char *buf, size_t len);
 
+/*
+ * For commands whose only options are --help and --format: parse them, check there are
+ * exactly nargs operands (at c->argv[optind]...), open the database. -1 when the command
+ * should go on with *db and *s; otherwise the exit status to return at once.
+ */
+int cmd_start(struct cmd_ctx *c, int nargs, struct db **db, struct session *s);
+
 /* Report a core failure: "packbench: " + s->err to stderr; returns EXIT_FAIL. */
 int cmd_fail(struct session *s);
 

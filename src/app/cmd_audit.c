@@ -12,25 +12,14 @@ int cmd_audit_verify(struct cmd_ctx *c);
 int
 cmd_audit_verify(struct cmd_ctx *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "format", required_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct session s;
 	struct db *db;
 	int64_t count, bad;
 	char msg[512];
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
-	if (optind != c->argc)
-		return cmd_usage(c);
-	if (cmd_open(c, &db, &s) != 0)
-		return EXIT_FAIL;
+	if ((rc = cmd_start(c, 0, &db, &s)) >= 0)
+		return rc;
 	rc = audit_verify(db, &count, &bad, msg, sizeof msg);
 	if (rc < 0) {
 		session_fail(&s, rc, "audit verify: %s: %s", db_path(db), db_errmsg(db));

@@ -262,22 +262,12 @@ out:
 int
 cmd_station_run(struct cmd_ctx *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct session s;
 	struct db *db;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
-	if (optind != c->argc)
-		return cmd_usage(c);
-	if (cmd_open(c, &db, &s) != 0)
-		return EXIT_FAIL;
+	if ((rc = cmd_start(c, 0, &db, &s)) >= 0)
+		return rc;
 	rc = station(c, &s);
 	db_close(db);
 	return rc;

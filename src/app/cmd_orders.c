@@ -121,11 +121,6 @@ cmd_orders_list(struct cmd_ctx *c)
 int
 cmd_order_show(struct cmd_ctx *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "format", required_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const struct out_col cols[] = {
 		{ "line", 1 }, { "sku", 0 }, { "name", 0 }, { "qty", 1 }, { "unit_price", 1 },
 	};
@@ -135,16 +130,10 @@ cmd_order_show(struct cmd_ctx *c)
 	struct out *o;
 	int64_t id;
 	size_t i;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
-	if (optind + 1 != c->argc)
-		return cmd_usage(c);
-	if (cmd_open(c, &db, &s) != 0)
-		return EXIT_FAIL;
+	if ((rc = cmd_start(c, 1, &db, &s)) >= 0)
+		return rc;
 	if (order_find(&s, c->argv[optind], &id) != 0 || order_load(&s, id, &ord) != 0) {
 		db_close(db);
 		return cmd_fail(&s);

@@ -13,11 +13,6 @@ int cmd_skus_check(struct cmd_ctx *c);
 int
 cmd_skus_check(struct cmd_ctx *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "format", required_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const struct out_col cols[] = {
 		{ "sku", 0 }, { "issue", 0 }, { "detail", 0 },
 	};
@@ -26,16 +21,10 @@ cmd_skus_check(struct cmd_ctx *c)
 	struct db *db;
 	struct out *o;
 	size_t n = 0, i;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
-	if (optind != c->argc)
-		return cmd_usage(c);
-	if (cmd_open(c, &db, &s) != 0)
-		return EXIT_FAIL;
+	if ((rc = cmd_start(c, 0, &db, &s)) >= 0)
+		return rc;
 	if (sku_check(&s, &v, &n) != 0) {
 		rc = cmd_fail(&s);
 		db_close(db);

@@ -147,11 +147,6 @@ cmd_user_passwd(struct cmd_ctx *c)
 int
 cmd_user_list(struct cmd_ctx *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "format", required_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const struct out_col cols[] = {
 		{ "id", 1 }, { "name", 0 }, { "role", 0 }, { "badge", 0 }, { "active", 0 },
 		{ "failed", 1 }, { "locked_until", 0 },
@@ -162,16 +157,10 @@ cmd_user_list(struct cmd_ctx *c)
 	struct out *o;
 	int64_t now = clock_now();
 	size_t n, i;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
-	if (optind != c->argc)
-		return cmd_usage(c);
-	if (cmd_open(c, &db, &s) != 0)
-		return EXIT_FAIL;
+	if ((rc = cmd_start(c, 0, &db, &s)) >= 0)
+		return rc;
 	if (user_list(&s, &rows, &n) != 0) {
 		db_close(db);
 		return cmd_fail(&s);

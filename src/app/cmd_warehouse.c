@@ -54,11 +54,6 @@ int cmd_warehouse_list(struct cmd_ctx *c);
 int
 cmd_warehouse_list(struct cmd_ctx *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "format", required_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const struct out_col cols[] = {
 		{ "code", 0 }, { "name", 0 }, { "province", 0 }, { "skus", 1 }, { "on_hand", 1 },
 	};
@@ -67,16 +62,10 @@ cmd_warehouse_list(struct cmd_ctx *c)
 	struct db *db;
 	struct out *o;
 	size_t n, i;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
-	if (optind != c->argc)
-		return cmd_usage(c);
-	if (cmd_open(c, &db, &s) != 0)
-		return EXIT_FAIL;
+	if ((rc = cmd_start(c, 0, &db, &s)) >= 0)
+		return rc;
 	if (warehouse_list(&s, &rows, &n) != 0) {
 		db_close(db);
 		return cmd_fail(&s);
