@@ -39,7 +39,8 @@ enum effect {
 	FX_NONE,
 	FX_RESERVE,        /* reserve every line (allocation) */
 	FX_RELEASE,        /* give reservations back */
-	FX_SHIP,           /* reserved units leave the warehouse */
+	FX_SHIP,           /* reserved units leave the warehouse (packed: out of stock) */
+	FX_UNSHIP,         /* a packed parcel is unpacked: units back on hand */
 };
 
 struct transition {
@@ -60,13 +61,12 @@ static const struct transition transitions[] = {
 	{ ST_ALLOCATED, ST_PACKING,   ROLE_PACKER,     FX_NONE },
 	{ ST_ALLOCATED, ST_ON_HOLD,   ROLE_SUPERVISOR, FX_RELEASE },
 	{ ST_ALLOCATED, ST_CANCELLED, ROLE_SUPERVISOR, FX_RELEASE },
-	{ ST_PACKING,   ST_PACKED,    ROLE_PACKER,     FX_NONE },
+	{ ST_PACKING,   ST_PACKED,    ROLE_PACKER,     FX_SHIP },
 	{ ST_PACKING,   ST_ALLOCATED, ROLE_PACKER,     FX_NONE },
-	{ ST_PACKING,   ST_ON_HOLD,   ROLE_SUPERVISOR, FX_RELEASE },
+	{ ST_PACKING,   ST_ON_HOLD,   ROLE_PACKER,     FX_RELEASE },  /* report a problem */
 	{ ST_PACKING,   ST_CANCELLED, ROLE_SUPERVISOR, FX_RELEASE },
-	{ ST_PACKED,    ST_PACKING,   ROLE_PACKER,     FX_NONE },
-	{ ST_PACKED,    ST_SHIPPED,   ROLE_PACKER,     FX_SHIP },
-	{ ST_PACKED,    ST_CANCELLED, ROLE_SUPERVISOR, FX_RELEASE },
+	{ ST_PACKED,    ST_SHIPPED,   ROLE_PACKER,     FX_NONE },
+	{ ST_PACKED,    ST_CANCELLED, ROLE_SUPERVISOR, FX_UNSHIP },
 	{ ST_SHIPPED,   ST_DELIVERED, ROLE_SYSTEM,     FX_NONE },
 	{ ST_SHIPPED,   ST_RETURNING, ROLE_SYSTEM,     FX_NONE },
 	{ ST_DELIVERED, ST_COMPLETED, ROLE_SYSTEM,     FX_NONE },
@@ -163,7 +163,7 @@ load_head(struct session *s, int64_t id, struct head *h)
 
 /* Try warehouses (the preferred one first) until one can reserve every line. */
 static int
-reserve_all(struct session *s, struct head *h)
+reserve_all(struct session *s, struct head *h, int64_t only_wh)
 {
 	struct db_stmt *st;
 	int64_t *whs = NULL, pref = 0;
@@ -177,6 +177,8 @@ reserve_all(struct session *s, struct head *h)
 		return session_fail(s, DB_ERR, "allocate: %s", db_errmsg(s->db));
 	db_bind_int(st, 1, pref);
 	while (db_step(st) == DB_ROW) {
+		if (only_wh != 0 && db_col_int(st, 0) != only_wh)
+			continue;
 		whs = xrealloc(whs, (nwh + 1) * sizeof *whs);
 		whs[nwh++] = db_col_int(st, 0);
 	}
@@ -248,8 +250,8 @@ reserve_all(struct session *s, struct head *h)
  * authorised the change as a whole (an import or marketplace update).
  */
 static int
-apply_transition(struct session *s, struct head *h, int64_t expect_version,
-    enum order_status to, const char *reason, int check_role)
+apply_transition_at(struct session *s, struct head *h, int64_t expect_version,
+    enum order_status to, const char *reason, int check_role, int64_t only_wh)
 {
 	const struct transition *t;
 	char before[96], after[160];
@@ -274,13 +276,16 @@ apply_transition(struct session *s, struct head *h, int64_t expect_version,
 
 	switch (t->fx) {
 	case FX_RESERVE:
-		rc = reserve_all(s, h);
+		rc = reserve_all(s, h, only_wh);
 		break;
 	case FX_RELEASE:
 		rc = stock_unreserve_order(s, h->id);
 		break;
 	case FX_SHIP:
 		rc = stock_ship_order(s, h->id);
+		break;
+	case FX_UNSHIP:
+		rc = stock_unship_order(s, h->id);
 		break;
 	default:
 		rc = 0;
@@ -308,6 +313,13 @@ apply_transition(struct session *s, struct head *h, int64_t expect_version,
 	return 0;
 }
 
+static int
+apply_transition(struct session *s, struct head *h, int64_t expect_version,
+    enum order_status to, const char *reason, int check_role)
+{
+	return apply_transition_at(s, h, expect_version, to, reason, check_role, 0);
+}
+
 int
 order_transition(struct session *s, int64_t id, int64_t expect_version,
     enum order_status to, const char *reason)
@@ -319,6 +331,79 @@ order_transition(struct session *s, int64_t id, int64_t expect_version,
 		return session_fail(s, rc, "order %" PRId64 ": %s", id, db_errmsg(s->db));
 	if ((rc = load_head(s, id, &h)) != 0 ||
 	    (rc = apply_transition(s, &h, expect_version, to, reason, 1)) != 0) {
+		db_rollback(s->db);
+		return rc;
+	}
+	if ((rc = db_commit(s->db)) != 0)
+		return session_fail(s, rc, "order %" PRId64 ": %s", id, db_errmsg(s->db));
+	return 0;
+}
+
+/* The claim itself, inside the caller's transaction. */
+static int
+start_packing(struct session *s, int64_t id, const char *station, int64_t wh)
+{
+	char holder[64] = "";
+	struct head h;
+	int rc;
+
+	if ((rc = load_head(s, id, &h)) != 0)
+		return rc;
+	if (h.status == ST_PACKING) {
+		struct db_stmt *st = db_prep(s->db, "SELECT coalesce(packing_station, '') "
+		    "FROM orders WHERE id = ?");
+
+		if (st == NULL)
+			return session_fail(s, DB_ERR, "%s", db_errmsg(s->db));
+		db_bind_int(st, 1, id);
+		if (db_step(st) == DB_ROW)
+			snprintf(holder, sizeof holder, "%s", db_col_text(st, 0));
+		db_done(st);
+		if (holder[0] != '\0' && strcmp(holder, station) != 0)
+			return session_fail(s, DB_ECONFLICT, "order %s is being packed at station "
+			    "%s", h.order_no, holder);
+		return session_require(s, ROLE_PACKER, "pack an order");
+	}
+	if (h.status == ST_CONFIRMED) {
+		/* The supervisor confirmed it; starting to pack allocates it here. */
+		if ((rc = session_require(s, ROLE_PACKER, "pack an order")) != 0 ||
+		    (rc = apply_transition_at(s, &h, 0, ST_ALLOCATED, "packing", 0, wh)) != 0)
+			return rc;
+	} else if (h.status != ST_ALLOCATED) {
+		static const char *const why[ST__COUNT] = {
+			[ST_NEW] = "is not confirmed yet",
+			[ST_ON_HOLD] = "is on hold",
+			[ST_PACKED] = "is already packed",
+			[ST_SHIPPED] = "has already shipped",
+			[ST_DELIVERED] = "was delivered",
+			[ST_COMPLETED] = "is completed",
+			[ST_CANCELLED] = "is cancelled",
+			[ST_RETURNING] = "is being returned",
+			[ST_RETURNED] = "was returned",
+		};
+
+		return session_fail(s, DB_ESTATE, "order %s %s (%s): do not pack it", h.order_no,
+		    why[h.status] ? why[h.status] : "cannot be packed",
+		    order_status_name(h.status));
+	} else if (wh != 0 && h.warehouse_id != wh) {
+		return session_fail(s, DB_EINVAL, "order %s is allocated to another warehouse",
+		    h.order_no);
+	}
+	if ((rc = apply_transition(s, &h, 0, ST_PACKING, station, 1)) != 0)
+		return rc;
+	rc = db_run(s->db, "UPDATE orders SET packing_station = ? WHERE id = ?", "si", station,
+	    id);
+	return rc != 0 ? session_fail(s, rc, "%s", db_errmsg(s->db)) : 0;
+}
+
+int
+order_start_packing(struct session *s, int64_t id, const char *station, int64_t wh)
+{
+	int rc;
+
+	if ((rc = db_begin(s->db)) != 0)
+		return session_fail(s, rc, "order %" PRId64 ": %s", id, db_errmsg(s->db));
+	if ((rc = start_packing(s, id, station, wh)) != 0) {
 		db_rollback(s->db);
 		return rc;
 	}

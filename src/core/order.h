@@ -114,6 +114,15 @@ int order_transition(struct session *s, int64_t id, int64_t expect_version,
  * fill it) and move to ALLOCATED. DB_ESTOCK when no warehouse can fill it. */
 int order_allocate(struct session *s, int64_t id, int64_t expect_version);
 
+/*
+ * Claim order id for packing at station: ALLOCATED (to warehouse wh, unless wh is 0)
+ * or CONFIRMED (then allocated at wh first) becomes PACKING and remembers the station;
+ * PACKING at the same station is a resume. DB_ECONFLICT when another station holds it,
+ * DB_ESTATE when its status forbids packing, DB_EINVAL when it belongs to another
+ * warehouse, DB_ESTOCK when wh cannot fill it. Packer role.
+ */
+int order_start_packing(struct session *s, int64_t id, const char *station, int64_t wh);
+
 struct order_filter {
 	int status;                 /* enum order_status, or -1 for any */
 	const char *channel;        /* NULL: any */

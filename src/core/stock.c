@@ -733,6 +733,58 @@ stock_ship_order(struct session *s, int64_t order_id)
 	return tx_end(s, outer, rc);
 }
 
+/*
+ * A packed order that will not leave after all (cancelled before handover): every unit
+ * its ship movements took goes back on hand into the same lot, as a return movement.
+ */
+static int
+unship(struct session *s, int64_t order_id)
+{
+	struct db_stmt *st;
+	struct held *h = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	st = db_prep(s->db, "SELECT warehouse_id, sku_id, lot_id, -sum(d_on_hand) "
+	    "FROM stock_move WHERE order_id = ? AND kind IN ('ship', 'return') "
+	    "GROUP BY warehouse_id, sku_id, lot_id HAVING -sum(d_on_hand) > 0 "
+	    "ORDER BY warehouse_id, sku_id, lot_id");
+	if (st == NULL)
+		return dberr(s, DB_ERR, "restock");
+	db_bind_int(st, 1, order_id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		h = xrealloc(h, (n + 1) * sizeof *h);
+		h[n].wh = db_col_int(st, 0);
+		h[n].sku = db_col_int(st, 1);
+		h[n].lot = db_col_int(st, 2);
+		h[n].qty = db_col_int(st, 3);
+		n++;
+	}
+	db_done(st);
+	if (rc < 0) {
+		free(h);
+		return dberr(s, rc, "restock");
+	}
+	for (i = 0, rc = 0; i < n && rc == 0; i++)
+		rc = move(s, "return", h[i].wh, h[i].sku, h[i].lot, h[i].qty, 0, order_id,
+		    "packed order cancelled");
+	free(h);
+	return rc;
+}
+
+int
+stock_unship_order(struct session *s, int64_t order_id)
+{
+	int rc, outer;
+
+	if ((rc = session_require(s, ROLE_SUPERVISOR, "put a packed order back in stock")) != 0)
+		return rc;
+	if ((rc = tx_begin(s, &outer)) != 0)
+		return rc;
+	rc = unship(s, order_id);
+	return tx_end(s, outer, rc);
+}
+
 static int
 adjust(struct session *s, int64_t wh, int64_t sku, const char *lot_code, int64_t delta,
     const char *reason)

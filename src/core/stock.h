@@ -53,6 +53,9 @@ int stock_reserve(struct session *s, int64_t order_id, int64_t line_id, int64_t 
 int stock_unreserve_order(struct session *s, int64_t order_id);
 /* The order leaves: on hand and reserved both drop by each reservation; rows removed. */
 int stock_ship_order(struct session *s, int64_t order_id);
+/* A packed order cancelled before it left: what it shipped goes back on hand, into the
+ * same lots (return movements). Supervisor. */
+int stock_unship_order(struct session *s, int64_t order_id);
 /* Signed correction (count, damage); admin. Never below reserved or zero. */
 int stock_adjust(struct session *s, int64_t wh, int64_t sku_id, const char *lot_code,
     int64_t delta, const char *reason);

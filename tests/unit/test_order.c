@@ -131,8 +131,8 @@ test_stock_effects(void)
 		CU_ASSERT_EQUAL(r2, reserved + 2);
 	}
 	CU_ASSERT_EQUAL(order_transition(&sys, id, 0, ST_PACKING, NULL), 0);
+	/* Packed: the units are out of stock (reserved -> shipped) ... */
 	CU_ASSERT_EQUAL(order_transition(&sys, id, 0, ST_PACKED, NULL), 0);
-	CU_ASSERT_EQUAL(order_transition(&sys, id, 0, ST_SHIPPED, NULL), 0);
 	stock_on_hand(&sys, wh, sku, &onhand);
 	CU_ASSERT_EQUAL(onhand, onhand0 - 2);
 	{
@@ -140,6 +140,27 @@ test_stock_effects(void)
 
 		stock_reserved(&sys, wh, sku, &r3);
 		CU_ASSERT_EQUAL(r3, reserved);
+	}
+	/* ... and handing over moves no stock again. */
+	CU_ASSERT_EQUAL(order_transition(&sys, id, 0, ST_SHIPPED, NULL), 0);
+	stock_on_hand(&sys, wh, sku, &onhand);
+	CU_ASSERT_EQUAL(onhand, onhand0 - 2);
+
+	/* A packed parcel cancelled before handover goes back on hand. */
+	id = new_order("FX-3");
+	CU_ASSERT_EQUAL(order_transition(&sys, id, 0, ST_CONFIRMED, NULL), 0);
+	CU_ASSERT_EQUAL(order_allocate(&sys, id, 0), 0);
+	CU_ASSERT_EQUAL(order_transition(&sys, id, 0, ST_PACKING, NULL), 0);
+	CU_ASSERT_EQUAL(order_transition(&sys, id, 0, ST_PACKED, NULL), 0);
+	stock_on_hand(&sys, wh, sku, &onhand);
+	CU_ASSERT_EQUAL(onhand, onhand0 - 4);
+	CU_ASSERT_EQUAL(order_transition(&sys, id, 0, ST_CANCELLED, "buyer cancelled"), 0);
+	stock_on_hand(&sys, wh, sku, &onhand);
+	CU_ASSERT_EQUAL(onhand, onhand0 - 2);
+	{
+		char msg[256];
+
+		CU_ASSERT_EQUAL(stock_verify(&sys, msg, sizeof msg), 0);
 	}
 
 	/* Cancel after allocation gives the stock back. */
@@ -205,7 +226,8 @@ test_rbac(void)
 	CU_ASSERT_EQUAL(order_transition(&sup, id, 0, ST_CONFIRMED, NULL), 0);
 	CU_ASSERT_EQUAL(order_allocate(&sup, id, 0), 0);
 	CU_ASSERT_EQUAL(order_transition(&packer, id, 0, ST_PACKING, NULL), 0);
-	/* A packer cannot cancel, a supervisor cannot fake a delivery. */
+	/* A packer cannot cancel, a supervisor cannot fake a delivery; a packer may report a
+	 * problem (hold) while packing. */
 	CU_ASSERT_EQUAL(order_transition(&packer, id, 0, ST_CANCELLED, NULL), DB_EPERM);
 	CU_ASSERT_EQUAL(order_upsert(&packer, &(struct order_in){ .order_no = "X" }, NULL,
 	    NULL), DB_EPERM);
