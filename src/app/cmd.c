@@ -27,6 +27,10 @@ int cmd_user_list(struct cmd_ctx *c);
 int cmd_audit_verify(struct cmd_ctx *c);
 int cmd_import_run(struct cmd_ctx *c);
 int cmd_skus_check(struct cmd_ctx *c);
+int cmd_label_run(struct cmd_ctx *c);
+int cmd_slip_run(struct cmd_ctx *c);
+int cmd_config_check(struct cmd_ctx *c);
+int cmd_scan_run(struct cmd_ctx *c);
 
 const struct cmd cmd_table[] = {
 	{ "init", NULL, "",
@@ -53,6 +57,10 @@ const struct cmd cmd_table[] = {
 	  "report duplicate and bad barcodes, SKUs without barcode or weight", cmd_skus_check },
 	{ "station", NULL, "",
 	  "the packing station TUI (also bare `packbench`)", cmd_station_run },
+	{ "scan", NULL, "[--station S] --user U|--badge CODE [--format text|json] "
+	  "[--warehouse CODE] [--printer URI]",
+	  "line-mode packing: one scan or command per stdin line, one result line each",
+	  cmd_scan_run },
 	{ "demo", NULL, "[--orders N] [--skus M] [--seed S] [--reset]",
 	  "demo database (made when empty or stale) and the station TUI", cmd_demo_run },
 	{ "demo-data", NULL, "[--orders N] [--skus M] [--seed S]",
@@ -61,6 +69,18 @@ const struct cmd cmd_table[] = {
 	  "add a warehouse or change its name and province", cmd_warehouse_add },
 	{ "warehouse", "list", "[--format F]",
 	  "warehouses with their stock totals", cmd_warehouse_list },
+	{ "config", "check", "[FILE]",
+	  "validate the configuration file and summarise it (secrets masked)",
+	  cmd_config_check },
+	{ "label", NULL, "ORDER [--package N] | --orders [--status S] [--channel C] [--limit N] "
+	  "| --command-sheet [--out FILE|--printer URI] [--dpi 203|300] [--template FILE] "
+	  "[--font NAME]",
+	  "shipping labels (ZPL) for an order or a wave (--orders: PACKED by default, in "
+	  "ship-by order), or the command-barcode sheet", cmd_label_run },
+	{ "slip", NULL, "ORDER [--pdf FILE [--size a4|a6] | --zpl [--out FILE|--printer URI] "
+	  "[--dpi 203|300] [--template FILE] [--font NAME]]",
+	  "packing slip: order lines, quantities and lots, as ZPL (default) or PDF",
+	  cmd_slip_run },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

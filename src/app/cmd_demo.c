@@ -6,6 +6,10 @@
  * $XDG_DATA_HOME/packbench (unless --db or PACKBENCH_DB names one), fills it when empty,
  * makes it again when its orders have gone stale (deadlines days in the past), and
  * starts the station. `station` is the TUI on the --db database.
+ *
+ * The station's settings come from the configuration ([station], [boxes]); the demo's
+ * station packs at the HCM warehouse unless the configuration names another. Labels
+ * print through station.c on the configured printer, so the ui never sees a device.
  */
 #include "cmd_demo.h"
 
@@ -23,6 +27,9 @@
 #include "core/db.h"
 #include "core/demo.h"
 #include "core/order.h"
+#include "core/stock.h"
+#include "config.h"
+#include "station.h"
 #include "ui.h"
 
 #define DEMO_ORDERS 1500
@@ -200,16 +207,80 @@ remove_db(const char *path)
 	unlink(aux);
 }
 
-static int
-station(struct cmd_ctx *c, struct session *s)
-{
-	char err[256];
+/* What the print callback needs: a session to read labels with, and the printer. */
+struct station_app {
+	struct session *s;
+	const struct config *cfg;
+};
 
-	if (ui_run(s, err, sizeof err) != 0) {
-		fprintf(stderr, "packbench: station: %s\n", err);
+static int
+station_print_cb(void *arg, int64_t order_id, int reprint, char *err, size_t errlen)
+{
+	struct station_app *a = arg;
+
+	(void)reprint;
+	return station_print(a->s, a->cfg, NULL, order_id, err, errlen);
+}
+
+/* The printer as the status line names it: the address's scheme ("file", "tcp"). */
+static void
+printer_label(const char *uri, char *buf, size_t len)
+{
+	size_t n = strcspn(uri, ":");
+
+	snprintf(buf, len, "%.*s", (int)n, uri);
+}
+
+/*
+ * The station TUI on s's database. demo: the warehouse defaults to HCM and the screens
+ * hint the demo's users and packable orders.
+ */
+static int
+station(struct cmd_ctx *c, struct session *s, int demo)
+{
+	struct station_app app;
+	struct ui_station st;
+	struct config cfg;
+	char err[512];
+	const char *wh;
+	int rc;
+
+	if (cmd_config(c, &cfg) != 0)
 		return EXIT_FAIL;
+	memset(&st, 0, sizeof st);
+	wh = cfg.station.warehouse[0] != '\0' ? cfg.station.warehouse : demo ? "HCM" : NULL;
+	if (station_pack_config(s, &cfg, wh, &st.pack, err, sizeof err) != 0) {
+		if (wh != NULL) {
+			fprintf(stderr, "packbench: %s\n", err);
+			config_free(&cfg);
+			return EXIT_FAIL;
+		}
+		/* Several warehouses and none configured: this station packs for any. */
+		st.pack.warehouse_id = 0;
+	} else if (wh == NULL && st.pack.warehouse_id != 0) {
+		struct warehouse_row *rows = NULL;
+		size_t n = 0;
+
+		if (warehouse_list(s, &rows, &n) == 0 && n == 1)
+			snprintf(st.warehouse, sizeof st.warehouse, "%s", rows[0].code);
+		free(rows);
 	}
-	return EXIT_OK;
+	if (wh != NULL)
+		snprintf(st.warehouse, sizeof st.warehouse, "%s", wh);
+	printer_label(cfg.station.printer, st.printer, sizeof st.printer);
+	st.scale_sim = strcmp(cfg.station.scale, "sim") == 0;
+	st.demo = demo;
+	app.s = s;
+	app.cfg = &cfg;
+	st.io.print = station_print_cb;
+	st.io.arg = &app;
+	rc = EXIT_OK;
+	if (ui_run(s, &st, err, sizeof err) != 0) {
+		fprintf(stderr, "packbench: station: %s\n", err);
+		rc = EXIT_FAIL;
+	}
+	config_free(&cfg);
+	return rc;
 }
 
 int
@@ -253,7 +324,7 @@ cmd_demo_run(struct cmd_ctx *c)
 		rc = cmd_fail(&s);
 		goto out;
 	}
-	rc = station(c, &s);
+	rc = station(c, &s, 1);
 out:
 	db_close(db);
 	return rc;
@@ -268,7 +339,7 @@ cmd_station_run(struct cmd_ctx *c)
 
 	if ((rc = cmd_start(c, 0, &db, &s)) >= 0)
 		return rc;
-	rc = station(c, &s);
+	rc = station(c, &s, 0);
 	db_close(db);
 	return rc;
 }

@@ -76,17 +76,13 @@ char *
 xasprintf(const char *fmt, ...)
 {
 	va_list ap;
-	char probe[1], *p;
+	char *p;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(probe, sizeof probe, fmt, ap);
+	n = vasprintf(&p, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		oom();
-	p = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	return p;
 }

@@ -31,6 +31,9 @@ static const struct theme_entry theme_table[ROLE__COUNT] = {
 	[ROLE_PANEL_TITLE] = { COLOR_YELLOW, COLOR_BLUE, A_BOLD, A_REVERSE | A_BOLD },
 	[ROLE_MESSAGE] =     { COLOR_GREEN, -1, A_BOLD, A_BOLD },
 	[ROLE_ERROR_LOCK] =  { COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_BLINK },
+	[ROLE_PACK_LAST] =   { COLOR_BLACK, COLOR_GREEN, A_BOLD, A_REVERSE | A_BOLD },
+	[ROLE_BIG] =         { COLOR_YELLOW, -1, A_BOLD, A_BOLD },
+	[ROLE_WARN] =        { COLOR_YELLOW, -1, A_BOLD, A_BOLD | A_UNDERLINE },
 };
 
 static enum theme_kind theme_current = THEME_MONO;

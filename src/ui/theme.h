@@ -22,6 +22,9 @@ enum theme_role {
 	ROLE_PANEL_TITLE,
 	ROLE_MESSAGE,               /* one-line notice */
 	ROLE_ERROR_LOCK,            /* the station is stopped until acknowledged */
+	ROLE_PACK_LAST,             /* the order line scanned last */
+	ROLE_BIG,                   /* the large "units left" digits */
+	ROLE_WARN,                  /* refused, nothing changed (no lock) */
 	ROLE__COUNT
 };
 

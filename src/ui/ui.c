@@ -2,8 +2,13 @@
  * ui.c — the main loop. It owns the terminal: ncursesw in cbreak mode with a UTF-8
  * LC_CTYPE, keys read with wget_wch() when poll() says stdin is ready, and a timer that
  * wakes at each whole second to move the clock (SLA colours age while nobody types).
- * Nothing is redrawn unless a handler or the timer asks for it. The orders are read
- * again every few seconds so other stations' work shows up.
+ * Nothing is redrawn unless a handler or the timer asks for it.
+ *
+ * Screens: log-in first; then packing, with Tab to the order list and back (read again
+ * every few seconds there so other stations' work shows up); F10 logs out to the log-in
+ * screen, and F10 there quits. A digit typed alone on the packing screen waits a moment
+ * (PENDING_MS) to tell a box key from the first character of a scan. Every screen keeps
+ * its state across resizes: the view-models hold it, the views only lay it out.
  */
 #include "ui.h"
 
@@ -22,10 +27,37 @@
 #include "core/clock.h"
 #include "core/xalloc.h"
 #include "theme.h"
+#include "view_login.h"
 #include "view_orders.h"
+#include "view_pack.h"
+#include "vm_login.h"
 #include "vm_orders.h"
+#include "vm_pack.h"
 
 #define RELOAD_SECS 5
+/* A scanner types a scan's characters within a few milliseconds of each other; a
+ * person pressing a box key types nothing more for longer than this. */
+#define PENDING_MS 250
+
+enum ui_screen {
+	SCR_LOGIN,
+	SCR_PACK,
+	SCR_ORDERS,
+};
+
+/* Everything the screens hold; lives on the heap for the whole run. */
+struct ui {
+	const struct ui_station *st;
+	enum ui_screen scr;
+	struct vm_login login;
+	struct session op;          /* the operator logged in */
+	struct vm_pack pack;
+	int pack_on;
+	struct vm_orders orders;
+	int orders_on;
+	int64_t last_load;
+	int64_t pending_at;         /* monotonic ms when a lone digit was typed */
+};
 
 static volatile sig_atomic_t ui_quit_signal;
 static int ui_active;
@@ -86,13 +118,18 @@ ui_key(int kind, wint_t ch)
 		case KEY_END: return VK_END;
 		case KEY_ENTER: return VK_ENTER;
 		case KEY_BACKSPACE: return VK_BACKSPACE;
-		default: return -1;
+		default: break;
 		}
+		if (ch >= KEY_F(1) && ch <= KEY_F(12))
+			return VK_F1 + (int)(ch - KEY_F(1));
+		return -1;
 	}
 	switch (ch) {
 	case '\r':
 	case '\n':
 		return VK_ENTER;
+	case '\t':
+		return VK_TAB;
 	case 27:
 		return VK_ESC;
 	case 127:
@@ -168,38 +205,216 @@ ui_ms_to_tick(void)
 	return (int)(1000 - ts.tv_nsec / 1000000);
 }
 
+/* Milliseconds on a clock that only goes forward. */
+static int64_t
+ui_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+ui_draw(struct ui *u)
+{
+	switch (u->scr) {
+	case SCR_LOGIN:
+		view_login_draw(&u->login);
+		break;
+	case SCR_PACK:
+		view_pack_draw(&u->pack);
+		break;
+	case SCR_ORDERS:
+		view_orders_draw(&u->orders);
+		break;
+	}
+}
+
+/* The operator logged in: start packing. */
+static void
+ui_logged_in(struct ui *u)
+{
+	struct vm_pack_opts o;
+	int64_t now = clock_now();
+
+	u->op = u->login.out;
+	memset(&o, 0, sizeof o);
+	snprintf(o.printer, sizeof o.printer, "%s", u->st->printer);
+	snprintf(o.sync, sizeof o.sync, "off");
+	o.scale_sim = u->st->scale_sim;
+	o.demo = u->st->demo;
+	o.tz_offset = ui_tz_offset(now);
+	o.io = u->st->io;
+	vm_pack_init(&u->pack, &u->op, &u->st->pack, &o, now);
+	snprintf(u->pack.msg, sizeof u->pack.msg, "logged in as %s (%s)", u->op.user,
+	    role_name(u->op.role));
+	u->pack.msg_role = ROLE_MESSAGE;
+	u->pack_on = 1;
+	u->scr = SCR_PACK;
+}
+
+static void
+ui_logged_out(struct ui *u)
+{
+	if (u->pack.p.order_id != 0)
+		snprintf(u->login.msg, sizeof u->login.msg, "%s logged out; order %s stays open "
+		    "at %s: scan it again to go on", u->op.user, u->pack.p.order_no,
+		    u->pack.p.cfg.station);
+	else
+		snprintf(u->login.msg, sizeof u->login.msg, "%s logged out", u->op.user);
+	u->login.msg_role = ROLE_MESSAGE;
+	vm_pack_free(&u->pack);
+	u->pack_on = 0;
+	if (u->orders_on) {
+		vm_orders_free(&u->orders);
+		u->orders_on = 0;
+	}
+	explicit_bzero(&u->op, sizeof u->op);
+	vm_login_reset(&u->login);
+	u->scr = SCR_LOGIN;
+}
+
+static void
+ui_to_orders(struct ui *u)
+{
+	int64_t now = clock_now();
+
+	if (!u->orders_on) {
+		vm_orders_init(&u->orders, &u->op, now);
+		u->orders.tz_offset = ui_tz_offset(now);
+		snprintf(u->orders.quit_label, sizeof u->orders.quit_label, "Back");
+		u->orders_on = 1;
+	}
+	vm_orders_reload(&u->orders);
+	u->last_load = now;
+	u->scr = SCR_ORDERS;
+}
+
+/* One key to the screen that has the keyboard; the VM_* flags it answered. */
+static int
+ui_dispatch(struct ui *u, int key, int *done)
+{
+	int r;
+
+	switch (u->scr) {
+	case SCR_LOGIN:
+		r = vm_login_key(&u->login, key);
+		if (r & VM_DONE) {
+			if (u->login.ok)
+				ui_logged_in(u);
+			else
+				*done = 1;
+			r |= VM_REDRAW;
+		}
+		return r;
+	case SCR_PACK:
+		r = vm_pack_key(&u->pack, key);
+		if (u->pack.pending && u->pending_at == 0)
+			u->pending_at = ui_mono_ms();
+		if (!u->pack.pending)
+			u->pending_at = 0;
+		if (r & VM_LOGOUT) {
+			ui_logged_out(u);
+			r |= VM_REDRAW;
+		} else if (r & VM_SWITCH) {
+			ui_to_orders(u);
+			r |= VM_REDRAW;
+		}
+		return r;
+	case SCR_ORDERS:
+		if (key == VK_TAB && !u->orders.editing) {
+			u->scr = SCR_PACK;
+			return VM_REDRAW;
+		}
+		r = vm_orders_key(&u->orders, key);
+		if (r & VM_DONE) {
+			u->scr = SCR_PACK;
+			r |= VM_REDRAW;
+		}
+		return r;
+	}
+	return 0;
+}
+
+/* How long poll() may sleep: to the next second, or to the end of a pending digit. */
+static int
+ui_timeout(const struct ui *u)
+{
+	int ms = ui_ms_to_tick();
+	int64_t left;
+
+	if (u->scr == SCR_PACK && u->pack.pending && u->pending_at != 0) {
+		left = PENDING_MS - (ui_mono_ms() - u->pending_at);
+		if (left < ms)
+			ms = left > 0 ? (int)left : 0;
+	}
+	return ms;
+}
+
+/* The clock moved or time passed: what the screens do by themselves. */
+static int
+ui_idle(struct ui *u)
+{
+	int64_t now = clock_now();
+	int redraw = 0;
+
+	if (u->scr == SCR_PACK && u->pack.pending && u->pending_at != 0 &&
+	    ui_mono_ms() - u->pending_at >= PENDING_MS) {
+		u->pending_at = 0;
+		redraw |= vm_pack_idle(&u->pack) & VM_REDRAW;
+	}
+	redraw |= vm_login_tick(&u->login, now) & VM_REDRAW;
+	if (u->pack_on)
+		redraw |= vm_pack_tick(&u->pack, now) & VM_REDRAW;
+	if (u->scr == SCR_ORDERS) {
+		redraw |= vm_orders_tick(&u->orders, now) & VM_REDRAW;
+		if (now - u->last_load >= RELOAD_SECS && u->orders.detail == NULL) {
+			if (vm_orders_reload(&u->orders) != 0)
+				redraw = 1;
+			u->last_load = now;
+		}
+	}
+	return redraw;
+}
+
 int
-ui_run(struct session *s, char *err, size_t errlen)
+ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 {
 	struct sigaction old[3];
-	struct vm_orders vm;
 	struct pollfd pfd;
-	int64_t last_load;
+	struct ui *u;
+	char where[64], hint[160];
 	int redraw = 1, done = 0, r;
+	int64_t now;
 
 	ui_locale();
 	if (ui_start(err, errlen) != 0)
 		return -1;
 	ui_quit_signal = 0;
 	ui_signals(old);
-	vm_orders_init(&vm, s, clock_now());
-	vm.tz_offset = ui_tz_offset(vm.now);
-	vm_orders_reload(&vm);
-	last_load = clock_now();
+	u = xcalloc(1, sizeof *u);
+	u->st = st;
+	now = clock_now();
+	snprintf(where, sizeof where, "%s%s", st->warehouse[0] ? "warehouse " : "any warehouse",
+	    st->warehouse);
+	snprintf(hint, sizeof hint, "%s", st->demo ? "demo: badge PB-1001, or user lan PIN "
+	    "1111; supervisor badge PB-2001" : "");
+	vm_login_init(&u->login, s->db, st->pack.station, where, hint, now, ui_tz_offset(now));
 
 	while (!done && !ui_quit_signal) {
 		wint_t ch;
 		int kind;
 
 		if (redraw) {
-			view_orders_draw(&vm);
+			ui_draw(u);
 			doupdate();
 			redraw = 0;
 		}
 		pfd.fd = STDIN_FILENO;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (poll(&pfd, 1, ui_ms_to_tick()) < 0 && errno != EINTR)
+		if (poll(&pfd, 1, ui_timeout(u)) < 0 && errno != EINTR)
 			break;
 		/* Keys, and KEY_RESIZE after SIGWINCH interrupted poll(). */
 		while (!done && (kind = get_wch(&ch)) != ERR) {
@@ -216,25 +431,26 @@ ui_run(struct session *s, char *err, size_t errlen)
 			}
 			if ((key = ui_key(kind, ch)) < 0)
 				continue;
-			r = vm_orders_key(&vm, key);
+			r = ui_dispatch(u, key, &done);
 			if (r & VM_REDRAW)
 				redraw = 1;
-			if (r & VM_DONE)
-				done = 1;
 		}
 		if (pfd.revents & (POLLHUP | POLLERR))
 			break;
-		if (vm_orders_tick(&vm, clock_now()) & VM_REDRAW)
+		if (ui_idle(u))
 			redraw = 1;
-		if (clock_now() - last_load >= RELOAD_SECS && vm.detail == NULL) {
-			if (vm_orders_reload(&vm) != 0)
-				redraw = 1;
-			last_load = clock_now();
-		}
+		if (u->pack_on && vm_pack_bell(&u->pack))
+			beep();
 	}
 	ui_restore();
 	ui_signals_restore(old);
 	xalloc_set_fatal_hook(NULL);
-	vm_orders_free(&vm);
+	if (u->orders_on)
+		vm_orders_free(&u->orders);
+	if (u->pack_on)
+		vm_pack_free(&u->pack);
+	explicit_bzero(&u->op, sizeof u->op);
+	vm_login_reset(&u->login);
+	free(u);
 	return 0;
 }

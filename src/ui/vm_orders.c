@@ -644,6 +644,7 @@ vm_orders_init(struct vm_orders *vm, struct session *s, int64_t now)
 	vm->now = now;
 	vm->filter = VM_FILTER_OPEN;
 	vm->page = 20;
+	snprintf(vm->quit_label, sizeof vm->quit_label, "Quit");
 	if (s != NULL && s->db != NULL) {
 		const char *path = db_path(s->db), *slash = strrchr(path, '/');
 
@@ -1037,8 +1038,8 @@ vm_orders_heading(struct vm_orders *vm, char *buf, size_t len)
 	join(vm, cells, buf, len);
 }
 
-static const char *
-channel_label(const char *ch)
+const char *
+vm_orders_channel(const char *ch)
 {
 	if (strcmp(ch, "shopee") == 0)
 		return "Shopee";
@@ -1080,7 +1081,7 @@ vm_orders_line(struct vm_orders *vm, size_t i, char *buf, size_t len)
 	}
 	r = &vm->all[vm->vis[i]];
 	vm_orders_fit(cells[VM_COL_NO], 512, r->order_no, w[VM_COL_NO], VM_TAIL);
-	vm_orders_fit(cells[VM_COL_CHANNEL], 512, channel_label(r->channel),
+	vm_orders_fit(cells[VM_COL_CHANNEL], 512, vm_orders_channel(r->channel),
 	    w[VM_COL_CHANNEL], VM_LEFT);
 	vm_orders_fit(cells[VM_COL_STATUS], 512, label_of(r->status), w[VM_COL_STATUS],
 	    VM_LEFT);
@@ -1209,7 +1210,7 @@ vm_orders_footer(struct vm_orders *vm, struct vm_seg *segs, int max, int cols)
 		n = seg_add(s, n, (int)NELEM(s), ROLE_KEY, 1, "Enter");
 		n = seg_add(s, n, (int)NELEM(s), ROLE_FOOTER, 2, "Detail");
 		n = seg_add(s, n, (int)NELEM(s), ROLE_KEY, 1, "q");
-		n = seg_add(s, n, (int)NELEM(s), ROLE_FOOTER, 2, "Quit");
+		n = seg_add(s, n, (int)NELEM(s), ROLE_FOOTER, 2, "%s", vm->quit_label);
 	}
 	vm_orders_money(a, sizeof a, vm->nvis > 0 ? (int64_t)vm->sel + 1 : 0);
 	vm_orders_money(b, sizeof b, (int64_t)vm->nvis);
@@ -1309,7 +1310,7 @@ vm_orders_detail(struct vm_orders *vm, int width, struct vm_line **lines)
 	if (o == NULL)
 		return 0;
 	snprintf(buf, sizeof buf, "Order %s · %s shop %s", o->order_no,
-	    channel_label(o->channel), o->shop);
+	    vm_orders_channel(o->channel), o->shop);
 	line_add(&l, &n, &cap, ROLE_PANEL_TITLE, buf, width);
 	short_time(vm, o->ship_by, t1, sizeof t1);
 	vm_orders_relative(rel, sizeof rel, o->ship_by, vm->now);

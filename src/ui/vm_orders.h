@@ -27,6 +27,9 @@ enum vm_key {
 	VK_ENTER,
 	VK_ESC,
 	VK_BACKSPACE,
+	VK_TAB,
+	VK_F1,                      /* VK_F1 + n - 1 is function key n, up to F12 */
+	VK_F12 = VK_F1 + 11,
 };
 
 /* What a handler wants done (flags). */
@@ -35,6 +38,8 @@ enum {
 	VM_HANDLED = 1,
 	VM_REDRAW = 2,
 	VM_DONE = 4,                /* leave the screen */
+	VM_SWITCH = 8,              /* go to the station's other screen (Tab) */
+	VM_LOGOUT = 16,             /* the operator logged out */
 };
 
 enum vm_col {
@@ -100,6 +105,7 @@ struct vm_orders {
 	struct order *detail;       /* open detail panel, owned */
 	int detail_top;
 	char msg[160];              /* one-line notice, cleared by the next key */
+	char quit_label[16];        /* what q does, for the legend: "Quit" or "Back" */
 };
 
 /* s may be NULL (tests feed rows with vm_orders_set_rows). */
@@ -145,6 +151,8 @@ size_t vm_orders_fit_name(char *dst, size_t len, const char *name, int width);
 void vm_orders_fold(char *dst, size_t len, const char *s);
 /* 1234567 -> "1.234.567" (Vietnamese grouping). */
 void vm_orders_money(char *dst, size_t len, int64_t v);
+/* A channel's display name: "shopee" -> "Shopee". */
+const char *vm_orders_channel(const char *ch);
 /* "overdue 3h", "in 45m", "in 3h20m", "in 1d 4h"; "—" when ship_by is 0. */
 void vm_orders_relative(char *dst, size_t len, int64_t ship_by, int64_t now);
 

@@ -85,6 +85,32 @@ first=$("$pb" orders list --format csv | sed -n 2p | cut -d, -f2)
 expect 0 "$pb" order show "$first" && grep -q "$first" "$tmp/out" && ok || bad "order show $first"
 expect 0 "$pb" order show "$first" --format json
 
+# Labels, the command sheet and packing slips.
+expect 0 "$pb" label 251127ABCD01 --out "$tmp/label.zpl"
+head -c3 "$tmp/label.zpl" | grep -q '^\^XA' && grep -q '251127ABCD01' "$tmp/label.zpl" &&
+	grep -q 'Nguyễn Thị Hương' "$tmp/label.zpl" && grep -q '\^BQN' "$tmp/label.zpl" &&
+	ok || bad "label file: $(head -c 200 "$tmp/label.zpl")"
+expect 0 "$pb" label 251127ABCD01 --dpi 300 && grep -q '\^PW1200' "$tmp/out" && ok || bad "label --dpi 300"
+expect 2 "$pb" label 251127ABCD01 --dpi 600 && one_line_err 600
+expect 2 "$pb" label 251127ABCD01 --orders
+expect 1 "$pb" label no-such-order && one_line_err no-such-order
+expect 1 "$pb" label 251127ABCD01 --printer bogus:x && one_line_err bogus:x
+expect 0 "$pb" label --orders --status NEW
+[ "$(grep -c '\^XA' "$tmp/out")" -eq 2 ] && [ "$(grep -o 'QA,[0-9A-Z]*' "$tmp/out" | head -1)" = "QA,5769012345678901" ] &&
+	ok || bad "label --orders: two labels, most urgent ship-by first"
+expect 1 "$pb" label --orders --channel lazada && one_line_err PACKED
+expect 0 "$pb" label --command-sheet --out "$tmp/cmd.zpl"
+for c in ACK CONFIRM NEWPKG REPRINT HOLD CANCEL-SCAN LOGOUT; do
+	grep -q "\^FDCMD:$c\^FS" "$tmp/cmd.zpl" || echo "missing CMD:$c" >>"$tmp/cmdmiss"
+done
+[ -f "$tmp/cmdmiss" ] && bad "command sheet: $(cat "$tmp/cmdmiss")" || ok
+expect 0 "$pb" slip 251127ABCD01 && grep -q 'SUA-1L' "$tmp/out" && ok || bad "slip zpl"
+expect 0 "$pb" slip 251127ABCD01 --pdf "$tmp/slip.pdf" --size a6 &&
+	[ "$(head -c5 "$tmp/slip.pdf")" = "%PDF-" ] && [ "$(wc -c <"$tmp/slip.pdf")" -gt 2000 ] &&
+	ok || bad "slip pdf"
+expect 2 "$pb" slip 251127ABCD01 --size a6
+expect 2 "$pb" slip 251127ABCD01 --pdf "$tmp/x.pdf" --size letter && one_line_err letter
+
 expect 0 "$pb" skus check
 expect 0 "$pb" audit verify && grep -q "intact" "$tmp/out" && ok || bad "audit verify"
 
@@ -115,6 +141,15 @@ c.execute("INSERT INTO schema_version VALUES (9999, 0)")
 c.commit()
 PY
 expect 1 "$pb" orders list && one_line_err newer
+
+# The configuration file: the shipped example passes once private; a file with a secret
+# that others may read is refused, naming the chmod, and the secret is never printed.
+cp "$fx/../../../data/packbench.conf.example" "$tmp/pb.conf"
+chmod 600 "$tmp/pb.conf"
+expect 0 "$pb" config check "$tmp/pb.conf" && grep -q 'shopee 1, lazada 1, tiktok 1' "$tmp/out" && ok || bad "config check: $out"
+grep -q 'demo-shopee-partner-key' "$tmp/out" && bad "config check shows a secret" || ok
+chmod 644 "$tmp/pb.conf"
+expect 1 "$pb" --config "$tmp/pb.conf" config check && one_line_err "chmod 600"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -4,6 +4,7 @@
 # until the expected text shows (tmux regress/ style, no fixed sleeps). Checks that the
 # list shows, search narrows it, the detail panel opens and closes, the window can be
 # resized, NO_COLOR gives a colourless screen, and q quits with the terminal restored.
+# The station opens on the log-in screen: a packer's badge, then Tab to the list.
 #   orders_list.sh PACKBENCH
 set -u
 pb=$1
@@ -53,11 +54,21 @@ start() {
 	local name=$1
 	shift
 	tm -f /dev/null new-session -d -s "$name" -x 80 -y 24 \
-	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen $* '$pb' --db '$db' station;
+	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen XDG_CONFIG_HOME='$tmp' $* \
+	    '$pb' --db '$db' station;
 	    echo \$? >'$tmp/status.$name'" ||
 	    { echo "cannot start tmux"; exit 1; }
 	tm set-option -g remain-on-exit on >/dev/null
 	pane=$name:0.0
+}
+
+# to_list: log in with a packer's badge and Tab from the pack screen to the order list.
+to_list() {
+	wait_for "Badge or user" || bad "no log-in screen"
+	tm send-keys -t "$pane" -l "PB-1001"
+	tm send-keys -t "$pane" Enter
+	wait_for "SCAN AN ORDER" || bad "log-in did not reach the pack screen"
+	tm send-keys -t "$pane" Tab
 }
 
 "$pb" --db "$db" demo-data --orders 400 --skus 40 --seed 11 >/dev/null 2>"$tmp/err" ||
@@ -71,11 +82,12 @@ target_buyer=$(awk -F, 'NR == 300 { print $11 }' "$tmp/orders.csv")
 given=${target_buyer##* }     # the given name, with its diacritics
 
 start t1
+to_list
 check "title" "demo.db"
 check "column headings" "Order no"
 check "status counts" "confirmed "
 check "overdue count" "overdue "
-check "key legend" "q Quit"
+check "key legend" "q Back"
 check "most urgent order first" "${first_no: -12}"
 check "position" "1/400"
 [ "$(pane_var alternate_on)" = 1 ] && ok || bad "not on the alternate screen"
@@ -146,8 +158,13 @@ fi
 tm resize-window -t t1 -x 80 -y 24
 check "wide again" "Province"
 
-# q quits cleanly and leaves the normal screen.
+# q goes back to packing; F10 logs out, F10 again quits cleanly and leaves the normal
+# screen.
 tm send-keys -t "$pane" q
+check "back to packing" "SCAN AN ORDER"
+tm send-keys -t "$pane" F10
+check "logged out" "lan logged out"
+tm send-keys -t "$pane" F10
 for ((i = 0; i < 100; i++)); do
 	[ -s "$tmp/status.t1" ] && break
 	sleep 0.1
@@ -161,6 +178,7 @@ fi
 
 # NO_COLOR: attributes only, no colour escapes.
 start t2 NO_COLOR=1
+to_list
 check "mono list" "Order no"
 if tm capture-pane -e -p -t "$pane" | grep -qE $'\e\\[([0-9;]*;)?(3[0-7]|4[0-7]|38;|48;)'; then
 	bad "NO_COLOR screen has colours"

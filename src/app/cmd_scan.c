@@ -1,0 +1,431 @@
+/*
+ * cmd_scan.c — `packbench scan`: the packing station in line mode, for scripts, tests
+ * and other software. It logs an operator in at a station, then feeds every line of
+ * standard input to the same core flow the station screen uses (pack.c) and answers each
+ * with exactly one line, flushed at once:
+ *
+ *   text:  RESULT REMAINING MESSAGE          (RESULT is ok, error, locked or packed)
+ *   json:  {"input": ..., "result": ..., "code": N, "message": ..., "order": ...,
+ *           "remaining": N}
+ *
+ * When an order is packed its labels go to the station's printer; a printer failure is
+ * told in the message of that same line and never undoes the packing.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "core/db.h"
+#include "core/label.h"
+#include "core/pack.h"
+#include "core/stock.h"
+#include "core/user.h"
+#include "devices/printer.h"
+
+int cmd_scan_run(struct cmd_ctx *c);
+
+struct scan {
+	struct session s;
+	struct pack p;
+	int json;
+	int dpi;                    /* of the label printer, 203 or 300 */
+	char printer[512];
+};
+
+/* Write v as a JSON string: escapes, and U+FFFD for bytes that are not UTF-8. */
+static void
+json_str(FILE *fp, const char *v)
+{
+	const unsigned char *u = (const unsigned char *)v;
+
+	if (v == NULL) {
+		fputs("null", fp);
+		return;
+	}
+	fputc('"', fp);
+	while (*u != '\0') {
+		unsigned char c = *u;
+		size_t n, i;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			if (c == '"' || c == '\\')
+				fprintf(fp, "\\%c", c);
+			else if (c == '\n')
+				fputs("\\n", fp);
+			else if (c == '\r')
+				fputs("\\r", fp);
+			else if (c == '\t')
+				fputs("\\t", fp);
+			else if (c < 0x20 || c == 0x7f)
+				fprintf(fp, "\\u%04x", c);
+			else
+				fputc(c, fp);
+			u++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 4;
+			cp = c & 0x07;
+		} else {
+			goto bad;
+		}
+		for (i = 1; i < n; i++) {
+			if ((u[i] & 0xc0) != 0x80)
+				goto bad;
+			cp = cp << 6 | (u[i] & 0x3f);
+		}
+		if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			goto bad;
+		fwrite(u, 1, n, fp);
+		u += n;
+		continue;
+bad:
+		fputs("\\ufffd", fp);
+		u++;
+	}
+	fputc('"', fp);
+}
+
+/* Text mode keeps one result on one line: control characters become spaces. */
+static void
+text_str(FILE *fp, const char *v)
+{
+	for (; *v != '\0'; v++)
+		fputc((unsigned char)*v < 0x20 || *v == 0x7f ? ' ' : *v, fp);
+}
+
+/* The input as it may be shown: a supervisor's badge in OVERRIDE is masked. */
+static void
+shown_input(const char *in, char *buf, size_t len)
+{
+	const char *badge, *rest;
+
+	if (strncmp(in, "OVERRIDE ", 9) != 0) {
+		snprintf(buf, len, "%s", in);
+		return;
+	}
+	for (badge = in + 9; *badge == ' '; badge++)
+		;
+	for (rest = badge; *rest != '\0' && *rest != ' '; rest++)
+		;
+	snprintf(buf, len, "OVERRIDE ***%s", rest);
+}
+
+static void
+emit(struct scan *sc, const char *input, const struct pack_result *r, const char *order)
+{
+	char shown[1024];
+
+	if (!sc->json) {
+		printf("%s %" PRId64 " ", pack_outcome_name(r->outcome), r->remaining);
+		text_str(stdout, r->message);
+		putchar('\n');
+	} else {
+		shown_input(input, shown, sizeof shown);
+		fputs("{\"input\": ", stdout);
+		json_str(stdout, shown);
+		printf(", \"result\": \"%s\", \"code\": %d, \"message\": ",
+		    pack_outcome_name(r->outcome), r->code);
+		json_str(stdout, r->message);
+		fputs(", \"order\": ", stdout);
+		json_str(stdout, order != NULL && order[0] != '\0' ? order : NULL);
+		printf(", \"remaining\": %" PRId64 "}\n", r->remaining);
+	}
+	fflush(stdout);
+}
+
+/* The order number of order id into buf ("" when unknown). */
+static void
+order_no_of(struct scan *sc, int64_t id, char *buf, size_t len)
+{
+	struct db_stmt *st;
+
+	buf[0] = '\0';
+	if (id <= 0 || (st = db_prep(sc->s.db, "SELECT order_no FROM orders WHERE id = ?")) ==
+	    NULL)
+		return;
+	db_bind_int(st, 1, id);
+	if (db_step(st) == DB_ROW)
+		snprintf(buf, len, "%s", db_col_text(st, 0));
+	db_done(st);
+}
+
+/*
+ * Print the labels of every package of order id on the station's printer, all in one
+ * send (a file: printer is replaced whole, so it then holds the order's whole parcel
+ * set). 0, or -1 with one line in err.
+ */
+static int
+print_labels(struct scan *sc, int64_t id, char *err, size_t errlen)
+{
+	struct label_data d;
+	char *all = NULL, *z, *grown;
+	size_t len = 0, zlen;
+	int pkg = 1, count = 1, rc = -1;
+
+	do {
+		if (label_load(&sc->s, id, pkg, &d) != 0) {
+			snprintf(err, errlen, "%s", sc->s.err);
+			goto out;
+		}
+		count = d.pkg_count;
+		if (label_zpl(NULL, &d, sc->dpi, &z, &zlen) != 0) {
+			snprintf(err, errlen, "%s", label_error());
+			label_free(&d);
+			goto out;
+		}
+		label_free(&d);
+		if ((grown = realloc(all, len + zlen + 1)) == NULL) {
+			fprintf(stderr, "packbench: out of memory\n");
+			abort();
+		}
+		all = grown;
+		memcpy(all + len, z, zlen + 1);
+		len += zlen;
+		free(z);
+	} while (++pkg <= count);
+	rc = printer_send(sc->printer, all, len, err, errlen);
+out:
+	free(all);
+	return rc;
+}
+
+/* After the core has answered: print when asked to, say so in the message. */
+static void
+after(struct scan *sc, struct pack_result *r)
+{
+	char err[512];
+	size_t n;
+
+	if (r->action != PACK_ACT_PRINT && r->action != PACK_ACT_REPRINT)
+		return;
+	if (sc->p.last_order_id <= 0)
+		return;
+	if (print_labels(sc, sc->p.last_order_id, err, sizeof err) == 0)
+		return;
+	n = strlen(r->message);
+	snprintf(r->message + n, sizeof r->message - n, "%slabel not printed: %s",
+	    n > 0 ? "; " : "", err);
+}
+
+static int
+run(struct scan *sc)
+{
+	char *line = NULL, prev[64], order[64];
+	struct pack_result r;
+	size_t cap = 0;
+	ssize_t len;
+	int64_t prev_id;
+
+	while ((len = getline(&line, &cap, stdin)) >= 0) {
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		prev_id = sc->p.order_id;
+		snprintf(prev, sizeof prev, "%s", sc->p.order_no);
+		pack_input(&sc->p, line, &r);       /* a blank line: error "empty input" */
+		after(sc, &r);
+		/* The order this line concerned: the open one, else the one it just closed. */
+		if (sc->p.order_id != 0)
+			snprintf(order, sizeof order, "%s", sc->p.order_no);
+		else if (r.action == PACK_ACT_PRINT || r.action == PACK_ACT_REPRINT)
+			order_no_of(sc, sc->p.last_order_id, order, sizeof order);
+		else if (prev_id != 0)
+			snprintf(order, sizeof order, "%s", prev);
+		else
+			order[0] = '\0';
+		emit(sc, line, &r, order);
+		if (r.action == PACK_ACT_LOGOUT)
+			break;
+	}
+	free(line);
+	return EXIT_OK;
+}
+
+/* The station's settings: the config file's [station] and [boxes], then the flags. */
+static void
+pack_config_from(struct pack_config *pc, const struct config *cfg)
+{
+	int i;
+
+	memset(pc, 0, sizeof *pc);
+	snprintf(pc->station, sizeof pc->station, "%s", cfg->station.id);
+	pc->tol_g = cfg->station.weight_tolerance_g;
+	pc->tol_pct = cfg->station.weight_tolerance_pct;
+	pc->auto_confirm = cfg->station.auto_confirm;
+	for (i = 0; i < cfg->nboxes && i < PACK_MAX_BOXES; i++) {
+		const struct config_box *b = &cfg->boxes[i];
+		struct pack_box *pb = &pc->boxes[i];
+
+		snprintf(pb->code, sizeof pb->code, "%s", b->name);
+		snprintf(pb->barcode, sizeof pb->barcode, "%s", b->barcode);
+		pb->tare_g = b->tare_g;
+		snprintf(pb->size, sizeof pb->size, "%dx%dx%d", b->l_cm, b->w_cm, b->h_cm);
+	}
+	pc->nboxes = i;
+}
+
+/*
+ * The station's warehouse: the code given, else the only warehouse there is, else 0
+ * (any). 0, or -1 with the error printed.
+ */
+static int
+station_warehouse(struct session *s, const char *code, int64_t *id)
+{
+	int64_t n = 0;
+
+	*id = 0;
+	if (code != NULL && code[0] != '\0') {
+		if (warehouse_find(s, code, id) != 0) {
+			fprintf(stderr, "packbench: scan: warehouse: %s\n", s->err);
+			return -1;
+		}
+		return 0;
+	}
+	if (db_int(s->db, &n, "SELECT count(*) FROM warehouse", "") == 0 && n == 1)
+		db_int(s->db, id, "SELECT id FROM warehouse", "");
+	return 0;
+}
+
+/* Log in by badge, or as c->user with the PIN from PACKBENCH_PIN or the terminal. */
+static int
+login(struct cmd_ctx *c, struct db *db, struct session *s, const char *badge,
+    const char *station)
+{
+	char pin[64];
+	const char *env;
+	int rc;
+
+	if (badge != NULL)
+		rc = user_login_badge(db, s, badge, station);
+	else {
+		if ((env = getenv("PACKBENCH_PIN")) != NULL)
+			snprintf(pin, sizeof pin, "%s", env);
+		else if (cmd_read_secret("PIN: ", pin, sizeof pin) != 0) {
+			fprintf(stderr, "packbench: --user %s: no terminal to ask the PIN on "
+			    "(set PACKBENCH_PIN)\n", c->user);
+			return -1;
+		}
+		rc = user_login(db, s, c->user, pin, station);
+		explicit_bzero(pin, sizeof pin);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "packbench: %s\n", s->err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_scan_run(struct cmd_ctx *c)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "station", required_argument, NULL, 's' },
+		{ "badge", required_argument, NULL, 'b' },
+		{ "warehouse", required_argument, NULL, 'w' },
+		{ "printer", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *station = NULL, *badge = NULL, *wh = NULL, *printer = NULL;
+	struct pack_config pc;
+	struct config cfg;
+	struct scan *sc = NULL;
+	struct db *db = NULL;
+	char err[512];
+	int opt, rc, json = 0;
+
+	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			return cmd_help(c);
+		case 'F':
+			if (strcmp(optarg, "json") == 0)
+				json = 1;
+			else if (strcmp(optarg, "text") != 0) {
+				fprintf(stderr, "packbench: --format: '%s' is not text or json\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			station = optarg;
+			break;
+		case 'b':
+			badge = optarg;
+			break;
+		case 'w':
+			wh = optarg;
+			break;
+		case 'p':
+			printer = optarg;
+			break;
+		default:
+			return cmd_usage(c);
+		}
+	}
+	if (optind != c->argc)
+		return cmd_usage(c);
+	if ((c->user == NULL) == (badge == NULL)) {
+		fprintf(stderr, "packbench: scan: log in with either --user NAME or --badge "
+		    "CODE\n");
+		return EXIT_USAGE;
+	}
+	if (station != NULL && (station[0] == '\0' || strlen(station) >= sizeof pc.station)) {
+		fprintf(stderr, "packbench: --station: '%s' is not a station id (1 to %zu "
+		    "bytes)\n", station, sizeof pc.station - 1);
+		return EXIT_USAGE;
+	}
+	if (cmd_config(c, &cfg) != 0)
+		return EXIT_FAIL;
+	pack_config_from(&pc, &cfg);
+	if (station != NULL)
+		snprintf(pc.station, sizeof pc.station, "%s", station);
+	rc = EXIT_USAGE;
+	if (pc.station[0] == '\0') {
+		fprintf(stderr, "packbench: scan: no station (--station, or [station] id in "
+		    "the config)\n");
+		goto out;
+	}
+	if (wh == NULL)
+		wh = cfg.station.warehouse;
+	if ((sc = calloc(1, sizeof *sc)) == NULL) {
+		fprintf(stderr, "packbench: out of memory\n");
+		abort();
+	}
+	sc->json = json;
+	sc->dpi = cfg.station.label_dpi;
+	snprintf(sc->printer, sizeof sc->printer, "%s", printer != NULL ? printer :
+	    cfg.station.printer[0] != '\0' ? cfg.station.printer : "sim");
+
+	rc = EXIT_FAIL;
+	if (db_open(&db, c->db_path, err, sizeof err) != 0) {
+		fprintf(stderr, "packbench: %s\n", err);
+		goto out;
+	}
+	if (login(c, db, &sc->s, badge, pc.station) != 0 ||
+	    station_warehouse(&sc->s, wh, &pc.warehouse_id) != 0)
+		goto out;
+	pack_init(&sc->p, &sc->s, &pc);
+	rc = run(sc);
+	pack_free(&sc->p);
+out:
+	if (db != NULL)
+		db_close(db);
+	free(sc);
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,117 @@
+/*
+ * vm_pack.h — the packing screen without curses. It owns the station's pack flow
+ * (core/pack.h), turns keys and scans into its calls, keeps what the screen needs between
+ * them (the line being typed, the last message, the line scanned last, the simulated
+ * scale, the pick lists for box, problem and override reason) and lays the screen out
+ * into a vm_screen: a full layout from 80x24 with the units left in large digits, a
+ * compact one down to 40x12, and below that a note saying how large it must be.
+ *
+ * A keyboard-wedge scanner types a scan's characters and Enter; the GS separator
+ * (0x1d, Ctrl-]) is kept in the scan. A digit 1-9 typed alone while an order is open is
+ * a box key when nothing follows it (vm_pack_idle) or Enter follows it, and the first
+ * character of a scan otherwise.
+ *
+ * Key handlers return VM_* flags and never draw. Labels are printed through the
+ * caller's callback, so this layer knows nothing of printers.
+ */
+#ifndef PB_VM_PACK_H
+#define PB_VM_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/pack.h"
+#include "theme.h"
+#include "vm_orders.h"
+#include "vm_screen.h"
+
+/* Full layout from this size, compact from the smaller one. */
+#define VM_PACK_FULL_COLS 80
+#define VM_PACK_FULL_ROWS 24
+#define VM_PACK_MIN_COLS 40
+#define VM_PACK_MIN_ROWS 12
+
+/* Grams a simulated wrong weight (F7) adds to the expected weight. */
+#define VM_PACK_WRONG_G 500
+
+enum vm_pack_mode {
+	VP_MAIN,                    /* scanning: the input line has the keyboard */
+	VP_BOXES,                   /* F2: the box list, a number picks */
+	VP_HOLD,                    /* F5: report a problem, a number picks the reason */
+	VP_HOLD_OTHER,              /* the problem's reason, typed */
+	VP_OVERRIDE,                /* a badge was scanned on a weight lock: the reason */
+};
+
+enum vm_pack_layout {
+	VP_FULL,
+	VP_COMPACT,
+	VP_SMALL,                   /* too small to work in */
+};
+
+/* How the station prints, provided by the app. */
+struct vm_pack_io {
+	/* Print the labels of order_id (reprint: 1 when asked again). 0, or -1 with one
+	 * line in err. NULL: no printer. */
+	int (*print)(void *arg, int64_t order_id, int reprint, char *err, size_t errlen);
+	void *arg;
+};
+
+struct vm_pack_opts {
+	char printer[48];           /* as the status line names it: "file", "tcp", "" none */
+	int scale_sim;              /* F6/F7 put a simulated parcel on the scale */
+	char sync[16];              /* sync state shown: "off" */
+	int demo;                   /* hint a few packable order numbers */
+	int64_t tz_offset;          /* seconds east of UTC for the clock */
+	struct vm_pack_io io;
+};
+
+#define VM_PACK_HINTS 3
+
+struct vm_pack {
+	struct pack p;              /* the flow; vm_pack_free() releases it */
+	struct vm_pack_opts o;
+	int64_t now;
+
+	enum vm_pack_mode mode;
+	char input[256];            /* what has been typed or scanned so far */
+	int pending;                /* input is one digit typed alone: maybe a box key */
+	char msg[320];              /* the last result, for the message line */
+	enum theme_role msg_role;
+	int last_line;              /* index into p.lines scanned last; -1 none */
+	int line_top;               /* first order line on screen */
+	int64_t scale_g;            /* on the simulated scale; -1 nothing */
+	char badge[64];             /* a supervisor's badge waiting for its reason */
+	int bell;                   /* ring: the station locked or refused while locked */
+	char hints[VM_PACK_HINTS][64];
+	int nhints;
+	uint64_t rng;               /* noise of the simulated scale */
+	enum vm_pack_layout layout; /* of the last render */
+};
+
+/* Start the flow for operator s (borrowed, must outlive vm) at the configured station. */
+void vm_pack_init(struct vm_pack *vm, struct session *s, const struct pack_config *cfg,
+    const struct vm_pack_opts *o, int64_t now);
+void vm_pack_free(struct vm_pack *vm);
+
+int vm_pack_key(struct vm_pack *vm, int key);
+/* A whole scan, as a wedge scanner types it: its characters, then Enter. */
+int vm_pack_scan(struct vm_pack *vm, const char *text);
+/* Nothing was typed for a moment: a pending digit is a box key. */
+int vm_pack_idle(struct vm_pack *vm);
+/* Move the clock; VM_REDRAW when something on screen changes. */
+int vm_pack_tick(struct vm_pack *vm, int64_t now);
+/* 1 once after a lock opened or a locked station refused input: ring the bell. */
+int vm_pack_bell(struct vm_pack *vm);
+/* Read the demo's packable order numbers again (no-op outside the demo). */
+void vm_pack_hints(struct vm_pack *vm);
+
+/* Lay the screen out into scr (initialised by the caller with its size). */
+void vm_pack_render(struct vm_pack *vm, struct vm_screen *scr);
+
+/* n in large digits, 5 rows of block characters; returns the columns used. */
+#define VM_BIG_ROWS 5
+int vm_pack_big(int64_t n, char rows[VM_BIG_ROWS][256]);
+/* Grams as shown: "1.234 g". */
+void vm_pack_grams(char *dst, size_t len, int64_t g);
+
+#endif
