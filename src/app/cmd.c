@@ -30,6 +30,9 @@ int cmd_skus_check(struct cmd_ctx *c);
 int cmd_label_run(struct cmd_ctx *c);
 int cmd_slip_run(struct cmd_ctx *c);
 int cmd_config_check(struct cmd_ctx *c);
+int cmd_devices_list(struct cmd_ctx *c);
+int cmd_devices_read(struct cmd_ctx *c);
+int cmd_gs1_run(struct cmd_ctx *c);
 int cmd_scan_run(struct cmd_ctx *c);
 
 const struct cmd cmd_table[] = {
@@ -72,6 +75,16 @@ const struct cmd cmd_table[] = {
 	{ "config", "check", "[FILE]",
 	  "validate the configuration file and summarise it (secrets masked)",
 	  cmd_config_check },
+	{ "devices", "list", "[--all] [--table FILE] [--format F]",
+	  "USB scanners, scales and printers connected: driver, access problems and the "
+	  "udev fix", cmd_devices_list },
+	{ "devices", "read", "DEVICE|scanner|scale|printer [--count N] [--timeout S] "
+	  "[--table FILE] [--no-grab] [--format F]",
+	  "a device's decoded events, one per line (weights in grams), until Ctrl-C or "
+	  "--count N scans/weights/statuses", cmd_devices_read },
+	{ "gs1", NULL, "TEXT [--fnc1 C] [--format F]",
+	  "decode a scan: symbology, each AI and value, check digits (<GS> stands for FNC1)",
+	  cmd_gs1_run },
 	{ "label", NULL, "ORDER [--package N] | --orders [--status S] [--channel C] [--limit N] "
 	  "| --command-sheet [--out FILE|--printer URI] [--dpi 203|300] [--template FILE] "
 	  "[--font NAME]",

@@ -43,7 +43,7 @@ static const char *const lock_names[] = {
 	[PACK_LOCK_WAREHOUSE] = "warehouse", [PACK_LOCK_BUSY] = "busy",
 	[PACK_LOCK_UNKNOWN] = "unknown", [PACK_LOCK_NOT_IN_ORDER] = "not-in-order",
 	[PACK_LOCK_OVERSCAN] = "overscan", [PACK_LOCK_SHELF_LIFE] = "shelf-life",
-	[PACK_LOCK_WEIGHT] = "weight",
+	[PACK_LOCK_WEIGHT] = "weight", [PACK_LOCK_WRONG_LOT] = "wrong-lot",
 };
 
 const char *
@@ -290,9 +290,17 @@ open_order(struct pack *p, const char *key, struct pack_result *r)
 	int64_t id;
 	int rc;
 
-	if ((rc = order_find(p->s, key, &id)) != 0) {
-		lock(p, r, PACK_LOCK_UNKNOWN, "'%s' is not an order, tracking number or tote "
-		    "here; scan the order's barcode", key);
+	if ((rc = order_find(p->s, key, &id)) == DB_ENOTFOUND) {
+		lock(p, r, PACK_LOCK_UNKNOWN, "'%s' is not an order or tracking number here; "
+		    "scan the order's barcode", key);
+		return;
+	}
+	if (rc == DB_EINVAL) {          /* an order number two channels share */
+		lock(p, r, PACK_LOCK_UNKNOWN, "%s", p->s->err);
+		return;
+	}
+	if (rc != 0) {
+		result(p, r, PACK_ERROR, rc, "%s", p->s->err);
 		return;
 	}
 	rc = order_start_packing(p->s, id, p->cfg.station, p->cfg.warehouse_id);
@@ -374,6 +382,47 @@ save_scan(struct pack *p, const struct pack_line *l, int64_t qty, const char *co
 	return db_commit(p->s->db);
 }
 
+/*
+ * A lot scanned for a lot-tracked line must be one the order's stock is reserved from:
+ * the ledger ships the reserved (FEFO) lot, so taking another would leave stock wrong.
+ * 0 when it is (or the line has no reservation to compare with), else the lock is open.
+ */
+static int
+check_lot(struct pack *p, struct pack_result *r, const struct pack_line *l,
+    const struct gs1 *g)
+{
+	char reserved[160] = "", date[32];
+	struct db_stmt *st;
+	size_t o = 0;
+	int match = 0, any = 0;
+
+	st = db_prep(p->s->db, "SELECT t.lot_code, coalesce(t.expiry, 0) FROM reservation r "
+	    "JOIN lot t ON t.id = r.lot_id WHERE r.order_line_id = ? ORDER BY t.expiry");
+	if (st == NULL)
+		return 0;
+	db_bind_int(st, 1, l->line_id);
+	while (db_step(st) == DB_ROW) {
+		any = 1;
+		if (strcmp(db_col_text(st, 0), g->lot) == 0)
+			match = 1;
+		date[0] = '\0';
+		if (db_col_int(st, 1) > 0) {
+			clock_format(db_col_int(st, 1), 0, date, sizeof date);
+			date[10] = '\0';
+		}
+		if (o + 1 < sizeof reserved)
+			o += (size_t)snprintf(reserved + o, sizeof reserved - o, "%s%s%s%s%s",
+			    o ? ", " : "", db_col_text(st, 0), date[0] ? " (expires " : "", date,
+			    date[0] ? ")" : "");
+	}
+	db_done(st);
+	if (!any || match)
+		return 0;
+	lock(p, r, PACK_LOCK_WRONG_LOT, "scanned %s lot %s, but this order's stock is reserved "
+	    "from lot %s: take that lot (first expiry first out)", l->sku, g->lot, reserved);
+	return -1;
+}
+
 static void
 scan_item(struct pack *p, const char *code, struct pack_result *r)
 {
@@ -453,6 +502,8 @@ scan_item(struct pack *p, const char *code, struct pack_result *r)
 		    l->min_shelf_days);
 		return;
 	}
+	if (g.lot[0] != '\0' && l->lot_tracked && check_lot(p, r, l, &g) != 0)
+		return;
 	if ((rc = save_scan(p, l, qty, code, &g)) != 0) {
 		result(p, r, PACK_ERROR, rc, "scan not saved: %s; scan it again",
 		    db_errmsg(p->s->db));
@@ -479,8 +530,8 @@ pack_box(struct pack *p, int index, struct pack_result *r)
 		return;
 	}
 	if (index < 0 || index >= p->cfg.nboxes) {
-		result(p, r, PACK_ERROR, DB_EINVAL, "no box %d (1 to %d)", index + 1,
-		    p->cfg.nboxes);
+		result(p, r, PACK_ERROR, DB_EINVAL, "no such box; boxes are 1 to %d (%s ... %s)",
+		    p->cfg.nboxes, p->cfg.boxes[0].code, p->cfg.boxes[p->cfg.nboxes - 1].code);
 		return;
 	}
 	p->pkgs[p->npkgs - 1].box = index;

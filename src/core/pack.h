@@ -58,6 +58,7 @@ enum pack_lock {
 	PACK_LOCK_OVERSCAN,         /* one unit too many */
 	PACK_LOCK_SHELF_LIFE,       /* lot expires too soon for the SKU */
 	PACK_LOCK_WEIGHT,           /* measured weight outside tolerance */
+	PACK_LOCK_WRONG_LOT,        /* a lot other than the one reserved (FEFO) for it */
 };
 
 enum pack_outcome {

@@ -1,7 +1,7 @@
 /*
  * usbdev.h — inside the device thread: one USB device slot (present or not) and the
  * driver interface each USB driver fills in (scale_hidpos.c, scan_kbd.c,
- * scan_hidpos.c, printer_usb.c). devices.c opens and claims, keeps an IN transfer
+ * scan_hidpos.c, printer_usb.c). usbdev.c opens and claims, keeps an IN transfer
  * running and hands the driver what arrives; drivers decode and post events. Every
  * function here runs on the device thread.
  */
@@ -102,6 +102,21 @@ int usbdev_control(struct usbdev *u, uint8_t rt, uint8_t req, uint16_t value,
 int64_t usbdev_now_ms(void);
 /* The configured printer status period (devices.c). */
 int devices_printer_poll_ms(const struct devices *d);
+
+/* For devices.c: the slot's life cycle on the device thread. */
+void usbdev_open(struct usbdev *u);
+/* Cancel what is in flight; usbdev_close_finish once usbdev_inflight is 0. reopen: open
+ * it again afterwards (an error), else it is absent (unplugged). */
+void usbdev_close_start(struct usbdev *u, int reopen);
+void usbdev_close_finish(struct usbdev *u);
+int usbdev_inflight(const struct usbdev *u);
+/* Drop the libusb device: not plugged in. */
+void usbdev_absent(struct usbdev *u);
+/* Post DEV_EV_LEFT unless already posted for this absence. */
+void usbdev_post_left(struct usbdev *u);
+/* Status for devices_status, under the owner's lock. */
+void usbdev_set_state(struct usbdev *u, enum dev_state st, const char *msg);
+const char *usbdev_driver_name(const struct usbdev *u);
 
 extern const struct usb_driver scale_hidpos_driver;
 extern const struct usb_driver scan_kbd_driver;

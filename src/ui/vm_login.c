@@ -168,7 +168,7 @@ vm_login_key(struct vm_login *vm, int key)
 		vm_login_reset(vm);
 		vm->msg[0] = '\0';
 		return VM_HANDLED | VM_REDRAW;
-	case VK_F1 + 9:
+	case VK_F(10):
 		vm_login_reset(vm);
 		return VM_HANDLED | VM_DONE;
 	default:

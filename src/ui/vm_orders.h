@@ -31,6 +31,7 @@ enum vm_key {
 	VK_F1,                      /* VK_F1 + n - 1 is function key n, up to F12 */
 	VK_F12 = VK_F1 + 11,
 };
+#define VK_F(n) (VK_F1 + (n) - 1)  /* function key n, 1 to 12 */
 
 /* What a handler wants done (flags). */
 enum {

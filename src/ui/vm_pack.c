@@ -55,6 +55,7 @@ static const char *const lock_titles[] = {
 	[PACK_LOCK_OVERSCAN] = "ONE TOO MANY",
 	[PACK_LOCK_SHELF_LIFE] = "EXPIRES TOO SOON",
 	[PACK_LOCK_WEIGHT] = "WRONG WEIGHT",
+	[PACK_LOCK_WRONG_LOT] = "WRONG LOT",
 };
 
 /* 3x5 pixel digits; a pixel is two columns so the digits are about square. */
@@ -262,8 +263,10 @@ apply(struct vm_pack *vm, const struct pack_result *r, int64_t before_id,
 		vm->badge[0] = '\0';
 	} else if (before != NULL && r->outcome == PACK_OK) {
 		for (i = 0; i < vm->p.nlines && i < nbefore; i++) {
-			if (vm->p.lines[i].scanned > before[i])
+			if (vm->p.lines[i].scanned > before[i]) {
 				vm->last_line = (int)i;
+				vm->follow = 1;
+			}
 		}
 	}
 	switch (r->action) {
@@ -520,8 +523,8 @@ key_pick(struct vm_pack *vm, int key)
 	default:
 		break;
 	}
-	if (key == VK_ESC || (vm->mode == VP_BOXES && key == VK_F1 + 1) ||
-	    (vm->mode == VP_HOLD && key == VK_F1 + 4)) {
+	if (key == VK_ESC || (vm->mode == VP_BOXES && key == VK_F(2)) ||
+	    (vm->mode == VP_HOLD && key == VK_F(5))) {
 		if (vm->mode == VP_OVERRIDE)
 			set_msg(vm, ROLE_NORMAL, "override abandoned");
 		vm->mode = VP_MAIN;
@@ -633,23 +636,20 @@ vm_pack_key(struct vm_pack *vm, int key)
 		vm->input[0] = '\0';
 		return r | VM_HANDLED | VM_REDRAW;
 	case VK_UP:
-		if (vm->line_top > 0)
-			vm->line_top--;
-		return r | VM_HANDLED | VM_REDRAW;
 	case VK_DOWN:
-		vm->line_top++;         /* the layout clamps it */
-		return r | VM_HANDLED | VM_REDRAW;
 	case VK_PGUP:
-		vm->line_top = vm->line_top > 5 ? vm->line_top - 5 : 0;
-		return r | VM_HANDLED | VM_REDRAW;
 	case VK_PGDN:
-		vm->line_top += 5;
+		/* By hand; the layout clamps it. The next scan follows again. */
+		vm->follow = 0;
+		vm->line_top += key == VK_UP ? -1 : key == VK_DOWN ? 1 : key == VK_PGUP ? -5 : 5;
+		if (vm->line_top < 0)
+			vm->line_top = 0;
 		return r | VM_HANDLED | VM_REDRAW;
-	case VK_F1:
+	case VK_F(1):
 		if (!locked(vm))
 			return r | VM_HANDLED;
 		return r | run(vm, CALL_ACK, NULL, 0);
-	case VK_F1 + 9:
+	case VK_F(10):
 		vm->input[0] = '\0';
 		return r | run(vm, CALL_INPUT, "CMD:LOGOUT", 0);
 	case VK_TAB:
@@ -669,28 +669,28 @@ vm_pack_key(struct vm_pack *vm, int key)
 		set_msg(vm, ROLE_ERROR_LOCK, "locked: acknowledge first (Enter or F1)");
 		return r | VM_HANDLED | VM_REDRAW;
 	}
-	switch (key - VK_F1 + 1) {
-	case 2:
+	switch (key) {
+	case VK_F(2):
 		if (!order_open(vm))
 			break;
 		vm->mode = VP_BOXES;
 		vm->input[0] = '\0';
 		return r | VM_HANDLED | VM_REDRAW;
-	case 3:
+	case VK_F(3):
 		return r | run(vm, CALL_NEWPKG, NULL, 0);
-	case 4:
+	case VK_F(4):
 		return r | run(vm, CALL_INPUT, "CMD:REPRINT", 0);
-	case 5:
+	case VK_F(5):
 		if (!order_open(vm))
 			break;
 		vm->mode = VP_HOLD;
 		vm->input[0] = '\0';
 		return r | VM_HANDLED | VM_REDRAW;
-	case 6:
+	case VK_F(6):
 		return r | weigh(vm, 0);
-	case 7:
+	case VK_F(7):
 		return r | weigh(vm, 1);
-	case 8:
+	case VK_F(8):
 		return r | run(vm, CALL_CANCEL, NULL, 0);
 	default:
 		return r;
@@ -1160,7 +1160,7 @@ lines_table(struct vm_pack *vm, struct vm_screen *scr, int y0, int nrows, int x0
 		page = nrows - 1;
 	if (page < 1)
 		page = 1;
-	if (vm->last_line >= 0) {
+	if (vm->last_line >= 0 && vm->follow) {
 		if (vm->last_line < vm->line_top)
 			vm->line_top = vm->last_line;
 		else if (vm->last_line >= vm->line_top + page)
@@ -1294,13 +1294,41 @@ order_header(struct vm_pack *vm, struct vm_screen *scr, int y, int compact)
 	vm_screen_segs(scr, y + 1, ROLE_NORMAL, s, n, 1);
 }
 
-/* The right-hand panel of the full layout: units left in large digits, what is next. */
-static void
-units_panel(struct vm_pack *vm, struct vm_screen *scr, int y0, int nrows, int x0, int width)
+/* Large-digit rows made scale times larger: each column repeated, each row too. */
+static int
+big_scale(char src[VM_BIG_ROWS][256], int scale, char dst[][512], int w)
 {
-	char big[VM_BIG_ROWS][256], buf[64];
+	int y, k, r;
+
+	for (y = 0; y < VM_BIG_ROWS; y++) {
+		for (r = 0; r < scale; r++) {
+			const char *p = src[y];
+			size_t used = 0;
+
+			while (*p != '\0') {
+				size_t n = *p == ' ' ? 1 : strlen("█");
+
+				for (k = 0; k < scale && used + n + 1 < 512; k++) {
+					memcpy(dst[y * scale + r] + used, p, n);
+					used += n;
+				}
+				p += n;
+			}
+			dst[y * scale + r][used] = '\0';
+		}
+	}
+	return w * scale;
+}
+
+/* The right-hand panel of the full layout: units left in large digits (twice as large
+ * when there is room), what is next. */
+static void
+units_panel(struct vm_pack *vm, struct vm_screen *scr, int y0, int nrows, int x0, int width,
+    int scale)
+{
+	char big[VM_BIG_ROWS][256], rows[VM_BIG_ROWS * 2][512], buf[64];
 	int64_t left = pack_remaining(&vm->p), total = 0;
-	int w, y, x;
+	int w, y, x, h = VM_BIG_ROWS * scale;
 	size_t i;
 
 	for (i = 0; i < vm->p.nlines; i++)
@@ -1308,11 +1336,12 @@ units_panel(struct vm_pack *vm, struct vm_screen *scr, int y0, int nrows, int x0
 	vm_screen_fit(scr, y0 - 1, x0, width, ROLE_COLHEAD, "", VM_LEFT);
 	vm_screen_put(scr, y0 - 1, x0 + (width - 10) / 2, ROLE_COLHEAD, "UNITS LEFT");
 	w = vm_pack_big(left, big);
+	w = big_scale(big, scale, rows, w);
 	x = x0 + (width - w) / 2;
-	for (y = 0; y < VM_BIG_ROWS && y + 1 < nrows; y++)
+	for (y = 0; y < h && y + 1 < nrows; y++)
 		vm_screen_put(scr, y0 + 1 + y, x > x0 ? x : x0, left > 0 ? ROLE_BIG : ROLE_MESSAGE,
-		    big[y]);
-	y = y0 + 1 + VM_BIG_ROWS + 1;
+		    rows[y]);
+	y = y0 + 1 + h + 1;
 	if (y < y0 + nrows) {
 		snprintf(buf, sizeof buf, "of %" PRId64 " unit%s", total, total == 1 ? "" : "s");
 		vm_screen_put(scr, y, x0 + (width - vm_orders_width(buf)) / 2, ROLE_NORMAL, buf);
@@ -1394,6 +1423,15 @@ lock_body(struct vm_pack *vm, struct vm_screen *scr, int compact)
 		snprintf(buf, sizeof buf, "STOP: %s", lock_titles[vm->p.lock]);
 		vm_screen_centre(scr, y++, E, buf);
 	}
+	/* What the last input got, when it is not the lock itself (a refused override,
+	 * a key refused while locked). */
+	if (vm->msg[0] != '\0' && strcmp(vm->msg, vm->p.lock_msg) != 0 &&
+	    strncmp(vm->msg, "station locked", 14) != 0 && bottom - 1 > y) {
+		snprintf(buf, sizeof buf, "%s%s", vm->msg_role == ROLE_PROMPT ? "" : "✗ ", vm->msg);
+		bottom--;
+		vm_screen_fit(scr, bottom, compact ? 1 : 4, scr->cols - (compact ? 2 : 8), E, buf,
+		    VM_LEFT);
+	}
 	if (vm->mode == VP_OVERRIDE) {
 		pick_list(vm, scr, y, bottom - y, 2, scr->cols - 4, E);
 	} else {
@@ -1434,7 +1472,7 @@ render_small(struct vm_pack *vm, struct vm_screen *scr)
 void
 vm_pack_render(struct vm_pack *vm, struct vm_screen *scr)
 {
-	int compact, lock = locked(vm), y1, panel, top;
+	int compact, lock = locked(vm), y1, panel, top, bigw, scale, nlines, msg_rows;
 	enum theme_role base = lock ? ROLE_ERROR_LOCK : ROLE_TITLE;
 	char buf[VM_CELL_MAX];
 
@@ -1467,17 +1505,21 @@ vm_pack_render(struct vm_pack *vm, struct vm_screen *scr)
 			/* Wide enough for the order's unit count, so it stays put as it falls. */
 			for (i = 0; i < vm->p.nlines; i++)
 				total += vm->p.lines[i].expected;
-			panel = vm_pack_big(total, big) + 6;
+			top = 4;
+			bigw = vm_pack_big(total, big);
+			/* Twice as large when the panel still leaves the lines 60 columns. */
+			scale = y1 - top >= 2 * VM_BIG_ROWS + 6 && scr->cols - 2 * bigw - 6 >= 60 ?
+			    2 : 1;
+			panel = bigw * scale + 6;
 			if (panel < 18)
 				panel = 18;
-			top = 4;
 			vm_screen_bar(scr, top - 1, ROLE_COLHEAD);
 			if (vm->mode != VP_MAIN) {
 				pick_list(vm, scr, top, y1 - top, 1, scr->cols - panel - 2, ROLE_NORMAL);
 			} else {
 				lines_table(vm, scr, top, y1 - top, 0, scr->cols - panel - 1, 0);
 			}
-			units_panel(vm, scr, top, y1 - top, scr->cols - panel, panel - 1);
+			units_panel(vm, scr, top, y1 - top, scr->cols - panel, panel - 1, scale);
 			package_text(vm, buf, sizeof buf);
 			vm_screen_fit(scr, y1, 1, scr->cols - 2, ROLE_NORMAL, buf, VM_LEFT);
 			{
@@ -1492,14 +1534,19 @@ vm_pack_render(struct vm_pack *vm, struct vm_screen *scr)
 		return;
 	}
 	/* Compact: 0 status, 1-2 order, 3 units left and box, lines, weight, message,
-	 * scan, legend. */
+	 * scan, legend. A long message takes a second row when a line row is free. */
+	nlines = scr->rows - 8;
+	msg_rows = vm->msg[0] != '\0' && vm_orders_width(vm->msg) + 2 > scr->cols - 2 ? 2 : 1;
+	if (order_open(vm) && (vm->mode != VP_MAIN || (int)vm->p.nlines >= nlines))
+		msg_rows = 1;
 	if (!order_open(vm)) {
-		scan_order_body(vm, scr, 1, scr->rows - 3, 1);
+		scan_order_body(vm, scr, 1, scr->rows - 2 - msg_rows, 1);
 	} else {
 		const struct pack_pkg *k = &vm->p.pkgs[vm->p.npkgs - 1];
 		const struct pack_box *b;
 		int nb;
 
+		nlines -= msg_rows - 1;
 		order_header(vm, scr, 1, 1);
 		b = pack_boxes(&vm->p, &nb);
 		snprintf(buf, sizeof buf, "LEFT %" PRId64, pack_remaining(&vm->p));
@@ -1509,16 +1556,16 @@ vm_pack_render(struct vm_pack *vm, struct vm_screen *scr)
 		    k->box >= 0 && k->box < nb ? b[k->box].code : "-");
 		vm_screen_fit(scr, 3, 12, scr->cols - 13, ROLE_PROMPT, buf, VM_RIGHT);
 		if (vm->mode != VP_MAIN)
-			pick_list(vm, scr, 4, scr->rows - 8, 0, scr->cols, ROLE_NORMAL);
+			pick_list(vm, scr, 4, nlines, 0, scr->cols, ROLE_NORMAL);
 		else
-			lines_table(vm, scr, 4, scr->rows - 8, 0, scr->cols, 1);
+			lines_table(vm, scr, 4, nlines, 0, scr->cols, 1);
 		{
 			enum theme_role r = weight_text(vm, buf, sizeof buf, 1);
 
-			vm_screen_fit(scr, scr->rows - 4, 1, scr->cols - 2, r, buf, VM_LEFT);
+			vm_screen_fit(scr, 4 + nlines, 1, scr->cols - 2, r, buf, VM_LEFT);
 		}
 	}
-	message(vm, scr, scr->rows - 3, 1, ROLE_NORMAL);
+	message(vm, scr, scr->rows - 2 - msg_rows, msg_rows, ROLE_NORMAL);
 	input_line(vm, scr, scr->rows - 2, ROLE_NORMAL);
 	legend(vm, scr, 1, ROLE_FOOTER);
 }

@@ -79,6 +79,7 @@ struct vm_pack {
 	enum theme_role msg_role;
 	int last_line;              /* index into p.lines scanned last; -1 none */
 	int line_top;               /* first order line on screen */
+	int follow;                 /* keep last_line in sight (until scrolled by hand) */
 	int64_t scale_g;            /* on the simulated scale; -1 nothing */
 	char badge[64];             /* a supervisor's badge waiting for its reason */
 	int bell;                   /* ring: the station locked or refused while locked */

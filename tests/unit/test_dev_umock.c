@@ -18,7 +18,7 @@
 #include <linux/usbdevice_fs.h>
 #include <umockdev.h>
 
-#define UM_MAX_DEVS 16
+#define UM_MAX_DEVS 64
 #define UM_MAX_URBS 64
 #define UM_MAX_CTRL 256
 

@@ -284,6 +284,13 @@ test_shelf_life(void)
 	CU_ASSERT_EQUAL(p.lock, PACK_LOCK_SHELF_LIFE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.message, "2025-12-11"));
 	CU_ASSERT_EQUAL(in(&p, "CMD:ACK", &r), PACK_OK);
+	/* MILK's stock is reserved from lot L1: another lot is refused. */
+	CU_ASSERT_EQUAL(in(&p, "(01)08935049501503(17)260630(10)L9", &r), PACK_LOCKED);
+	CU_ASSERT_EQUAL(p.lock, PACK_LOCK_WRONG_LOT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.message, "reserved from lot L1"));
+	CU_ASSERT_EQUAL(in(&p, "CMD:ACK", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "BOX XL", &r), PACK_ERROR);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.message, "1 to 3"));
 	CU_ASSERT_EQUAL(in(&p, "(01)08935049501503(17)260630(10)L1", &r), PACK_OK);
 	CU_ASSERT_EQUAL(r.remaining, 0);
 	{
