@@ -79,16 +79,14 @@ cmd_gs1_decoded(const struct gs1 *g, const struct gs1_elem *e, char *buf, size_t
 		clock_format(t, 0, when, sizeof when);
 		snprintf(buf, len, "%.10s%s", when, strcmp(e->value + 4, "00") == 0 ?
 		    " (end of month)" : "");
-	} else if (strncmp(e->ai, "310", 3) == 0) {
-		int dec = e->ai[3] - '0';
-		long v = strtol(e->value, NULL, 10), scale = 1;
-		int k;
+	} else if (strncmp(e->ai, "310", 3) == 0 && strlen(e->value) == 6) {
+		/* six digits, the AI's last digit of them after the decimal point */
+		size_t dec = (size_t)(e->ai[3] - '0'), lead = 0;
 
-		for (k = 0; k < dec; k++)
-			scale *= 10;
-		snprintf(buf, len, "%ld.%0*ld kg", v / scale, dec, v % scale);
-		if (dec == 0)
-			snprintf(buf, len, "%ld kg", v);
+		while (lead + 1 < 6 - dec && e->value[lead] == '0')
+			lead++;
+		snprintf(buf, len, "%.*s%s%.*s kg", (int)(6 - dec - lead), e->value + lead,
+		    dec ? "." : "", (int)dec, e->value + 6 - dec);
 	} else if (strcmp(e->ai, "30") == 0 || strcmp(e->ai, "37") == 0) {
 		snprintf(buf, len, "%ld units", strtol(e->value, NULL, 10));
 	}

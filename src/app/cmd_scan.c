@@ -13,10 +13,11 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <strings.h>
 
 #include "cmd.h"
 #include "config.h"
@@ -111,17 +112,17 @@ text_str(FILE *fp, const char *v)
 static void
 shown_input(const char *in, char *buf, size_t len)
 {
-	const char *badge, *rest;
+	const char *badge = in + strspn(in, " \t"), *rest;
 
-	if (strncmp(in, "OVERRIDE ", 9) != 0) {
+	if (strncasecmp(badge, "OVERRIDE ", 9) != 0) {
 		snprintf(buf, len, "%s", in);
 		return;
 	}
-	for (badge = in + 9; *badge == ' '; badge++)
+	for (badge += 9; *badge == ' '; badge++)
 		;
 	for (rest = badge; *rest != '\0' && *rest != ' '; rest++)
 		;
-	snprintf(buf, len, "OVERRIDE ***%s", rest);
+	snprintf(buf, len, "%.*s***%s", (int)(badge - in), in, rest);
 }
 
 static void

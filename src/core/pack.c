@@ -204,6 +204,28 @@ new_pkg(struct pack *p)
 	k->weight_g = -1;
 }
 
+/* Keep package i's box and accepted weight, so a restarted station resumes it. */
+static int
+save_pkg(struct pack *p, int i)
+{
+	const struct pack_pkg *k = &p->pkgs[i];
+	int rc;
+
+	if ((rc = db_begin(p->s->db)) != 0)
+		return rc;
+	rc = db_run(p->s->db, "INSERT INTO pack_pkg(order_id, pkg_no, box, weight_g, "
+	    "weight_override) VALUES (?, ?, ?, ?, ?) ON CONFLICT(order_id, pkg_no) DO UPDATE "
+	    "SET box = excluded.box, weight_g = excluded.weight_g, "
+	    "weight_override = excluded.weight_override", "iiiis", p->order_id, (int64_t)i + 1,
+	    (int64_t)k->box, k->weight_g >= 0 ? k->weight_g : (int64_t)-1, k->override);
+	if (rc != 0) {
+		session_fail(p->s, rc, "package %d not saved: %s", i + 1, db_errmsg(p->s->db));
+		db_rollback(p->s->db);
+		return rc;
+	}
+	return db_commit(p->s->db);
+}
+
 /* Everything scanned and every package weighed (or overridden). */
 static int
 all_checked(const struct pack *p)
@@ -278,6 +300,25 @@ load_lines(struct pack *p, const struct order *o)
 				p->pkgs[p->npkgs - 1].content_g += qty * p->lines[i].weight_g;
 			}
 		}
+	}
+	db_done(st);
+	st = db_prep(p->s->db, "SELECT pkg_no, box, weight_g, weight_override FROM pack_pkg "
+	    "WHERE order_id = ? ORDER BY pkg_no");
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_int(st, 1, p->order_id);
+	while (db_step(st) == DB_ROW) {
+		int pkg = (int)db_col_int(st, 0), box = (int)db_col_int(st, 1);
+		struct pack_pkg *k;
+
+		if (pkg < 1 || pkg > PACK_MAX_PKGS)
+			continue;
+		while (p->npkgs < pkg)
+			new_pkg(p);
+		k = &p->pkgs[pkg - 1];
+		k->box = box >= 0 && box < p->cfg.nboxes ? box : 0;
+		k->weight_g = k->units > 0 ? db_col_int(st, 2) : -1;
+		snprintf(k->override, sizeof k->override, "%s", db_col_text(st, 3));
 	}
 	db_done(st);
 	return 0;
@@ -513,6 +554,8 @@ scan_item(struct pack *p, const char *code, struct pack_result *r)
 	p->pkgs[p->npkgs - 1].units += qty;
 	p->pkgs[p->npkgs - 1].content_g += qty * l->weight_g;
 	p->pkgs[p->npkgs - 1].weight_g = -1;       /* a unit added: weigh again */
+	p->pkgs[p->npkgs - 1].override[0] = '\0';
+	save_pkg(p, p->npkgs - 1);
 	advance(p);
 	result(p, r, PACK_OK, 0, "%s %s %" PRId64 "/%" PRId64 "%s", l->sku, l->name, l->scanned,
 	    l->expected, p->step == PACK_WEIGH ? "; all scanned, weigh the parcel" : "");
@@ -536,6 +579,11 @@ pack_box(struct pack *p, int index, struct pack_result *r)
 	}
 	p->pkgs[p->npkgs - 1].box = index;
 	p->pkgs[p->npkgs - 1].weight_g = -1;
+	p->pkgs[p->npkgs - 1].override[0] = '\0';
+	if (save_pkg(p, p->npkgs - 1) != 0) {
+		result(p, r, PACK_ERROR, DB_ERR, "%s", p->s->err);
+		return;
+	}
 	advance(p);
 	result(p, r, PACK_OK, 0, "package %d: box %s (%s cm, tare %" PRId64 " g)", p->npkgs,
 	    p->cfg.boxes[index].code, p->cfg.boxes[index].size, p->cfg.boxes[index].tare_g);
@@ -577,6 +625,11 @@ pack_weight(struct pack *p, int64_t grams, struct pack_result *r)
 		return;
 	}
 	k->weight_g = grams;
+	if (save_pkg(p, p->npkgs - 1) != 0) {
+		k->weight_g = -1;
+		result(p, r, PACK_ERROR, DB_ERR, "%s; weigh again", p->s->err);
+		return;
+	}
 	advance(p);
 	if (p->step == PACK_READY && p->cfg.auto_confirm) {
 		pack_confirm(p, r);
@@ -639,6 +692,7 @@ pack_override(struct pack *p, const char *badge, const char *reason, struct pack
 	snprintf(after, sizeof after, "{\"package\":%d,\"weight_g\":%" PRId64 ",\"reason\":\"%s\","
 	    "\"packer\":\"%s\"}", p->npkgs, k->weight_g, why, p->s->user);
 	audit_event(&sup, "order", p->order_id, "weight_override", after);
+	save_pkg(p, p->npkgs - 1);
 	p->lock = PACK_LOCK_NONE;
 	p->lock_msg[0] = '\0';
 	advance(p);
@@ -678,6 +732,11 @@ pack_new_package(struct pack *p, struct pack_result *r)
 		return;
 	}
 	new_pkg(p);
+	if (save_pkg(p, p->npkgs - 1) != 0) {
+		p->npkgs--;
+		result(p, r, PACK_ERROR, DB_ERR, "%s", p->s->err);
+		return;
+	}
 	advance(p);
 	result(p, r, PACK_OK, 0, "package %d started", p->npkgs);
 }
@@ -694,6 +753,8 @@ release_order(struct pack *p, enum order_status to, const char *reason)
 	    (rc = db_run(p->s->db, "UPDATE orders SET packing_station = NULL WHERE id = ?", "i",
 	    p->order_id)) == 0)
 		rc = db_run(p->s->db, "DELETE FROM pack_scan WHERE order_id = ?", "i", p->order_id);
+	if (rc == 0)
+		rc = db_run(p->s->db, "DELETE FROM pack_pkg WHERE order_id = ?", "i", p->order_id);
 	if (rc != 0) {
 		db_rollback(p->s->db);
 		return rc;
@@ -776,6 +837,8 @@ confirm_tx(struct pack *p, int64_t *total_g)
 		return rc;
 	rc = db_run(p->s->db, "UPDATE orders SET packing_station = NULL WHERE id = ?", "i",
 	    p->order_id);
+	if (rc == 0)
+		rc = db_run(p->s->db, "DELETE FROM pack_pkg WHERE order_id = ?", "i", p->order_id);
 	if (rc == 0)
 		rc = db_int(p->s->db, &shop_id, "SELECT shop_id FROM orders WHERE id = ?", "i",
 		    p->order_id);

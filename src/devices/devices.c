@@ -115,6 +115,8 @@ devices_slot_new(struct devices *d, unsigned vid, unsigned pid, enum devtable_dr
 	u->role = devtable_driver_role(tdrv);
 	u->phase = USB_ABSENT;
 	u->state = DEV_ST_ABSENT;
+	u->st_role = u->role;
+	devices_copy(u->st_driver, sizeof u->st_driver, devtable_driver_name(tdrv));
 	snprintf(u->serial, sizeof u->serial, "%s", serial ? serial : "");
 	snprintf(u->name, sizeof u->name, "%s", name ? name : "");
 	snprintf(u->addr, sizeof u->addr, "usb:%04x:%04x%s%s", vid, pid, u->serial[0] ? ":" :
@@ -197,15 +199,15 @@ devices_left(struct devices *d, libusb_device *dev)
 		return;
 	switch (u->phase) {
 	case USB_OPEN:
-		usbdev_close_start(u, 0);
+		usbdev_close_start(u, 0, NULL);
 		break;
 	case USB_CLOSING:
 		u->reopen = 0;
 		break;
 	case USB_PENDING:
 		usbdev_absent(u);
-		usbdev_post_left(u);
 		usbdev_set_state(u, DEV_ST_ABSENT, "");
+		usbdev_post_left(u);
 		break;
 	case USB_ABSENT:
 		break;
@@ -230,7 +232,8 @@ devices_addr_match(const struct cmd *c, const struct usbdev *u)
 {
 	if (c->any)
 		return 1;
-	return c->addr.kind == DEVURI_USB && c->addr.vid == u->vid && c->addr.pid == u->pid;
+	return c->addr.kind == DEVURI_USB && c->addr.vid == u->vid && c->addr.pid == u->pid &&
+	    (c->addr.serial[0] == '\0' || strcmp(c->addr.serial, u->serial) == 0);
 }
 
 static void
@@ -312,7 +315,7 @@ devices_thread(void *arg)
 		libusb_hotplug_deregister_callback(d->ctx, d->hp);
 	d->hp_registered = 0;
 	for (u = d->usb; u != NULL; u = u->next)
-		usbdev_close_start(u, 0);
+		usbdev_close_start(u, 0, NULL);
 	until = usbdev_now_ms() + CLOSE_WAIT_MS;
 	do {
 		struct timeval shortv = { 0, 20000 };
@@ -395,6 +398,48 @@ devices_sim(struct devices *d)
 		}
 		devices_push(d, &ev);
 	}
+}
+
+/* The libusb context, the hotplug callback (ARRIVED for devices already plugged in
+ * comes at once) and the device thread. 0, or -1 with why (all undone). */
+static int
+devices_usb_start(struct devices *d, char *why, size_t whylen)
+{
+	struct usbdev *u;
+	int rc;
+
+	if ((rc = libusb_init(&d->ctx)) != 0) {
+		snprintf(why, whylen, "devices: cannot start libusb: %s", libusb_strerror(rc));
+		d->ctx = NULL;
+		return -1;
+	}
+	if (!libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG)) {
+		snprintf(why, whylen, "devices: this libusb cannot report plugging in");
+		goto fail;
+	}
+	rc = libusb_hotplug_register_callback(d->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
+	    LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, LIBUSB_HOTPLUG_ENUMERATE, LIBUSB_HOTPLUG_MATCH_ANY,
+	    LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, devices_hotplug, d, &d->hp);
+	if (rc != 0) {
+		snprintf(why, whylen, "devices: cannot watch USB: %s", libusb_strerror(rc));
+		goto fail;
+	}
+	d->hp_registered = 1;
+	if (pthread_create(&d->thr, NULL, devices_thread, d) != 0) {
+		snprintf(why, whylen, "devices: cannot start the device thread");
+		goto fail_hp;
+	}
+	d->thr_started = 1;
+	return 0;
+fail_hp:
+	libusb_hotplug_deregister_callback(d->ctx, d->hp);
+	d->hp_registered = 0;
+fail:
+	for (u = d->usb; u != NULL; u = u->next)       /* refs ARRIVED took already */
+		usbdev_absent(u);
+	libusb_exit(d->ctx);
+	d->ctx = NULL;
+	return -1;
 }
 
 /* One configured address: usb: ones filter hotplug, hid:/tty: get a reader thread. */
@@ -487,31 +532,24 @@ devices_start(const struct devices_conf *conf, struct devices **out, int *event_
 	    devices_conf_addr(d, DEV_ROLE_PRINTER, conf->printer, err, errlen) != 0) {
 		goto fail;
 	}
-	if ((rc = libusb_init(&d->ctx)) != 0) {
-		snprintf(err, errlen, "devices: cannot start libusb: %s", libusb_strerror(rc));
-		d->ctx = NULL;
-		goto fail;
-	}
-	if (!(d->has_only && d->only.kind != DEVURI_USB)) {
-		if (!libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG)) {
-			snprintf(err, errlen, "devices: this libusb cannot report plugging in");
+	/* USB: needed unless only a hid:, tty: or sim device is read. Without it the station
+	 * still reads its other scanners; the UI is told. */
+	if (!d->has_only || d->only.kind == DEVURI_USB) {
+		if ((rc = devices_usb_start(d, why, sizeof why)) != 0 && d->has_only) {
+			snprintf(err, errlen, "%s", why);
 			goto fail;
 		}
-		rc = libusb_hotplug_register_callback(d->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
-		    LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, LIBUSB_HOTPLUG_ENUMERATE,
-		    LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY,
-		    devices_hotplug, d, &d->hp);
 		if (rc != 0) {
-			snprintf(err, errlen, "devices: cannot watch USB: %s", libusb_strerror(rc));
-			goto fail;
+			struct dev_event ev;
+
+			memset(&ev, 0, sizeof ev);
+			ev.kind = DEV_EV_ERROR;
+			snprintf(ev.dev, sizeof ev.dev, "usb");
+			snprintf(ev.text, sizeof ev.text, "%s; USB scanners, scales and printers "
+			    "will not be seen", why);
+			devices_push(d, &ev);
 		}
-		d->hp_registered = 1;
 	}
-	if (pthread_create(&d->thr, NULL, devices_thread, d) != 0) {
-		snprintf(err, errlen, "devices: cannot start the device thread");
-		goto fail;
-	}
-	d->thr_started = 1;
 	for (f = d->fds; f != NULL; f = f->next) {
 		if (pthread_create(&f->thr, NULL, fddev_thread, f) != 0) {
 			snprintf(err, errlen, "devices: cannot start a reader thread");
@@ -610,7 +648,8 @@ devices_queue(struct devices *d, enum cmd_kind kind, const char *addr, const voi
 		memcpy(c->data, data, len);
 	pthread_mutex_lock(&d->mu);
 	for (u = d->usb; u != NULL && !found; u = u->next)
-		found = u->state == DEV_ST_READY && u->role == role && devices_addr_match(c, u);
+		found = u->state == DEV_ST_READY && u->st_role == role &&
+		    devices_addr_match(c, u);
 	if (found) {
 		*d->cmds_tail = c;
 		d->cmds_tail = &c->next;
@@ -638,35 +677,54 @@ devices_print(struct devices *d, const char *addr, const void *data, size_t len)
 	return devices_queue(d, CMD_PRINT, addr, data, len, DEV_ROLE_PRINTER);
 }
 
+/* An absent slot shadowed by a live one of the same address (a quick re-plug can leave
+ * the old slot behind for a moment): not shown. Lock held. */
+static int
+devices_status_dup(const struct devices *d, const struct usbdev *u)
+{
+	const struct usbdev *v;
+
+	if (u->state != DEV_ST_ABSENT)
+		return 0;
+	for (v = d->usb; v != NULL; v = v->next) {
+		if (v != u && v->state != DEV_ST_ABSENT && strcmp(v->addr, u->addr) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 devices_status(struct devices *d, struct dev_status *out, int max)
 {
 	struct usbdev *u;
 	struct fddev *f;
+	struct dev_status *o;
 	int n = 0;
 
 	pthread_mutex_lock(&d->mu);
-	for (u = d->usb; u != NULL; u = u->next, n++) {
-		if (n >= max)
+	for (u = d->usb; u != NULL; u = u->next) {
+		if (devices_status_dup(d, u) || n++ >= max)
 			continue;
-		memset(&out[n], 0, sizeof out[n]);
-		snprintf(out[n].dev, sizeof out[n].dev, "%s", u->addr);
-		snprintf(out[n].driver, sizeof out[n].driver, "%s", usbdev_driver_name(u));
-		out[n].role = u->role;
-		out[n].state = u->state;
-		out[n].printer = u->printer;
-		snprintf(out[n].msg, sizeof out[n].msg, "%s", u->msg);
+		o = &out[n - 1];
+		memset(o, 0, sizeof *o);
+		snprintf(o->dev, sizeof o->dev, "%s", u->addr);
+		snprintf(o->driver, sizeof o->driver, "%s", u->st_driver);
+		o->role = u->st_role;
+		o->state = u->state;
+		o->printer = u->printer;
+		snprintf(o->msg, sizeof o->msg, "%s", u->msg);
 	}
-	for (f = d->fds; f != NULL; f = f->next, n++) {
-		if (n >= max)
+	for (f = d->fds; f != NULL; f = f->next) {
+		if (n++ >= max)
 			continue;
-		memset(&out[n], 0, sizeof out[n]);
-		snprintf(out[n].dev, sizeof out[n].dev, "%s", f->addr);
-		snprintf(out[n].driver, sizeof out[n].driver, "%s", f->kind == DEVURI_HID ?
+		o = &out[n - 1];
+		memset(o, 0, sizeof *o);
+		snprintf(o->dev, sizeof o->dev, "%s", f->addr);
+		snprintf(o->driver, sizeof o->driver, "%s", f->kind == DEVURI_HID ?
 		    "scanner-evdev" : "scanner-tty");
-		out[n].role = DEV_ROLE_SCANNER;
-		out[n].state = f->state;
-		snprintf(out[n].msg, sizeof out[n].msg, "%s", f->msg);
+		o->role = DEV_ROLE_SCANNER;
+		o->state = f->state;
+		snprintf(o->msg, sizeof o->msg, "%s", f->msg);
 	}
 	pthread_mutex_unlock(&d->mu);
 	return n;

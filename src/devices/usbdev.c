@@ -29,6 +29,8 @@ usbdev_set_state(struct usbdev *u, enum dev_state st, const char *msg)
 	pthread_mutex_lock(&u->owner->mu);
 	u->state = st;
 	devices_copy(u->msg, sizeof u->msg, msg);
+	devices_copy(u->st_driver, sizeof u->st_driver, usbdev_driver_name(u));
+	u->st_role = u->role;
 	pthread_mutex_unlock(&u->owner->mu);
 }
 
@@ -93,6 +95,8 @@ usbdev_problem(struct usbdev *u, enum dev_state st, const char *fmt, ...)
 	same = u->state == st && strcmp(u->msg, ev.text) == 0;
 	u->state = st;
 	devices_copy(u->msg, sizeof u->msg, ev.text);
+	devices_copy(u->st_driver, sizeof u->st_driver, usbdev_driver_name(u));
+	u->st_role = u->role;
 	pthread_mutex_unlock(&u->owner->mu);
 	if (!same)
 		usbdev_post(u, &ev);
@@ -108,6 +112,18 @@ usbdev_inflight(const struct usbdev *u)
 	for (i = 0; i < USBDEV_XFERS; i++)
 		n += u->xfers[i] != NULL;
 	return n;
+}
+
+/* Reading went wrong: say so, close, and open it again after a while. */
+static void
+usbdev_fail(struct usbdev *u, const char *what, int rc)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof msg, "%s: %s (%s); opening it again", u->addr, what,
+	    libusb_error_name(rc));
+	usbdev_error(u, "%s", msg);
+	usbdev_close_start(u, 1, msg);
 }
 
 static void LIBUSB_CALL
@@ -128,14 +144,12 @@ usbdev_in_cb(struct libusb_transfer *t)
 	case LIBUSB_TRANSFER_CANCELLED:
 		return;
 	case LIBUSB_TRANSFER_NO_DEVICE:
-		usbdev_close_start(u, 1);
+		usbdev_close_start(u, 1, NULL);
 		return;
 	default:                        /* error, stall, overflow */
 		if (++u->errors >= 5) {
-			usbdev_error(u, "reading failed %d times (%s); opening it again", u->errors,
-			    libusb_error_name(t->status == LIBUSB_TRANSFER_STALL ?
-			    LIBUSB_ERROR_PIPE : LIBUSB_ERROR_IO));
-			usbdev_close_start(u, 1);
+			usbdev_fail(u, "reading failed 5 times", t->status == LIBUSB_TRANSFER_STALL ?
+			    LIBUSB_ERROR_PIPE : LIBUSB_ERROR_IO);
 			return;
 		}
 	}
@@ -146,8 +160,9 @@ usbdev_in_cb(struct libusb_transfer *t)
 		return;
 	}
 	if (rc != LIBUSB_ERROR_NO_DEVICE)
-		usbdev_error(u, "cannot read it: %s; opening it again", libusb_strerror(rc));
-	usbdev_close_start(u, 1);
+		usbdev_fail(u, "cannot read it", rc);
+	else
+		usbdev_close_start(u, 1, NULL);
 }
 
 static void LIBUSB_CALL
@@ -170,10 +185,10 @@ usbdev_xfer_cb(struct libusb_transfer *t)
 	if (ok && t->type == LIBUSB_TRANSFER_TYPE_BULK &&
 	    !(t->endpoint & LIBUSB_ENDPOINT_IN) && t->actual_length < t->length)
 		ok = 0;                 /* short write */
-	if (u->drv != NULL && u->drv->done != NULL && t->status != LIBUSB_TRANSFER_CANCELLED)
+	if (u->drv != NULL && u->drv->done != NULL)     /* cancelled too: a job is lost */
 		u->drv->done(u, tag, ok, data, len);
 	if (t->status == LIBUSB_TRANSFER_NO_DEVICE)
-		usbdev_close_start(u, 1);
+		usbdev_close_start(u, 1, NULL);
 	libusb_free_transfer(t);    /* and its buffer: LIBUSB_TRANSFER_FREE_BUFFER */
 }
 
@@ -268,7 +283,7 @@ usbdev_post_left(struct usbdev *u)
 
 /* Cancel what is in flight; usbdev_service closes the handle once all of it is back. */
 void
-usbdev_close_start(struct usbdev *u, int reopen)
+usbdev_close_start(struct usbdev *u, int reopen, const char *why)
 {
 	int i;
 
@@ -283,8 +298,9 @@ usbdev_close_start(struct usbdev *u, int reopen)
 		if (u->xfers[i] != NULL)
 			libusb_cancel_transfer(u->xfers[i]);
 	}
+	/* The state before the event: the UI may ask on seeing it. */
+	usbdev_set_state(u, why != NULL ? DEV_ST_ERROR : DEV_ST_ABSENT, why != NULL ? why : "");
 	usbdev_post_left(u);
-	usbdev_set_state(u, DEV_ST_ABSENT, "");
 }
 
 void

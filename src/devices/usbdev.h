@@ -81,6 +81,8 @@ struct usbdev {
 	enum dev_state state;
 	unsigned printer;
 	char msg[160];
+	char st_driver[24];             /* driver and role as of the last state change */
+	enum dev_role st_role;
 
 	void *priv;                     /* the driver's */
 };
@@ -106,8 +108,9 @@ int devices_printer_poll_ms(const struct devices *d);
 /* For devices.c: the slot's life cycle on the device thread. */
 void usbdev_open(struct usbdev *u);
 /* Cancel what is in flight; usbdev_close_finish once usbdev_inflight is 0. reopen: open
- * it again afterwards (an error), else it is absent (unplugged). */
-void usbdev_close_start(struct usbdev *u, int reopen);
+ * it again afterwards, else it is absent (unplugged). why: the error that closes it (the
+ * state shown is then an error), NULL when it went away. */
+void usbdev_close_start(struct usbdev *u, int reopen, const char *why);
 void usbdev_close_finish(struct usbdev *u);
 int usbdev_inflight(const struct usbdev *u);
 /* Drop the libusb device: not plugged in. */

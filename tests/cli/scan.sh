@@ -28,12 +28,17 @@ scan() {
 	shift
 	PACKBENCH_PIN=$pin "$pb" scan "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
+	if grep -qE 'Sanitizer|runtime error' "$tmp/err"; then
+		bad "scan $*: $(head -5 "$tmp/err")"
+	fi
 }
 
-# lines WHAT RE... : $tmp/out has exactly one line per RE, each matching it (ERE)
+# lines WHAT RE... : the session ended well and $tmp/out has exactly one line per RE,
+# each matching it (ERE)
 lines() {
 	local what=$1 i=0 re line n
 	shift
+	[ "$rc" -eq 0 ] && ok || bad "$what: exit $rc: $(cat "$tmp/err")"
 	n=$(wc -l <"$tmp/out")
 	if [ "$n" -ne $# ]; then
 		bad "$what: $n output lines, wanted $#:"
@@ -153,23 +158,23 @@ EOF
 [ "$rc" -eq 0 ] && ok || bad "main session exited $rc: $(cat "$tmp/err")"
 lines "main flow" \
 	"ok 14 order SC-MAIN open: 14 units to scan$" \
-	"locked 14 scanned CAPHE-G7 .*not in order SC-MAIN, which wants AO-THUN-M x2, SUA-1L x12$" \
+	"locked 14 .*CAPHE-G7.*not in order SC-MAIN.*AO-THUN-M x2, SUA-1L x12" \
 	"locked 14 station locked: " \
 	"locked 14 station locked: " \
 	"ok 14 acknowledged$" \
 	"ok 13 AO-THUN-M .* 1/2$" \
 	"ok 12 AO-THUN-M .* 2/2$" \
-	"locked 12 scanned AO-THUN-M: one too many; order SC-MAIN wants 2, 2 already scanned$" \
+	"locked 12 .*AO-THUN-M.*one too many.* wants 2, 2 already scanned" \
 	"ok 12 acknowledged$" \
-	"ok 0 SUA-1L .* 12/12; all scanned, weigh the parcel$" \
-	"error 0 not ready: weigh package 1$" \
-	"locked 0 package 1 weighs 12000 g, expected 13080 g " \
-	"locked 0 station locked: package 1 weighs 12000 g" \
+	"ok 0 SUA-1L .* 12/12; all scanned" \
+	"error 0 .*weigh package 1" \
+	"locked 0 .*package 1 weighs 12000 g, expected 13080 g " \
+	"locked 0 station locked: .*12000 g" \
 	"ok 0 acknowledged$" \
-	"ok 0 package 1: 13100 g ok \(expected 13080 g\); confirm$" \
+	"ok 0 package 1: 13100 g ok \(expected 13080 g\)" \
 	"error 0 empty input$" \
 	"packed 0 packed SC-MAIN: 1 package, 13100 g" \
-	"ok 0 reprinting the last label$" \
+	"ok 0 reprint" \
 	"ok 0 logged out$"
 status_is SC-MAIN PACKED
 status_is SC-HOLD CONFIRMED          # the line after CMD:LOGOUT was not read
@@ -202,7 +207,7 @@ lines "refused orders" \
 	"ok 0 acknowledged$" \
 	"locked 0 'NO-SUCH-ORDER' is not an order" \
 	"ok 0 acknowledged$" \
-	"error 0 unknown command CMD:FROBNICATE$"
+	"error 0 .*CMD:FROBNICATE"
 scan 1357 --user p1 --station H1 --warehouse HN <<<"SC-HOLD"
 lines "another warehouse" "locked 0 .*SC-HOLD"
 status_is SC-HOLD CONFIRMED
@@ -220,10 +225,10 @@ CMD:CANCEL-SCAN
 EOF
 lines "shelf life" \
 	"ok 1 order SC-SHELF open" \
-	"locked 1 scanned SUA-1L lot OLD1: expires .* SUA-1L needs at least 30 days" \
+	"locked 1 .*SUA-1L lot OLD1: expires .*at least 30 days" \
 	"ok 1 acknowledged$" \
 	"ok 0 SUA-1L .* 1/1; all scanned" \
-	"ok 0 order SC-SHELF put back"
+	"ok 0 order SC-SHELF "
 status_is SC-SHELF ALLOCATED
 
 # --- A half-scanned order survives the session; another station cannot take it. ---
@@ -234,7 +239,7 @@ EOF
 lines "resume, first session" "ok 3 order SC-RESUME open" "ok 2 AO-THUN-M .* 1/3$"
 status_is SC-RESUME PACKING
 scan 2468 --user p2 --station B <<<"SC-RESUME"
-lines "resume, other station" "locked 0 order SC-RESUME is being packed at station A$"
+lines "resume, other station" "locked 0 order SC-RESUME is being packed at station A"
 scan "" --badge P2-BADGE --station A --printer "file:$tmp/label-resume.zpl" <<'EOF'
 SC-RESUME
 8934567890120
@@ -263,7 +268,7 @@ SC-HOLD
 EOF
 lines "hold" \
 	"ok 1 order SC-HOLD open" \
-	"ok 0 order SC-HOLD on hold for a supervisor: damaged box$" \
+	"ok 0 order SC-HOLD on hold.*: damaged box$" \
 	"locked 0 order SC-HOLD is on hold"
 status_is SC-HOLD ON_HOLD
 
@@ -287,8 +292,8 @@ for order in SC-RACE1 SC-RACE2; do
 	b=$(cat "$tmp/rb")
 	if [ "$ra" -ne 0 ] || [ "$rb" -ne 0 ]; then
 		bad "race $order: exit $ra/$rb: $a / $b"
-	elif [[ $a == "ok 1 order $order open"* && $b == "locked 0 order $order is being packed at station RA" ]] ||
-	    [[ $b == "ok 1 order $order open"* && $a == "locked 0 order $order is being packed at station RB" ]]; then
+	elif [[ $a == "ok 1 order $order open"* && $b == "locked 0 order $order is being packed at station RA"* ]] ||
+	    [[ $b == "ok 1 order $order open"* && $a == "locked 0 order $order is being packed at station RB"* ]]; then
 		ok
 	else
 		bad "race $order: one should win, the other name it: RA '$a', RB '$b'"
@@ -323,8 +328,8 @@ EOF
 lines "config station" \
 	"ok 1 order SC-CFG open" \
 	"ok 0 CAPHE-G7 .* 1/1; all scanned" \
-	"ok 0 package 1: box XS \(10x10x5 cm, tare 10 g\)$" \
-	"locked 0 package 1 weighs 400 g, expected 390 g \+/- 5 g \(box XS\)" \
+	"ok 0 package 1: box XS \(10x10x5 cm, tare 10 g\)" \
+	"locked 0 .*package 1 weighs 400 g, expected 390 g \+/- 5 g \(box XS\)" \
 	"ok 0 acknowledged$" \
 	"packed 0 packed SC-CFG: 1 package, 392 g$"
 status_is SC-CFG PACKED

@@ -2,7 +2,9 @@
  * test_dev_umock.c — emulated USB devices on umockdev's in-process testbed (see
  * test_dev_umock.h). The ioctl handler runs on umockdev's own thread; one mutex guards
  * every device's queues. IN reads wait in a list until the test queues a packet for their
- * endpoint; writes and control requests complete at once and are recorded.
+ * endpoint; writes and control requests complete at once and are recorded. Each URB
+ * remembers the device node (address) it came through: after a re-plug, a handle still
+ * open on the old address reaps only its own URBs and gets ENODEV for anything new.
  */
 #include "test_dev_umock.h"
 
@@ -25,6 +27,7 @@
 struct um_pkt {
 	struct um_pkt *next;
 	uint8_t ep;
+	int err;                    /* the read fails with -err */
 	size_t len;
 	uint8_t data[];
 };
@@ -43,8 +46,10 @@ struct um_dev {
 	char syspath[64];
 	char *desc_hex;
 	UMockdevIoctlData *pending[UM_MAX_URBS];    /* IN reads awaiting data */
+	int pending_dn[UM_MAX_URBS];                /* the address each came through */
 	int npending;
 	UMockdevIoctlData *done[UM_MAX_URBS];       /* completed, to be reaped */
+	int done_dn[UM_MAX_URBS];
 	int ndone;
 	struct um_pkt *inq, **inq_tail;
 	struct um_pkt *outq, **outq_tail;
@@ -54,6 +59,7 @@ struct um_dev {
 	uint8_t report_desc[256];
 	size_t report_len;
 	uint8_t port_status;
+	char serial[32];
 	int gone;
 	void (*on_out)(struct um_dev *, uint8_t, const uint8_t *, size_t, void *);
 	void *on_out_arg;
@@ -82,7 +88,7 @@ um_hex(char *out, const uint8_t *p, size_t n)
 
 /* Device descriptor and one configuration holding the interfaces, as sysfs has them. */
 static char *
-um_descriptors(uint16_t vid, uint16_t pid, const struct um_iface *ifs, int nifs)
+um_descriptors(uint16_t vid, uint16_t pid, int sn, const struct um_iface *ifs, int nifs)
 {
 	uint8_t b[512];
 	size_t n = 0, total_at;
@@ -91,7 +97,7 @@ um_descriptors(uint16_t vid, uint16_t pid, const struct um_iface *ifs, int nifs)
 
 	{
 		const uint8_t dev[18] = { 18, 1, 0x00, 0x02, 0, 0, 0, 64, vid & 0xff, vid >> 8,
-		    pid & 0xff, pid >> 8, 0x00, 0x01, 0, 0, 0, 1 };
+		    pid & 0xff, pid >> 8, 0x00, 0x01, 0, 0, sn ? 3 : 0, 1 };
 
 		memcpy(b, dev, 18);
 		n = 18;
@@ -144,6 +150,35 @@ um_urb(UMockdevIoctlData *d)
 	return (struct usbdevfs_urb *)(void *)d->data;
 }
 
+static void
+um_add_done(struct um_dev *d, UMockdevIoctlData *u, int dn)
+{
+	d->done[d->ndone] = u;
+	d->done_dn[d->ndone++] = dn;
+}
+
+/* Pending read i is complete: to the done list (lock held). */
+static void
+um_move_done(struct um_dev *d, int i)
+{
+	um_add_done(d, d->pending[i], d->pending_dn[i]);
+	memmove(&d->pending[i], &d->pending[i + 1],
+	    (size_t)(d->npending - i - 1) * sizeof d->pending[0]);
+	memmove(&d->pending_dn[i], &d->pending_dn[i + 1],
+	    (size_t)(d->npending - i - 1) * sizeof d->pending_dn[0]);
+	d->npending--;
+}
+
+/* The address of the node a client opened: /dev/bus/usb/001/NNN. */
+static int
+um_client_dn(UMockdevIoctlClient *client)
+{
+	const char *node = umockdev_ioctl_client_get_devnode(client);
+	const char *slash = node != NULL ? strrchr(node, '/') : NULL;
+
+	return slash != NULL ? atoi(slash + 1) : -1;
+}
+
 /* Match waiting reads with queued packets (lock held). */
 static void
 um_feed(struct um_dev *d)
@@ -154,6 +189,10 @@ um_feed(struct um_dev *d)
 		struct usbdevfs_urb *urb = um_urb(d->pending[i]);
 		struct um_pkt **pp, *p;
 
+		if (d->pending_dn[i] != d->devnum || d->gone) {
+			i++;
+			continue;
+		}
 		for (pp = &d->inq; *pp != NULL && (*pp)->ep != urb->endpoint; pp = &(*pp)->next)
 			;
 		if ((p = *pp) == NULL || d->ndone == UM_MAX_URBS) {
@@ -170,12 +209,11 @@ um_feed(struct um_dev *d)
 		urb->actual_length = (int)(p->len < (size_t)urb->buffer_length ? p->len :
 		    (size_t)urb->buffer_length);
 		memcpy(urb->buffer, p->data, (size_t)urb->actual_length);
-		urb->status = 0;
+		urb->status = -p->err;
+		if (p->err != 0)
+			urb->actual_length = 0;
 		free(p);
-		d->done[d->ndone++] = d->pending[i];
-		memmove(&d->pending[i], &d->pending[i + 1],
-		    (size_t)(d->npending - i - 1) * sizeof d->pending[0]);
-		d->npending--;
+		um_move_done(d, i);
 	}
 }
 
@@ -210,6 +248,27 @@ um_control(struct um_dev *d, struct usbdevfs_urb *urb)
 		urb->actual_length = (int)n;
 		return 0;
 	}
+	if (c.rt == 0x80 && c.req == 6 && c.value >> 8 == 3 && d->serial[0] != '\0') {
+		uint8_t s[66];
+		size_t k, sl = strlen(d->serial);
+
+		if ((c.value & 0xff) == 0) {            /* languages: en-US */
+			s[0] = 4;
+			s[2] = 0x09;
+			s[3] = 0x04;
+		} else {
+			s[0] = (uint8_t)(2 + 2 * sl);
+			for (k = 0; k < sl; k++) {
+				s[2 + 2 * k] = (uint8_t)d->serial[k];
+				s[3 + 2 * k] = 0;
+			}
+		}
+		s[1] = 3;
+		n = s[0] < c.len ? s[0] : c.len;
+		memcpy(b + 8, s, n);
+		urb->actual_length = (int)n;
+		return 0;
+	}
 	if (c.rt == 0xa1 && c.req == 1 && c.len >= 1) {
 		b[8] = d->port_status;
 		urb->actual_length = 1;
@@ -227,8 +286,10 @@ um_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer arg)
 	unsigned long req = umockdev_ioctl_client_get_request(client);
 	struct um_pkt *out = NULL;
 	gboolean handled = TRUE;
+	int dn = um_client_dn(client), live;
 
 	pthread_mutex_lock(&um->mu);
+	live = dn == d->devnum && !d->gone;
 	switch (req) {
 	case USBDEVFS_GET_CAPABILITIES: {
 		UMockdevIoctlData *c = umockdev_ioctl_data_resolve(io, 0, sizeof(guint32), NULL);
@@ -249,11 +310,11 @@ um_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer arg)
 		unsigned iface = *(unsigned *)(void *)c->data;
 
 		umockdev_ioctl_data_unref(c);
-		if (req == USBDEVFS_CLAIMINTERFACE && d->gone) {
+		if (req == USBDEVFS_CLAIMINTERFACE && !live) {
 			umockdev_ioctl_client_complete(client, -1, ENODEV);
 			break;
 		}
-		if (iface < 32) {
+		if (iface < 32 && dn == d->devnum) {
 			if (req == USBDEVFS_CLAIMINTERFACE)
 				d->claimed |= 1u << iface;
 			else
@@ -274,9 +335,9 @@ um_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer arg)
 		struct usbdevfs_urb *urb = um_urb(u);
 		UMockdevIoctlData *b;
 
-		if (d->gone || d->ndone == UM_MAX_URBS || d->npending == UM_MAX_URBS) {
+		if (!live || d->ndone == UM_MAX_URBS || d->npending == UM_MAX_URBS) {
 			umockdev_ioctl_data_unref(u);
-			umockdev_ioctl_client_complete(client, -1, d->gone ? ENODEV : ENOMEM);
+			umockdev_ioctl_client_complete(client, -1, !live ? ENODEV : ENOMEM);
 			break;
 		}
 		b = umockdev_ioctl_data_resolve(u, G_STRUCT_OFFSET(struct usbdevfs_urb, buffer),
@@ -284,9 +345,10 @@ um_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer arg)
 		umockdev_ioctl_data_unref(b);
 		if (urb->type == USBDEVFS_URB_TYPE_CONTROL) {
 			urb->status = um_control(d, urb);
-			d->done[d->ndone++] = u;
+			um_add_done(d, u, dn);
 		} else if (urb->endpoint & 0x80) {
-			d->pending[d->npending++] = u;
+			d->pending[d->npending] = u;
+			d->pending_dn[d->npending++] = dn;
 			um_feed(d);
 		} else {
 			out = malloc(sizeof *out + (size_t)urb->buffer_length);
@@ -298,7 +360,7 @@ um_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer arg)
 			d->outq_tail = &out->next;
 			urb->actual_length = urb->buffer_length;
 			urb->status = 0;
-			d->done[d->ndone++] = u;
+			um_add_done(d, u, dn);
 		}
 		umockdev_ioctl_client_complete(client, 0, 0);
 		break;
@@ -306,14 +368,19 @@ um_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer arg)
 	case USBDEVFS_REAPURB:
 	case USBDEVFS_REAPURBNDELAY: {
 		UMockdevIoctlData *u, *p;
+		int i;
 
 		um_feed(d);
-		if (d->ndone == 0) {
-			umockdev_ioctl_client_complete(client, -1, d->gone ? ENODEV : EAGAIN);
+		for (i = 0; i < d->ndone && d->done_dn[i] != dn; i++)
+			;
+		if (i == d->ndone) {
+			umockdev_ioctl_client_complete(client, -1, live ? EAGAIN : ENODEV);
 			break;
 		}
-		u = d->done[0];
-		memmove(&d->done[0], &d->done[1], (size_t)(d->ndone - 1) * sizeof d->done[0]);
+		u = d->done[i];
+		memmove(&d->done[i], &d->done[i + 1], (size_t)(d->ndone - i - 1) * sizeof d->done[0]);
+		memmove(&d->done_dn[i], &d->done_dn[i + 1],
+		    (size_t)(d->ndone - i - 1) * sizeof d->done_dn[0]);
 		d->ndone--;
 		p = umockdev_ioctl_data_resolve(io, 0, sizeof(gpointer), NULL);
 		umockdev_ioctl_data_set_ptr(p, 0, u);
@@ -326,7 +393,8 @@ um_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer arg)
 		gulong addr = (gulong)*(void **)(void *)io->data;
 		int i;
 
-		for (i = 0; i < d->npending && d->pending[i]->client_addr != addr; i++)
+		for (i = 0; i < d->npending && (d->pending[i]->client_addr != addr ||
+		    d->pending_dn[i] != dn); i++)
 			;
 		if (i == d->npending || d->ndone == UM_MAX_URBS) {
 			umockdev_ioctl_client_complete(client, -1, EINVAL);
@@ -334,10 +402,7 @@ um_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer arg)
 		}
 		um_urb(d->pending[i])->status = -ENOENT;
 		um_urb(d->pending[i])->actual_length = 0;
-		d->done[d->ndone++] = d->pending[i];
-		memmove(&d->pending[i], &d->pending[i + 1],
-		    (size_t)(d->npending - i - 1) * sizeof d->pending[0]);
-		d->npending--;
+		um_move_done(d, i);
 		umockdev_ioctl_client_complete(client, 0, 0);
 		break;
 	}
@@ -361,14 +426,15 @@ um_new(void)
 	return u;
 }
 
+/* Forget queued IN packets; with urbs, the URBs too (at the end). */
 static void
-um_dev_clear(struct um_dev *d)
+um_dev_clear(struct um_dev *d, int urbs)
 {
 	struct um_pkt *p;
 
-	while (d->npending > 0)
+	while (urbs && d->npending > 0)
 		umockdev_ioctl_data_unref(d->pending[--d->npending]);
-	while (d->ndone > 0)
+	while (urbs && d->ndone > 0)
 		umockdev_ioctl_data_unref(d->done[--d->ndone]);
 	while ((p = d->inq) != NULL) {
 		d->inq = p->next;
@@ -386,7 +452,7 @@ um_free(struct um *u)
 		struct um_dev *d = u->devs[i];
 		struct um_pkt *p;
 
-		um_dev_clear(d);
+		um_dev_clear(d, 1);
 		while ((p = d->outq) != NULL) {
 			d->outq = p->next;
 			free(p);
@@ -437,6 +503,13 @@ um_add(struct um_dev *d)
 struct um_dev *
 um_plug(struct um *u, uint16_t vid, uint16_t pid, const struct um_iface *ifs, int nifs)
 {
+	return um_plug_serial(u, vid, pid, NULL, ifs, nifs);
+}
+
+struct um_dev *
+um_plug_serial(struct um *u, uint16_t vid, uint16_t pid, const char *serial,
+    const struct um_iface *ifs, int nifs)
+{
 	struct um_dev *d = calloc(1, sizeof *d);
 
 	d->um = u;
@@ -446,7 +519,8 @@ um_plug(struct um *u, uint16_t vid, uint16_t pid, const struct um_iface *ifs, in
 	d->port_status = 0x18;      /* selected, no error */
 	d->inq_tail = &d->inq;
 	d->outq_tail = &d->outq;
-	d->desc_hex = um_descriptors(vid, pid, ifs, nifs);
+	snprintf(d->serial, sizeof d->serial, "%s", serial ? serial : "");
+	d->desc_hex = um_descriptors(vid, pid, serial != NULL, ifs, nifs);
 	d->handler = umockdev_ioctl_base_new();
 	g_signal_connect(d->handler, "handle-ioctl", G_CALLBACK(um_ioctl), d);
 	u->devs[u->ndevs++] = d;
@@ -457,14 +531,16 @@ um_plug(struct um *u, uint16_t vid, uint16_t pid, const struct um_iface *ifs, in
 void
 um_unplug(struct um_dev *d)
 {
+	int i;
+
 	pthread_mutex_lock(&d->um->mu);
 	d->gone = 1;
-	while (d->npending > 0 && d->ndone < UM_MAX_URBS) {
-		UMockdevIoctlData *u = d->pending[--d->npending];
-
-		um_urb(u)->status = -ENODEV;
-		um_urb(u)->actual_length = 0;
-		d->done[d->ndone++] = u;
+	for (i = d->npending; i-- > 0; ) {
+		if (d->pending_dn[i] != d->devnum || d->ndone == UM_MAX_URBS)
+			continue;
+		um_urb(d->pending[i])->status = -ENODEV;
+		um_urb(d->pending[i])->actual_length = 0;
+		um_move_done(d, i);
 	}
 	d->claimed = 0;
 	pthread_mutex_unlock(&d->um->mu);
@@ -476,17 +552,18 @@ void
 um_replug(struct um_dev *d)
 {
 	pthread_mutex_lock(&d->um->mu);
-	um_dev_clear(d);
+	um_dev_clear(d, 0);         /* a handle on the old address may still reap its URBs */
 	pthread_mutex_unlock(&d->um->mu);
 	um_add(d);
 }
 
-void
-um_in(struct um_dev *d, uint8_t ep, const void *data, size_t len)
+static void
+um_queue(struct um_dev *d, uint8_t ep, const void *data, size_t len, int err)
 {
 	struct um_pkt *p = malloc(sizeof *p + len);
 
 	p->next = NULL;
+	p->err = err;
 	p->ep = ep;
 	p->len = len;
 	memcpy(p->data, data, len);
@@ -494,6 +571,18 @@ um_in(struct um_dev *d, uint8_t ep, const void *data, size_t len)
 	*d->inq_tail = p;
 	d->inq_tail = &p->next;
 	pthread_mutex_unlock(&d->um->mu);
+}
+
+void
+um_in(struct um_dev *d, uint8_t ep, const void *data, size_t len)
+{
+	um_queue(d, ep, data, len, 0);
+}
+
+void
+um_in_error(struct um_dev *d, uint8_t ep, int err)
+{
+	um_queue(d, ep, "", 0, err);
 }
 
 size_t
@@ -580,7 +669,7 @@ um_reading(struct um_dev *d, uint8_t ep)
 
 	pthread_mutex_lock(&d->um->mu);
 	for (i = 0; i < d->npending; i++)
-		n += um_urb(d->pending[i])->endpoint == ep;
+		n += um_urb(d->pending[i])->endpoint == ep && d->pending_dn[i] == d->devnum;
 	pthread_mutex_unlock(&d->um->mu);
 	return n;
 }

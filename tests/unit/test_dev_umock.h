@@ -34,6 +34,9 @@ void um_free(struct um *u);
 /* Plug in a device (bus 1, a new address) with these interfaces. Owned by u. */
 struct um_dev *um_plug(struct um *u, uint16_t vid, uint16_t pid, const struct um_iface *ifs,
     int nifs);
+/* The same with a serial number string (ASCII). */
+struct um_dev *um_plug_serial(struct um *u, uint16_t vid, uint16_t pid, const char *serial,
+    const struct um_iface *ifs, int nifs);
 /* Unplug: pending reads fail with ENODEV, a remove uevent goes out. */
 void um_unplug(struct um_dev *d);
 /* Plug the same device in again, at a new address. */
@@ -41,6 +44,8 @@ void um_replug(struct um_dev *d);
 
 /* Queue one packet the device sends on an IN endpoint. */
 void um_in(struct um_dev *d, uint8_t ep, const void *data, size_t len);
+/* Queue a read that fails with this errno (EPIPE: a stall, EPROTO...). */
+void um_in_error(struct um_dev *d, uint8_t ep, int err);
 /* Everything written to an OUT endpoint, in order, without chunks equal to skip (may be
  * NULL); returns the length (data cut at max). */
 size_t um_out(struct um_dev *d, uint8_t ep, const char *skip, void *buf, size_t max);

@@ -7,6 +7,7 @@
  * ~HS status; devices list.
  */
 #include <CUnit/CUnit.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,6 +342,35 @@ test_unplug_replug(void)
 }
 
 static void
+test_read_errors(void)
+{
+	struct devices_conf conf = { 0 };
+	struct dev_event ev;
+	struct dev_weight w;
+	struct um_dev *s = um_plug(um, 0x0b67, 0x555e, &scale_if, 1);
+	struct devices *d;
+	int fd, i;
+
+	d = start(&conf, &fd);
+	CU_ASSERT_TRUE_FATAL(um_event(d, fd, DEV_EV_ARRIVED, &ev, WAIT_MS));
+	for (i = 0; i < 5; i++)
+		um_in_error(s, 0x81, EPIPE);
+	CU_ASSERT_TRUE_FATAL(um_event(d, fd, DEV_EV_ERROR, &ev, WAIT_MS));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ev.text, "reading failed"));
+	CU_ASSERT_TRUE_FATAL(um_event(d, fd, DEV_EV_LEFT, &ev, WAIT_MS));
+	CU_ASSERT_EQUAL(state_of(d, "usb:0b67:555e"), DEV_ST_ERROR);
+	/* It is opened again by itself a moment later, and reads. */
+	CU_ASSERT_TRUE_FATAL(um_event(d, fd, DEV_EV_ARRIVED, &ev, WAIT_MS));
+	CU_ASSERT_EQUAL(state_of(d, "usb:0b67:555e"), DEV_ST_READY);
+	scale_report(s, 4, 2, 0, 1);
+	scale_report(s, 4, 2, 0, 321);
+	CU_ASSERT_TRUE_FATAL(next_weight(d, fd, &w));
+	CU_ASSERT_EQUAL(w.g, 321);
+	devices_stop(d);
+	um_unplug(s);
+}
+
+static void
 test_keyboard(void)
 {
 	/* Rollover: a, a+b, b, (none) types "ab"; a phantom report changes nothing. */
@@ -602,6 +632,32 @@ test_auto_and_table(void)
 }
 
 static void
+test_serial(void)
+{
+	struct devices_conf conf = { 0 };
+	struct dev_event ev;
+	struct um_dev *a = um_plug_serial(um, 0x0a5f, 0x0102, "ZB1", &printer_uni_if, 1);
+	struct um_dev *b = um_plug_serial(um, 0x0a5f, 0x0102, "ZB2", &printer_uni_if, 1);
+	struct devices *d;
+	int fd;
+
+	/* Two identical printers: the station's is the one with this serial. */
+	conf.printer = "usb:0a5f:0102:ZB2";
+	conf.printer_poll_ms = 60000;
+	d = start(&conf, &fd);
+	CU_ASSERT_TRUE_FATAL(um_event(d, fd, DEV_EV_ARRIVED, &ev, WAIT_MS));
+	CU_ASSERT_STRING_EQUAL(ev.dev, "usb:0a5f:0102:ZB2");
+	CU_ASSERT_EQUAL(um_claimed(b), 1u);
+	CU_ASSERT_EQUAL(um_claimed(a), 0u);
+	CU_ASSERT_EQUAL(devices_print(d, "usb:0a5f:0102", "^XA^XZ", 6), 0);
+	CU_ASSERT_TRUE_FATAL(um_event(d, fd, DEV_EV_PRINTED, &ev, WAIT_MS));
+	CU_ASSERT_TRUE(ev.ok);
+	devices_stop(d);
+	um_unplug(a);
+	um_unplug(b);
+}
+
+static void
 test_list(void)
 {
 	struct devices_conf conf = { 0 };
@@ -654,11 +710,13 @@ main(void)
 	CU_add_test(s, "scale: fault, under zero, calibrate, re-zero", test_scale_faults);
 	CU_add_test(s, "scale: zero command, out endpoint and SET_REPORT", test_scale_zero);
 	CU_add_test(s, "unplug during a read and plug back in", test_unplug_replug);
+	CU_add_test(s, "read errors: reported, reopened", test_read_errors);
 	CU_add_test(s, "keyboard wedge: shift, Ctrl-], rollover", test_keyboard);
 	CU_add_test(s, "HID POS scanner: a barcode over two reports", test_hidpos_scanner);
 	CU_add_test(s, "printer: ~HS status, exact ZPL bytes, one-off send", test_printer);
 	CU_add_test(s, "printer without IN endpoint: port status", test_printer_port_status);
 	CU_add_test(s, "unknown device by usage page; table rows from config", test_auto_and_table);
+	CU_add_test(s, "a serial number picks one of two printers", test_serial);
 	CU_add_test(s, "devices list", test_list);
 	rc = tu_run();
 	um_free(um);

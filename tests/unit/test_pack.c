@@ -360,6 +360,29 @@ test_multi_package(void)
 	    "box = 'L'", "i", p.last_order_id);
 	CU_ASSERT_EQUAL(n, 1);
 	pack_free(&p);
+
+	/* A restart after package 1 was weighed and package 2 begun resumes both. */
+	order("P-6", ST_CONFIRMED, "TEE", 2, NULL, 0);
+	pack_init(&p, &packer, &c);
+	CU_ASSERT_EQUAL(in(&p, "P-6", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "BOX M", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "8934567890120", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "WEIGHT 280", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "CMD:NEWPKG", &r), PACK_OK);
+	pack_free(&p);
+	pack_init(&p, &packer, &c);
+	CU_ASSERT_EQUAL(in(&p, "P-6", &r), PACK_OK);
+	CU_ASSERT_EQUAL(p.npkgs, 2);
+	CU_ASSERT_EQUAL(p.pkgs[0].box, 1);
+	CU_ASSERT_EQUAL(p.pkgs[0].weight_g, 280);
+	CU_ASSERT_EQUAL(p.pkgs[1].units, 0);
+	CU_ASSERT_EQUAL(in(&p, "8934567890120", &r), PACK_OK);
+	CU_ASSERT_EQUAL(p.pkgs[1].units, 1);
+	CU_ASSERT_EQUAL(in(&p, "WEIGHT 240", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "CMD:CONFIRM", &r), PACK_PACKED);
+	db_int(db, &n, "SELECT count(*) FROM pack_pkg WHERE order_id = ?", "i", p.last_order_id);
+	CU_ASSERT_EQUAL(n, 0);
+	pack_free(&p);
 }
 
 static void
