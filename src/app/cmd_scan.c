@@ -22,11 +22,11 @@
 #include "cmd.h"
 #include "config.h"
 #include "core/db.h"
-#include "core/label.h"
 #include "core/pack.h"
 #include "core/stock.h"
 #include "core/user.h"
-#include "devices/printer.h"
+#include "core/xalloc.h"
+#include "station.h"
 
 int cmd_scan_run(struct cmd_ctx *c);
 
@@ -34,71 +34,9 @@ struct scan {
 	struct session s;
 	struct pack p;
 	int json;
-	int dpi;                    /* of the label printer, 203 or 300 */
+	const struct config *cfg;
 	char printer[512];
 };
-
-/* Write v as a JSON string: escapes, and U+FFFD for bytes that are not UTF-8. */
-static void
-json_str(FILE *fp, const char *v)
-{
-	const unsigned char *u = (const unsigned char *)v;
-
-	if (v == NULL) {
-		fputs("null", fp);
-		return;
-	}
-	fputc('"', fp);
-	while (*u != '\0') {
-		unsigned char c = *u;
-		size_t n, i;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			if (c == '"' || c == '\\')
-				fprintf(fp, "\\%c", c);
-			else if (c == '\n')
-				fputs("\\n", fp);
-			else if (c == '\r')
-				fputs("\\r", fp);
-			else if (c == '\t')
-				fputs("\\t", fp);
-			else if (c < 0x20 || c == 0x7f)
-				fprintf(fp, "\\u%04x", c);
-			else
-				fputc(c, fp);
-			u++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 4;
-			cp = c & 0x07;
-		} else {
-			goto bad;
-		}
-		for (i = 1; i < n; i++) {
-			if ((u[i] & 0xc0) != 0x80)
-				goto bad;
-			cp = cp << 6 | (u[i] & 0x3f);
-		}
-		if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-			goto bad;
-		fwrite(u, 1, n, fp);
-		u += n;
-		continue;
-bad:
-		fputs("\\ufffd", fp);
-		u++;
-	}
-	fputc('"', fp);
-}
 
 /* Text mode keeps one result on one line: control characters become spaces. */
 static void
@@ -137,12 +75,12 @@ emit(struct scan *sc, const char *input, const struct pack_result *r, const char
 	} else {
 		shown_input(input, shown, sizeof shown);
 		fputs("{\"input\": ", stdout);
-		json_str(stdout, shown);
+		out_json_string(stdout, shown);
 		printf(", \"result\": \"%s\", \"code\": %d, \"message\": ",
 		    pack_outcome_name(r->outcome), r->code);
-		json_str(stdout, r->message);
+		out_json_string(stdout, r->message);
 		fputs(", \"order\": ", stdout);
-		json_str(stdout, order != NULL && order[0] != '\0' ? order : NULL);
+		out_json_string(stdout, order != NULL && order[0] != '\0' ? order : NULL);
 		printf(", \"remaining\": %" PRId64 "}\n", r->remaining);
 	}
 	fflush(stdout);
@@ -164,46 +102,6 @@ order_no_of(struct scan *sc, int64_t id, char *buf, size_t len)
 	db_done(st);
 }
 
-/*
- * Print the labels of every package of order id on the station's printer, all in one
- * send (a file: printer is replaced whole, so it then holds the order's whole parcel
- * set). 0, or -1 with one line in err.
- */
-static int
-print_labels(struct scan *sc, int64_t id, char *err, size_t errlen)
-{
-	struct label_data d;
-	char *all = NULL, *z, *grown;
-	size_t len = 0, zlen;
-	int pkg = 1, count = 1, rc = -1;
-
-	do {
-		if (label_load(&sc->s, id, pkg, &d) != 0) {
-			snprintf(err, errlen, "%s", sc->s.err);
-			goto out;
-		}
-		count = d.pkg_count;
-		if (label_zpl(NULL, &d, sc->dpi, &z, &zlen) != 0) {
-			snprintf(err, errlen, "%s", label_error());
-			label_free(&d);
-			goto out;
-		}
-		label_free(&d);
-		if ((grown = realloc(all, len + zlen + 1)) == NULL) {
-			fprintf(stderr, "packbench: out of memory\n");
-			abort();
-		}
-		all = grown;
-		memcpy(all + len, z, zlen + 1);
-		len += zlen;
-		free(z);
-	} while (++pkg <= count);
-	rc = printer_send(sc->printer, all, len, err, errlen);
-out:
-	free(all);
-	return rc;
-}
-
 /* After the core has answered: print when asked to, say so in the message. */
 static void
 after(struct scan *sc, struct pack_result *r)
@@ -215,7 +113,8 @@ after(struct scan *sc, struct pack_result *r)
 		return;
 	if (sc->p.last_order_id <= 0)
 		return;
-	if (print_labels(sc, sc->p.last_order_id, err, sizeof err) == 0)
+	if (station_print(&sc->s, sc->cfg, sc->printer, sc->p.last_order_id, err,
+	    sizeof err) == 0)
 		return;
 	n = strlen(r->message);
 	snprintf(r->message + n, sizeof r->message - n, "%slabel not printed: %s",
@@ -253,51 +152,6 @@ run(struct scan *sc)
 	}
 	free(line);
 	return EXIT_OK;
-}
-
-/* The station's settings: the config file's [station] and [boxes], then the flags. */
-static void
-pack_config_from(struct pack_config *pc, const struct config *cfg)
-{
-	int i;
-
-	memset(pc, 0, sizeof *pc);
-	snprintf(pc->station, sizeof pc->station, "%s", cfg->station.id);
-	pc->tol_g = cfg->station.weight_tolerance_g;
-	pc->tol_pct = cfg->station.weight_tolerance_pct;
-	pc->auto_confirm = cfg->station.auto_confirm;
-	for (i = 0; i < cfg->nboxes && i < PACK_MAX_BOXES; i++) {
-		const struct config_box *b = &cfg->boxes[i];
-		struct pack_box *pb = &pc->boxes[i];
-
-		snprintf(pb->code, sizeof pb->code, "%s", b->name);
-		snprintf(pb->barcode, sizeof pb->barcode, "%s", b->barcode);
-		pb->tare_g = b->tare_g;
-		snprintf(pb->size, sizeof pb->size, "%dx%dx%d", b->l_cm, b->w_cm, b->h_cm);
-	}
-	pc->nboxes = i;
-}
-
-/*
- * The station's warehouse: the code given, else the only warehouse there is, else 0
- * (any). 0, or -1 with the error printed.
- */
-static int
-station_warehouse(struct session *s, const char *code, int64_t *id)
-{
-	int64_t n = 0;
-
-	*id = 0;
-	if (code != NULL && code[0] != '\0') {
-		if (warehouse_find(s, code, id) != 0) {
-			fprintf(stderr, "packbench: scan: warehouse: %s\n", s->err);
-			return -1;
-		}
-		return 0;
-	}
-	if (db_int(s->db, &n, "SELECT count(*) FROM warehouse", "") == 0 && n == 1)
-		db_int(s->db, id, "SELECT id FROM warehouse", "");
-	return 0;
 }
 
 /* Log in by badge, or as c->user with the PIN from PACKBENCH_PIN or the terminal. */
@@ -392,23 +246,17 @@ cmd_scan_run(struct cmd_ctx *c)
 	}
 	if (cmd_config(c, &cfg) != 0)
 		return EXIT_FAIL;
-	pack_config_from(&pc, &cfg);
 	if (station != NULL)
-		snprintf(pc.station, sizeof pc.station, "%s", station);
+		snprintf(cfg.station.id, sizeof cfg.station.id, "%s", station);
 	rc = EXIT_USAGE;
-	if (pc.station[0] == '\0') {
+	if (cfg.station.id[0] == '\0') {
 		fprintf(stderr, "packbench: scan: no station (--station, or [station] id in "
 		    "the config)\n");
 		goto out;
 	}
-	if (wh == NULL)
-		wh = cfg.station.warehouse;
-	if ((sc = calloc(1, sizeof *sc)) == NULL) {
-		fprintf(stderr, "packbench: out of memory\n");
-		abort();
-	}
+	sc = xcalloc(1, sizeof *sc);
 	sc->json = json;
-	sc->dpi = cfg.station.label_dpi;
+	sc->cfg = &cfg;
 	snprintf(sc->printer, sizeof sc->printer, "%s", printer != NULL ? printer :
 	    cfg.station.printer[0] != '\0' ? cfg.station.printer : "sim");
 
@@ -417,9 +265,12 @@ cmd_scan_run(struct cmd_ctx *c)
 		fprintf(stderr, "packbench: %s\n", err);
 		goto out;
 	}
-	if (login(c, db, &sc->s, badge, pc.station) != 0 ||
-	    station_warehouse(&sc->s, wh, &pc.warehouse_id) != 0)
+	if (login(c, db, &sc->s, badge, cfg.station.id) != 0)
 		goto out;
+	if (station_pack_config(&sc->s, &cfg, wh, &pc, err, sizeof err) != 0) {
+		fprintf(stderr, "packbench: scan: %s\n", err);
+		goto out;
+	}
 	pack_init(&sc->p, &sc->s, &pc);
 	rc = run(sc);
 	pack_free(&sc->p);

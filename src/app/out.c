@@ -1,6 +1,7 @@
 /* out.c — listings as aligned table, CSV or JSON (see out.h). */
 #include "out.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -72,25 +73,64 @@ csv_field(FILE *fp, const char *v)
 	fputc('"', fp);
 }
 
-static void
-json_string(FILE *fp, const char *v)
+/* Write v as a JSON string: escapes, and U+FFFD for bytes that are not UTF-8. */
+void
+out_json_string(FILE *fp, const char *v)
 {
-	fputc('"', fp);
-	for (; *v != '\0'; v++) {
-		unsigned char c = (unsigned char)*v;
+	const unsigned char *u = (const unsigned char *)v;
 
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", fp);
-		else if (c == '\r')
-			fputs("\\r", fp);
-		else if (c == '\t')
-			fputs("\\t", fp);
-		else if (c < 0x20)
-			fprintf(fp, "\\u%04x", c);
-		else
-			fputc(c, fp);
+	if (v == NULL) {
+		fputs("null", fp);
+		return;
+	}
+	fputc('"', fp);
+	while (*u != '\0') {
+		unsigned char c = *u;
+		size_t n, i;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			if (c == '"' || c == '\\')
+				fprintf(fp, "\\%c", c);
+			else if (c == '\n')
+				fputs("\\n", fp);
+			else if (c == '\r')
+				fputs("\\r", fp);
+			else if (c == '\t')
+				fputs("\\t", fp);
+			else if (c < 0x20 || c == 0x7f)
+				fprintf(fp, "\\u%04x", c);
+			else
+				fputc(c, fp);
+			u++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 4;
+			cp = c & 0x07;
+		} else {
+			goto bad;
+		}
+		for (i = 1; i < n; i++) {
+			if ((u[i] & 0xc0) != 0x80)
+				goto bad;
+			cp = cp << 6 | (u[i] & 0x3f);
+		}
+		if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			goto bad;
+		fwrite(u, 1, n, fp);
+		u += n;
+		continue;
+bad:
+		fputs("\\ufffd", fp);
+		u++;
 	}
 	fputc('"', fp);
 }
@@ -149,14 +189,14 @@ out_row(struct out *o, const char *const *vals)
 		for (i = 0; i < o->ncols; i++) {
 			if (i > 0)
 				fputs(", ", o->fp);
-			json_string(o->fp, o->cols[i].name);
+			out_json_string(o->fp, o->cols[i].name);
 			fputs(": ", o->fp);
 			if (vals[i] == NULL)
 				fputs("null", o->fp);
 			else if (o->cols[i].numeric && is_number(vals[i]))
 				fputs(vals[i], o->fp);
 			else
-				json_string(o->fp, vals[i]);
+				out_json_string(o->fp, vals[i]);
 		}
 		fputc('}', o->fp);
 		break;

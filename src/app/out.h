@@ -28,6 +28,9 @@ struct out;
 struct out *out_begin(FILE *fp, enum out_format fmt, const struct out_col *cols, int ncols);
 /* One row of ncols values (NULL prints empty / JSON null). */
 void out_row(struct out *o, const char *const *vals);
+/* v as a JSON string (NULL as null): escaped, bytes that are not UTF-8 as U+FFFD. */
+void out_json_string(FILE *fp, const char *v);
+
 /* Flush (tables are buffered to align columns) and free. */
 void out_end(struct out *o);
 

@@ -48,15 +48,10 @@ station_pack_config(struct session *s, const struct config *cfg, const char *war
 			snprintf(err, errlen, "%s", s->err);
 			return -1;
 		}
+		/* With several and none named, the station packs for any of them. */
 		if (n == 1)
 			out->warehouse_id = rows[0].id;
 		free(rows);
-		if (n != 1) {
-			snprintf(err, errlen, "station %s: %s; set [station] warehouse in the "
-			    "configuration or give --warehouse", out->station,
-			    n == 0 ? "no warehouse exists yet" : "several warehouses exist");
-			return -1;
-		}
 	}
 	return 0;
 }

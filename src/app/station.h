@@ -15,7 +15,8 @@
 /*
  * Fill *out from cfg's [station] and [boxes]: station id, warehouse (warehouse overrides
  * the configured code when not NULL; with neither, the only warehouse in the database),
- * weight tolerance, auto-confirm, boxes. 0, or -1 with one line in err.
+ * weight tolerance, auto-confirm, boxes. With several warehouses and none named,
+ * warehouse_id is 0: any. 0, or -1 with one line in err.
  */
 int station_pack_config(struct session *s, const struct config *cfg, const char *warehouse,
     struct pack_config *out, char *err, size_t errlen);

@@ -42,7 +42,7 @@ struct pack_config {
 };
 
 enum pack_step {
-	PACK_SCAN_ORDER,            /* waiting for an order, tracking or tote code */
+	PACK_SCAN_ORDER,            /* waiting for an order or tracking number */
 	PACK_SCAN_ITEMS,            /* units still to scan */
 	PACK_WEIGH,                 /* all scanned; waiting for a weight in tolerance */
 	PACK_READY,                 /* everything checks; confirm */

@@ -1365,7 +1365,7 @@ scan_order_body(struct vm_pack *vm, struct vm_screen *scr, int y0, int y1, int c
 		vm_screen_centre(scr, y, ROLE_BIG, "SCAN AN ORDER");
 		y += 2;
 		vm_screen_centre(scr, y, ROLE_NORMAL, "order number · marketplace order id · "
-		    "tracking number · tote");
+		    "tracking number");
 		y += 3;
 	} else {
 		vm_screen_put(scr, y++, 1, ROLE_BIG, "SCAN AN ORDER");
