@@ -18,6 +18,8 @@
 
 int cmd_init_run(struct cmd_ctx *c);
 int cmd_warehouse_add(struct cmd_ctx *c);
+int cmd_tote_assign(struct cmd_ctx *c);
+int cmd_tote_list(struct cmd_ctx *c);
 int cmd_warehouse_list(struct cmd_ctx *c);
 int cmd_orders_list(struct cmd_ctx *c);
 int cmd_order_show(struct cmd_ctx *c);
@@ -68,6 +70,11 @@ const struct cmd cmd_table[] = {
 	  "demo database (made when empty or stale) and the station TUI", cmd_demo_run },
 	{ "demo-data", NULL, "[--orders N] [--skus M] [--seed S]",
 	  "fill an empty --db database with the demo seller", cmd_demo_data_run },
+	{ "tote", "assign", "CODE ORDER...",
+	  "put orders in a tote or pick list; scanning CODE at a station opens the next",
+	  cmd_tote_assign },
+	{ "tote", "list", "[--format F]",
+	  "totes and pick lists with their orders still to pack", cmd_tote_list },
 	{ "warehouse", "add", "CODE --province P [--name N]",
 	  "add a warehouse or change its name and province", cmd_warehouse_add },
 	{ "warehouse", "list", "[--format F]",

@@ -23,7 +23,9 @@
 #include "db.h"
 #include "gs1.h"
 #include "order.h"
+#include "risk.h"
 #include "sku.h"
+#include "tote.h"
 #include "user.h"
 #include "xalloc.h"
 
@@ -331,9 +333,17 @@ open_order(struct pack *p, const char *key, struct pack_result *r)
 	int64_t id;
 	int rc;
 
-	if ((rc = order_find(p->s, key, &id)) == DB_ENOTFOUND) {
-		lock(p, r, PACK_LOCK_UNKNOWN, "'%s' is not an order or tracking number here; "
-		    "scan the order's barcode", key);
+	rc = order_find(p->s, key, &id);
+	if (rc == DB_ENOTFOUND) {       /* a tote or pick list from picking? */
+		rc = tote_next(p->s, key, p->cfg.station, &id);
+		if (rc == DB_ESTATE) {
+			lock(p, r, PACK_LOCK_ORDER, "%s", p->s->err);
+			return;
+		}
+	}
+	if (rc == DB_ENOTFOUND) {
+		lock(p, r, PACK_LOCK_UNKNOWN, "'%s' is not an order, tracking number, tote or "
+		    "pick list here; scan the order's barcode", key);
 		return;
 	}
 	if (rc == DB_EINVAL) {          /* an order number two channels share */
@@ -372,6 +382,8 @@ open_order(struct pack *p, const char *key, struct pack_result *r)
 	p->ship_by = o->ship_by;
 	p->cod = o->cod;
 	p->total = o->total;
+	if (risk_flags(p->s, id, p->risk, sizeof p->risk) != 0)
+		p->risk[0] = '\0';            /* flags are advice; packing goes on without */
 	rc = load_lines(p, o);
 	order_free(o);
 	if (rc != 0) {
@@ -755,6 +767,8 @@ release_order(struct pack *p, enum order_status to, const char *reason)
 		rc = db_run(p->s->db, "DELETE FROM pack_scan WHERE order_id = ?", "i", p->order_id);
 	if (rc == 0)
 		rc = db_run(p->s->db, "DELETE FROM pack_pkg WHERE order_id = ?", "i", p->order_id);
+	if (rc == 0 && to == ST_ON_HOLD)
+		rc = tote_release(p->s, p->order_id);
 	if (rc != 0) {
 		db_rollback(p->s->db);
 		return rc;
@@ -839,6 +853,8 @@ confirm_tx(struct pack *p, int64_t *total_g)
 	    p->order_id);
 	if (rc == 0)
 		rc = db_run(p->s->db, "DELETE FROM pack_pkg WHERE order_id = ?", "i", p->order_id);
+	if (rc == 0)
+		rc = tote_release(p->s, p->order_id);
 	if (rc == 0)
 		rc = db_int(p->s->db, &shop_id, "SELECT shop_id FROM orders WHERE id = ?", "i",
 		    p->order_id);

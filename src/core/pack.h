@@ -42,7 +42,7 @@ struct pack_config {
 };
 
 enum pack_step {
-	PACK_SCAN_ORDER,            /* waiting for an order or tracking number */
+	PACK_SCAN_ORDER,            /* waiting for an order, tracking number or tote */
 	PACK_SCAN_ITEMS,            /* units still to scan */
 	PACK_WEIGH,                 /* all scanned; waiting for a weight in tolerance */
 	PACK_READY,                 /* everything checks; confirm */
@@ -113,6 +113,7 @@ struct pack {
 	int64_t order_id;
 	char order_no[64], channel[16], shop[64], currency[4], buyer[96], province[64];
 	int64_t ship_by, cod, total;
+	char risk[96];              /* risk flags to show ("HIGH COD"), "" when none */
 	struct pack_line *lines;
 	size_t nlines;
 	struct pack_pkg pkgs[PACK_MAX_PKGS];

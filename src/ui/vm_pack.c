@@ -1274,8 +1274,11 @@ order_header(struct vm_pack *vm, struct vm_screen *scr, int y, int compact)
 		vm_screen_segs(scr, y, ROLE_NORMAL, s, n, 1);
 		n = 0;
 		n = vm_screen_seg(s, n, 6, vm->p.cod > 0 ? ROLE_BIG : ROLE_NORMAL, 2, 0, "%s", cod);
-		n = vm_screen_seg(s, n, 6, ROLE_NORMAL, 0, 0, "%s %s",
-		    vm_orders_channel(vm->p.channel), vm->p.shop);
+		if (vm->p.risk[0] != '\0')
+			n = vm_screen_seg(s, n, 6, ROLE_WARN, 1, 0, "⚠ %s", vm->p.risk);
+		else
+			n = vm_screen_seg(s, n, 6, ROLE_NORMAL, 0, 0, "%s %s",
+			    vm_orders_channel(vm->p.channel), vm->p.shop);
 		vm_screen_segs(scr, y + 1, ROLE_NORMAL, s, n, 1);
 		return;
 	}
@@ -1288,6 +1291,8 @@ order_header(struct vm_pack *vm, struct vm_screen *scr, int y, int compact)
 	n = 0;
 	vm_orders_fit_name(name, sizeof name, vm->p.buyer, 30);
 	n = vm_screen_seg(s, n, 6, ROLE_NORMAL, 0, 0, "%s · %s", vm->p.buyer, vm->p.province);
+	if (vm->p.risk[0] != '\0')
+		n = vm_screen_seg(s, n, 6, ROLE_WARN, 2, 1, "⚠ %s", vm->p.risk);
 	n = vm_screen_seg(s, n, 6, vm->p.cod > 0 ? ROLE_BIG : ROLE_NORMAL, 0, 1, "%s", cod);
 	if (vm_orders_width(s[0].text) + vm_orders_width(cod) + 4 > scr->cols)
 		snprintf(s[0].text, sizeof s[0].text, "%.120s · %.60s", name, vm->p.province);
@@ -1365,7 +1370,7 @@ scan_order_body(struct vm_pack *vm, struct vm_screen *scr, int y0, int y1, int c
 		vm_screen_centre(scr, y, ROLE_BIG, "SCAN AN ORDER");
 		y += 2;
 		vm_screen_centre(scr, y, ROLE_NORMAL, "order number · marketplace order id · "
-		    "tracking number");
+		    "tracking number · tote or pick list");
 		y += 3;
 	} else {
 		vm_screen_put(scr, y++, 1, ROLE_BIG, "SCAN AN ORDER");

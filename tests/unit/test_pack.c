@@ -12,8 +12,10 @@
 #include "core/gs1.h"
 #include "core/order.h"
 #include "core/pack.h"
+#include "core/risk.h"
 #include "core/sku.h"
 #include "core/stock.h"
+#include "core/tote.h"
 #include "core/user.h"
 #include "testutil.h"
 
@@ -386,6 +388,75 @@ test_multi_package(void)
 }
 
 static void
+test_tote(void)
+{
+	struct pack_config c = config("ST1", hcm);
+	struct session packer_s;
+	struct pack_result r;
+	struct pack p;
+	int64_t ids[2];
+
+	order("T-1", ST_CONFIRMED, "TEE", 1, NULL, 0);
+	order("T-2", ST_CONFIRMED, "TEE", 1, NULL, 0);
+	order_find(&sys, "T-1", &ids[0]);
+	order_find(&sys, "T-2", &ids[1]);
+	tu_session(&packer_s, db, ROLE_PACKER);
+	CU_ASSERT_EQUAL(tote_assign(&packer_s, "TOTE-7", ids, 2), DB_EPERM);
+	CU_ASSERT_EQUAL(tote_assign(&sys, "TOTE-7", ids, 2), 0);
+	CU_ASSERT_EQUAL(tote_assign(&sys, "TOTE-8", ids, 1), DB_EINVAL);   /* already in 7 */
+	pack_init(&p, &packer, &c);
+	CU_ASSERT_EQUAL(in(&p, "TOTE-7", &r), PACK_OK);
+	CU_ASSERT_STRING_EQUAL(p.order_no, "T-1");
+	CU_ASSERT_EQUAL(in(&p, "8934567890120", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "WEIGHT 240", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "CMD:CONFIRM", &r), PACK_PACKED);
+	/* The pick list goes on with its next order, then says it is done. */
+	CU_ASSERT_EQUAL(in(&p, "TOTE-7", &r), PACK_OK);
+	CU_ASSERT_STRING_EQUAL(p.order_no, "T-2");
+	CU_ASSERT_EQUAL(in(&p, "CMD:HOLD label torn", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "TOTE-7", &r), PACK_LOCKED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.message, "TOTE-7"));
+	CU_ASSERT_EQUAL(in(&p, "CMD:ACK", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "TOTE-99", &r), PACK_LOCKED);
+	CU_ASSERT_EQUAL(p.lock, PACK_LOCK_UNKNOWN);
+	CU_ASSERT_EQUAL(in(&p, "CMD:ACK", &r), PACK_OK);
+	pack_free(&p);
+}
+
+static void
+test_risk(void)
+{
+	struct order_line_in line = { "TEE", 1, 2500000 };
+	struct order_in o = {
+		.channel = "tiktok", .shop = "t1", .order_no = "R-1", .created_at = TEST_EPOCH,
+		.status = ST_CONFIRMED, .cod = 2500000, .currency = "VND", .total = 2500000,
+		.buyer_phone = "0911000111", .lines = &line, .nlines = 1,
+	};
+	struct pack_config c = config("ST1", hcm);
+	struct pack_result r;
+	struct pack p;
+	char flags[96];
+	int64_t id;
+
+	CU_ASSERT_EQUAL_FATAL(order_upsert(&sys, &o, &id, NULL), 0);
+	CU_ASSERT_EQUAL(risk_flags(&sys, id, flags, sizeof flags), 0);
+	CU_ASSERT_STRING_EQUAL(flags, "HIGH COD");
+	/* The same phone refused a COD parcel before. */
+	o.order_no = "R-0";
+	o.status = ST_RETURNED;
+	o.cod = 150000;
+	CU_ASSERT_EQUAL_FATAL(order_upsert(&sys, &o, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(risk_flags(&sys, id, flags, sizeof flags), 0);
+	CU_ASSERT_STRING_EQUAL(flags, "HIGH COD · REFUSED COD x1");
+	pack_init(&p, &packer, &c);
+	CU_ASSERT_EQUAL(in(&p, "R-1", &r), PACK_OK);
+	CU_ASSERT_STRING_EQUAL(p.risk, "HIGH COD · REFUSED COD x1");
+	CU_ASSERT_EQUAL(in(&p, "CMD:CANCEL-SCAN", &r), PACK_OK);
+	CU_ASSERT_EQUAL(risk_flags(&sys, 999999, flags, sizeof flags), DB_ENOTFOUND);
+	pack_free(&p);
+}
+
+static void
 test_chain_and_ledger_hold(void)
 {
 	int64_t count, bad;
@@ -439,6 +510,8 @@ main(void)
 	CU_add_test(s, "shelf life from a GS1 scan", test_shelf_life);
 	CU_add_test(s, "two stations, resume, hold", test_two_stations_and_resume);
 	CU_add_test(s, "several packages", test_multi_package);
+	CU_add_test(s, "totes and pick lists", test_tote);
+	CU_add_test(s, "risk flags at the bench", test_risk);
 	CU_add_test(s, "audit chain and ledger hold", test_chain_and_ledger_hold);
 	CU_add_test(s, "GS1 element strings", test_gs1);
 	return tu_run();

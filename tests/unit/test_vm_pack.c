@@ -655,7 +655,7 @@ test_order_locks(void)
 	/* Not an order at all. */
 	vm_pack_scan(&vm, "NO-SUCH-ORDER");
 	check_lock(&vm, PACK_LOCK_UNKNOWN, "UNKNOWN BARCODE",
-	    "'NO-SUCH-ORDER' is not an order or tracking number", VK_ENTER);
+	    "'NO-SUCH-ORDER' is not an order, tracking number, tote", VK_ENTER);
 	/* On hold. */
 	vm_pack_scan(&vm, "VMP-HOLD");
 	check_lock(&vm, PACK_LOCK_ORDER, "ORDER CANNOT BE PACKED", "VMP-HOLD", VK_F1);
