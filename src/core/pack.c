@@ -506,6 +506,10 @@ scan_item(struct pack *p, const char *code, struct pack_result *r)
 		lookup = g.gtin;
 	}
 	rc = sku_by_barcode(p->s, lookup, &sku_id, &qty);
+	if (rc == DB_ENOTFOUND && !g.is_gs1 && sku_find(p->s, lookup, &sku_id) == 0) {
+		qty = 1;            /* the seller's own SKU label */
+		rc = 0;
+	}
 	wanted(p, want, sizeof want);
 	if (rc == DB_ENOTFOUND) {
 		lock(p, r, PACK_LOCK_UNKNOWN, "scanned %s: no SKU has this barcode; order %s "

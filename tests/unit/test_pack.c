@@ -136,7 +136,7 @@ test_happy_path(void)
 	CU_ASSERT_EQUAL(r.remaining, 8);
 	CU_ASSERT_EQUAL(p.step, PACK_SCAN_ITEMS);
 	CU_ASSERT_EQUAL(in(&p, "8934567890120", &r), PACK_OK);
-	CU_ASSERT_EQUAL(in(&p, "8934567890120", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "TEE", &r), PACK_OK);        /* the seller's SKU label */
 	CU_ASSERT_EQUAL(r.remaining, 6);
 	/* Confirm too early is an error, not a lock. */
 	CU_ASSERT_EQUAL(in(&p, "CMD:CONFIRM", &r), PACK_ERROR);
