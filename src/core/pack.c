@@ -147,6 +147,24 @@ result(struct pack *p, struct pack_result *r, enum pack_outcome o, int code,
 	r->remaining = pack_remaining(p);
 }
 
+/*
+ * The checks before an action on the open order: refused while a lock is open, and
+ * (when no_order says why) when no order is open. 0 to go on, else r is filled.
+ */
+static int
+guard(struct pack *p, struct pack_result *r, const char *no_order)
+{
+	if (p->lock != PACK_LOCK_NONE) {
+		result(p, r, PACK_LOCKED, 0, "station locked: %s", p->lock_msg);
+		return -1;
+	}
+	if (no_order != NULL && p->order_id == 0) {
+		result(p, r, PACK_ERROR, DB_EINVAL, "%s", no_order);
+		return -1;
+	}
+	return 0;
+}
+
 /* Write one audit record in a transaction of its own (or the caller's). */
 static void
 audit_event(struct session *s, const char *entity, int64_t id, const char *action,
@@ -580,14 +598,8 @@ scan_item(struct pack *p, const char *code, struct pack_result *r)
 void
 pack_box(struct pack *p, int index, struct pack_result *r)
 {
-	if (p->lock != PACK_LOCK_NONE) {
-		result(p, r, PACK_LOCKED, 0, "station locked: %s", p->lock_msg);
+	if (guard(p, r, "open an order before choosing a box") != 0)
 		return;
-	}
-	if (p->order_id == 0) {
-		result(p, r, PACK_ERROR, DB_EINVAL, "open an order before choosing a box");
-		return;
-	}
 	if (index < 0 || index >= p->cfg.nboxes) {
 		result(p, r, PACK_ERROR, DB_EINVAL, "no such box; boxes are 1 to %d (%s ... %s)",
 		    p->cfg.nboxes, p->cfg.boxes[0].code, p->cfg.boxes[p->cfg.nboxes - 1].code);
@@ -611,14 +623,8 @@ pack_weight(struct pack *p, int64_t grams, struct pack_result *r)
 	struct pack_pkg *k;
 	int64_t exp, tol;
 
-	if (p->lock != PACK_LOCK_NONE) {
-		result(p, r, PACK_LOCKED, 0, "station locked: %s", p->lock_msg);
+	if (guard(p, r, "no order open: nothing to weigh") != 0)
 		return;
-	}
-	if (p->order_id == 0) {
-		result(p, r, PACK_ERROR, DB_EINVAL, "no order open: nothing to weigh");
-		return;
-	}
 	k = &p->pkgs[p->npkgs - 1];
 	if (k->units == 0) {
 		result(p, r, PACK_ERROR, DB_EINVAL, "package %d is empty: scan its items first",
@@ -725,14 +731,8 @@ pack_new_package(struct pack *p, struct pack_result *r)
 {
 	struct pack_pkg *k;
 
-	if (p->lock != PACK_LOCK_NONE) {
-		result(p, r, PACK_LOCKED, 0, "station locked: %s", p->lock_msg);
+	if (guard(p, r, "no order open") != 0)
 		return;
-	}
-	if (p->order_id == 0) {
-		result(p, r, PACK_ERROR, DB_EINVAL, "no order open");
-		return;
-	}
 	k = &p->pkgs[p->npkgs - 1];
 	if (k->units == 0 || k->weight_g < 0) {
 		result(p, r, PACK_ERROR, DB_EINVAL, "package %d must hold items and be weighed "
@@ -780,52 +780,40 @@ release_order(struct pack *p, enum order_status to, const char *reason)
 	return db_commit(p->s->db);
 }
 
-void
-pack_hold(struct pack *p, const char *reason, struct pack_result *r)
+/* Hold or cancel: release the order to status to and free the station. */
+static void
+give_back(struct pack *p, enum order_status to, const char *reason, const char *done,
+    struct pack_result *r)
 {
 	char no[64];
 	int rc;
 
-	if (p->lock != PACK_LOCK_NONE) {
-		result(p, r, PACK_LOCKED, 0, "station locked: %s", p->lock_msg);
+	if (guard(p, r, "no order open") != 0)
 		return;
-	}
-	if (p->order_id == 0) {
-		result(p, r, PACK_ERROR, DB_EINVAL, "no order open to report");
-		return;
-	}
-	if (reason == NULL || reason[0] == '\0')
-		reason = "problem reported at the station";
-	if ((rc = release_order(p, ST_ON_HOLD, reason)) != 0) {
-		result(p, r, PACK_ERROR, rc, "hold failed: %s", p->s->err);
+	if ((rc = release_order(p, to, reason)) != 0) {
+		result(p, r, PACK_ERROR, rc, "not done: %s", p->s->err);
 		return;
 	}
 	snprintf(no, sizeof no, "%s", p->order_no);
 	close_order(p);
-	result(p, r, PACK_OK, 0, "order %s on hold for a supervisor: %s", no, reason);
+	result(p, r, PACK_OK, 0, "order %s %s", no, done);
+}
+
+void
+pack_hold(struct pack *p, const char *reason, struct pack_result *r)
+{
+	char done[160];
+
+	if (reason == NULL || reason[0] == '\0')
+		reason = "problem reported at the station";
+	snprintf(done, sizeof done, "on hold for a supervisor: %s", reason);
+	give_back(p, ST_ON_HOLD, reason, done, r);
 }
 
 void
 pack_cancel(struct pack *p, struct pack_result *r)
 {
-	char no[64];
-	int rc;
-
-	if (p->lock != PACK_LOCK_NONE) {
-		result(p, r, PACK_LOCKED, 0, "station locked: %s", p->lock_msg);
-		return;
-	}
-	if (p->order_id == 0) {
-		result(p, r, PACK_ERROR, DB_EINVAL, "no order open");
-		return;
-	}
-	if ((rc = release_order(p, ST_ALLOCATED, "packing cancelled")) != 0) {
-		result(p, r, PACK_ERROR, rc, "cancel failed: %s", p->s->err);
-		return;
-	}
-	snprintf(no, sizeof no, "%s", p->order_no);
-	close_order(p);
-	result(p, r, PACK_OK, 0, "order %s put back; its scans are undone", no);
+	give_back(p, ST_ALLOCATED, "packing cancelled", "put back; its scans are undone", r);
 }
 
 static int
@@ -883,14 +871,8 @@ pack_confirm(struct pack *p, struct pack_result *r)
 	int64_t total_g;
 	int rc, i;
 
-	if (p->lock != PACK_LOCK_NONE) {
-		result(p, r, PACK_LOCKED, 0, "station locked: %s", p->lock_msg);
+	if (guard(p, r, "no order open to confirm") != 0)
 		return;
-	}
-	if (p->order_id == 0) {
-		result(p, r, PACK_ERROR, DB_EINVAL, "no order open to confirm");
-		return;
-	}
 	if (pack_remaining(p) > 0) {
 		result(p, r, PACK_ERROR, DB_EINVAL, "not ready: %" PRId64 " unit%s still to scan",
 		    pack_remaining(p), pack_remaining(p) == 1 ? "" : "s");

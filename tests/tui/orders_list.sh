@@ -8,45 +8,9 @@
 #   orders_list.sh PACKBENCH
 set -u
 pb=$1
-command -v tmux >/dev/null || { echo "tmux not installed"; exit 77; }
 tmp=$(mktemp -d)
-sock=$tmp/tmux.sock
+. "$(dirname "$0")/lib.sh"
 db=$tmp/demo.db
-tm() { tmux -S "$sock" "$@"; }
-trap 'tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $*"
-	echo "---- screen ----"
-	tm capture-pane -p -t "$pane" 2>/dev/null
-	echo "----------------"
-}
-
-# wait_for TEXT [TENTHS]: poll the screen until it shows TEXT (fixed string).
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-100}; i++)); do
-		tm capture-pane -p -t "$pane" 2>/dev/null | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-# wait_gone TEXT [TENTHS]: poll until TEXT is no longer on the screen.
-wait_gone() {
-	local i
-	for ((i = 0; i < ${2:-100}; i++)); do
-		tm capture-pane -p -t "$pane" 2>/dev/null | grep -qF -- "$1" || return 0
-		sleep 0.1
-	done
-	return 1
-}
-check() {   # check DESCRIPTION TEXT: the screen shows TEXT
-	if wait_for "$2"; then ok; else bad "$1: '$2' not on screen"; fi
-}
 pane_var() { tm display-message -p -t "$pane" "#{$1}" 2>/dev/null; }
 
 # start NAME ENV...: the station in a new 80x24 session; sets $pane.
