@@ -63,8 +63,9 @@ const struct cmd cmd_table[] = {
 	{ "station", NULL, "",
 	  "the packing station TUI (also bare `packbench`)", cmd_station_run },
 	{ "scan", NULL, "[--station S] --user U|--badge CODE [--format text|json] "
-	  "[--warehouse CODE] [--printer URI]",
-	  "line-mode packing: one scan or command per stdin line, one result line each",
+	  "[--warehouse CODE] [--printer URI] [--devices]",
+	  "line-mode packing: one scan or command per stdin line (or device, with "
+	  "--devices), one result line each",
 	  cmd_scan_run },
 	{ "demo", NULL, "[--orders N] [--skus M] [--seed S] [--reset]",
 	  "demo database (made when empty or stale) and the station TUI", cmd_demo_run },

@@ -10,6 +10,8 @@
  * The station's settings come from the configuration ([station], [boxes]); the demo's
  * station packs at the HCM warehouse unless the configuration names another. Labels
  * print through station.c on the configured printer, so the ui never sees a device.
+ * When the configuration names real devices (usb:, hid:, tty:) the devices layer runs
+ * too (station_dev.c): the ui polls its fd and hands its news to station_dev_pump.
  */
 #include "cmd_demo.h"
 
@@ -30,6 +32,7 @@
 #include "core/stock.h"
 #include "config.h"
 #include "station.h"
+#include "station_dev.h"
 #include "ui.h"
 
 #define DEMO_ORDERS 1500
@@ -207,10 +210,12 @@ remove_db(const char *path)
 	unlink(aux);
 }
 
-/* What the print callback needs: a session to read labels with, and the printer. */
+/* What the print callback needs: a session to read labels with, the printer, and the
+ * devices (NULL when none run) that may hold it. */
 struct station_app {
 	struct session *s;
 	const struct config *cfg;
+	struct station_dev *sd;
 };
 
 static int
@@ -219,7 +224,13 @@ station_print_cb(void *arg, int64_t order_id, int reprint, char *err, size_t err
 	struct station_app *a = arg;
 
 	(void)reprint;
-	return station_print(a->s, a->cfg, NULL, order_id, err, errlen);
+	return station_dev_print(a->sd, a->s, a->cfg, NULL, order_id, 0, err, errlen);
+}
+
+static int
+station_pump_cb(void *arg, struct vm_pack *pack, struct vm_login *login)
+{
+	return station_dev_pump(arg, pack, login);
 }
 
 /* The printer as the status line names it: the address's scheme ("file", "tcp"). */
@@ -272,13 +283,22 @@ station(struct cmd_ctx *c, struct session *s, int demo)
 	st.demo = demo;
 	app.s = s;
 	app.cfg = &cfg;
+	app.sd = NULL;
 	st.io.print = station_print_cb;
 	st.io.arg = &app;
+	st.dev_fd = -1;
+	if (station_dev_wanted(&cfg) && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		app.sd = station_dev_start(&cfg);
+		st.dev_fd = station_dev_fd(app.sd);
+		st.dev_pump = station_pump_cb;
+		st.dev_arg = app.sd;
+	}
 	rc = EXIT_OK;
 	if (ui_run(s, &st, err, sizeof err) != 0) {
 		fprintf(stderr, "packbench: station: %s\n", err);
 		rc = EXIT_FAIL;
 	}
+	station_dev_stop(app.sd);
 	config_free(&cfg);
 	return rc;
 }

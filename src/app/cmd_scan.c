@@ -10,14 +10,23 @@
  *
  * When an order is packed its labels go to the station's printer; a printer failure is
  * told in the message of that same line and never undoes the packing.
+ *
+ * With --devices the station's scanner and scale (and every device the table knows)
+ * feed the same flow while stdin is read (poll on both): each scan, and each stable
+ * weight while the flow waits for one, is one more input with its own result line, its
+ * input the scan or "WEIGHT <grams>". What the devices say besides (arrived, gone,
+ * printer status) goes to stderr. End of stdin still ends the session.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "config.h"
@@ -27,6 +36,10 @@
 #include "core/user.h"
 #include "core/xalloc.h"
 #include "station.h"
+#include "station_dev.h"
+
+/* How long a packed order's line waits to hear that a USB printer took the labels. */
+#define PRINT_WAIT_MS 10000
 
 int cmd_scan_run(struct cmd_ctx *c);
 
@@ -36,6 +49,7 @@ struct scan {
 	int json;
 	const struct config *cfg;
 	char printer[512];
+	struct station_dev *sd;     /* --devices; NULL without */
 };
 
 /* Text mode keeps one result on one line: control characters become spaces. */
@@ -113,44 +127,152 @@ after(struct scan *sc, struct pack_result *r)
 		return;
 	if (sc->p.last_order_id <= 0)
 		return;
-	if (station_print(&sc->s, sc->cfg, sc->printer, sc->p.last_order_id, err,
-	    sizeof err) == 0)
+	if (station_dev_print(sc->sd, &sc->s, sc->cfg, sc->printer, sc->p.last_order_id,
+	    PRINT_WAIT_MS, err, sizeof err) == 0)
 		return;
 	n = strlen(r->message);
 	snprintf(r->message + n, sizeof r->message - n, "%slabel not printed: %s",
 	    n > 0 ? "; " : "", err);
 }
 
+/* The order open before an input: what its line concerns when the input closed it. */
+struct before {
+	int64_t id;
+	char no[64];
+};
+
+static void
+before_of(const struct scan *sc, struct before *b)
+{
+	b->id = sc->p.order_id;
+	snprintf(b->no, sizeof b->no, "%s", sc->p.order_no);
+}
+
+/* After the flow answered input with r: print, and write its one line. 1 when the
+ * operator logged out. */
+static int
+answer(struct scan *sc, const char *input, struct pack_result *r, const struct before *b)
+{
+	char order[64];
+
+	after(sc, r);
+	/* The order this line concerned: the open one, else the one it just closed. */
+	if (sc->p.order_id != 0)
+		snprintf(order, sizeof order, "%s", sc->p.order_no);
+	else if (r->action == PACK_ACT_PRINT || r->action == PACK_ACT_REPRINT)
+		order_no_of(sc, sc->p.last_order_id, order, sizeof order);
+	else if (b->id != 0)
+		snprintf(order, sizeof order, "%s", b->no);
+	else
+		order[0] = '\0';
+	emit(sc, input, r, order);
+	return r->action == PACK_ACT_LOGOUT;
+}
+
+/* One line of stdin (its newline gone) through the flow. 1 when logged out. */
+static int
+feed_line(struct scan *sc, char *line, size_t len)
+{
+	struct pack_result r;
+	struct before b;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	before_of(sc, &b);
+	pack_input(&sc->p, line, &r);           /* a blank line: error "empty input" */
+	return answer(sc, line, &r, &b);
+}
+
 static int
 run(struct scan *sc)
 {
-	char *line = NULL, prev[64], order[64];
-	struct pack_result r;
+	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	int64_t prev_id;
 
 	while ((len = getline(&line, &cap, stdin)) >= 0) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		prev_id = sc->p.order_id;
-		snprintf(prev, sizeof prev, "%s", sc->p.order_no);
-		pack_input(&sc->p, line, &r);       /* a blank line: error "empty input" */
-		after(sc, &r);
-		/* The order this line concerned: the open one, else the one it just closed. */
-		if (sc->p.order_id != 0)
-			snprintf(order, sizeof order, "%s", sc->p.order_no);
-		else if (r.action == PACK_ACT_PRINT || r.action == PACK_ACT_REPRINT)
-			order_no_of(sc, sc->p.last_order_id, order, sizeof order);
-		else if (prev_id != 0)
-			snprintf(order, sizeof order, "%s", prev);
-		else
-			order[0] = '\0';
-		emit(sc, line, &r, order);
-		if (r.action == PACK_ACT_LOGOUT)
+		if (feed_line(sc, line, (size_t)len))
 			break;
 	}
 	free(line);
+	return EXIT_OK;
+}
+
+/* Everything the devices have said: scans and weights through the flow, one line each;
+ * the rest to stderr. 1 when logged out. */
+static int
+feed_devices(struct scan *sc)
+{
+	char input[1100], note[1200];
+	struct pack_result r;
+	struct before b;
+
+	for (;;) {
+		before_of(sc, &b);
+		if (station_dev_line(sc->sd, &sc->p, input, sizeof input, &r, note,
+		    sizeof note) == 0)
+			return 0;
+		if (note[0] != '\0')
+			fprintf(stderr, "packbench: %s\n", note);
+		if (input[0] != '\0' && answer(sc, input, &r, &b))
+			return 1;
+	}
+}
+
+/* Line mode with devices: stdin read as it comes (no stdio buffering, so poll() sees
+ * all of it) and the devices' fd, until end of stdin or a log-out. */
+static int
+run_devices(struct scan *sc)
+{
+	char *buf = NULL, *nl;
+	size_t len = 0, cap = 0, start;
+	int eof = 0, out = 0;
+	ssize_t n;
+
+	if (station_dev_error(sc->sd)[0] != '\0')
+		fprintf(stderr, "packbench: scan: %s\n", station_dev_error(sc->sd));
+	out = feed_devices(sc);
+	while (!eof && !out) {
+		struct pollfd p[2] = {
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+			{ .fd = station_dev_fd(sc->sd), .events = POLLIN },
+		};
+
+		if (poll(p, p[1].fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "packbench: scan: poll: %s\n", strerror(errno));
+			break;
+		}
+		if (p[0].revents != 0) {
+			if (cap - len < 4096) {
+				cap = cap ? 2 * cap : 8192;
+				buf = xrealloc(buf, cap);
+			}
+			n = read(STDIN_FILENO, buf + len, cap - len - 1);
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n <= 0)
+				eof = 1;
+			else
+				len += (size_t)n;
+			start = 0;
+			while (!out && (nl = memchr(buf + start, '\n', len - start)) != NULL) {
+				*nl = '\0';
+				out = feed_line(sc, buf + start, (size_t)(nl - (buf + start)));
+				start = (size_t)(nl - buf) + 1;
+			}
+			memmove(buf, buf + start, len - start);
+			len -= start;
+			if (eof && !out && len > 0) {   /* a last line without its newline */
+				buf[len] = '\0';
+				out = feed_line(sc, buf, len);
+			}
+		}
+		if (!out)
+			out = feed_devices(sc);
+	}
+	free(buf);
 	return EXIT_OK;
 }
 
@@ -193,6 +315,7 @@ cmd_scan_run(struct cmd_ctx *c)
 		{ "badge", required_argument, NULL, 'b' },
 		{ "warehouse", required_argument, NULL, 'w' },
 		{ "printer", required_argument, NULL, 'p' },
+		{ "devices", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *station = NULL, *badge = NULL, *wh = NULL, *printer = NULL;
@@ -201,7 +324,7 @@ cmd_scan_run(struct cmd_ctx *c)
 	struct scan *sc = NULL;
 	struct db *db = NULL;
 	char err[512];
-	int opt, rc, json = 0;
+	int opt, rc, json = 0, devices = 0;
 
 	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -227,6 +350,9 @@ cmd_scan_run(struct cmd_ctx *c)
 			break;
 		case 'p':
 			printer = optarg;
+			break;
+		case 'd':
+			devices = 1;
 			break;
 		default:
 			return cmd_usage(c);
@@ -272,7 +398,13 @@ cmd_scan_run(struct cmd_ctx *c)
 		goto out;
 	}
 	pack_init(&sc->p, &sc->s, &pc);
-	rc = run(sc);
+	if (devices) {
+		sc->sd = station_dev_start(&cfg);
+		rc = run_devices(sc);
+		station_dev_stop(sc->sd);
+	} else {
+		rc = run(sc);
+	}
 	pack_free(&sc->p);
 out:
 	if (db != NULL)

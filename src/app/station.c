@@ -57,16 +57,14 @@ station_pack_config(struct session *s, const struct config *cfg, const char *war
 }
 
 int
-station_print(struct session *s, const struct config *cfg, const char *printer,
-    int64_t order_id, char *err, size_t errlen)
+station_labels(struct session *s, const struct config *cfg, int64_t order_id,
+    char **jobp, size_t *joblenp, char *err, size_t errlen)
 {
 	struct label_data d;
 	char *job = NULL, *zpl;
 	size_t joblen = 0, len;
 	int pkg = 1, count = 1, rc = 0;
 
-	if (printer == NULL)
-		printer = cfg->station.printer;
 	for (pkg = 1; pkg <= count; pkg++) {
 		if (label_load(s, order_id, pkg, &d) != 0) {
 			snprintf(err, errlen, "label: %s", s->err);
@@ -86,7 +84,28 @@ station_print(struct session *s, const struct config *cfg, const char *printer,
 		joblen += len;
 		free(zpl);
 	}
-	if (rc == 0 && printer_send(printer, job, joblen, err, errlen) != 0)
+	if (rc != 0) {
+		free(job);
+		return -1;
+	}
+	*jobp = job;
+	*joblenp = joblen;
+	return 0;
+}
+
+int
+station_print(struct session *s, const struct config *cfg, const char *printer,
+    int64_t order_id, char *err, size_t errlen)
+{
+	char *job;
+	size_t len;
+	int rc = 0;
+
+	if (printer == NULL)
+		printer = cfg->station.printer;
+	if (station_labels(s, cfg, order_id, &job, &len, err, errlen) != 0)
+		return -1;
+	if (printer_send(printer, job, len, err, errlen) != 0)
 		rc = -1;
 	free(job);
 	return rc;

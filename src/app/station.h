@@ -22,9 +22,17 @@ int station_pack_config(struct session *s, const struct config *cfg, const char 
     struct pack_config *out, char *err, size_t errlen);
 
 /*
+ * The labels of every package of order_id as one job (ZPL) in *job, *len bytes; *job is
+ * malloc'd and the caller's to free. 0, or -1 with one line in err.
+ */
+int station_labels(struct session *s, const struct config *cfg, int64_t order_id,
+    char **job, size_t *len, char *err, size_t errlen);
+
+/*
  * Render the labels of every package of order_id and send them to printer (NULL: the
  * configured one) as one job, so a file: printer holds the whole order. 0, or -1 with
- * one line in err; the order stays packed either way.
+ * one line in err; the order stays packed either way. (A USB printer held by the
+ * station's device thread is printed to through station_dev.h instead.)
  */
 int station_print(struct session *s, const struct config *cfg, const char *printer,
     int64_t order_id, char *err, size_t errlen);

@@ -112,6 +112,12 @@ pack_remaining(const struct pack *p)
 	return left;
 }
 
+int
+pack_wants_weight(const struct pack *p)
+{
+	return p->order_id != 0 && p->lock == PACK_LOCK_NONE && p->step == PACK_WEIGH;
+}
+
 int64_t
 pack_expected_g(const struct pack *p, int i)
 {

@@ -145,6 +145,9 @@ void pack_override(struct pack *p, const char *badge, const char *reason,
 
 /* Units still to scan in the open order. */
 int64_t pack_remaining(const struct pack *p);
+/* 1 when the flow waits for the current package's weight (an order open, nothing locked,
+ * every unit scanned): a scale's stable reading then weighs it. */
+int pack_wants_weight(const struct pack *p);
 /* Expected weight of package i: its units' weights plus the box tare. */
 int64_t pack_expected_g(const struct pack *p, int i);
 /* Allowed difference for an expected weight under the configured tolerance. */

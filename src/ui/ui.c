@@ -1,6 +1,7 @@
 /*
  * ui.c — the main loop. It owns the terminal: ncursesw in cbreak mode with a UTF-8
- * LC_CTYPE, keys read with wget_wch() when poll() says stdin is ready, and a timer that
+ * LC_CTYPE, keys read with wget_wch() when poll() says stdin is ready, the app's device
+ * fd (its news handed to the screen in front by the app's pump), and a timer that
  * wakes at each whole second to move the clock (SLA colours age while nobody types).
  * Nothing is redrawn unless a handler or the timer asks for it.
  *
@@ -252,6 +253,9 @@ ui_logged_in(struct ui *u)
 	u->pack.msg_role = ROLE_MESSAGE;
 	u->pack_on = 1;
 	u->scr = SCR_PACK;
+	/* The devices' states for the status line, and whatever they said meanwhile. */
+	if (u->st->dev_pump != NULL)
+		u->st->dev_pump(u->st->dev_arg, &u->pack, NULL);
 }
 
 static void
@@ -337,6 +341,34 @@ ui_dispatch(struct ui *u, int key, int *done)
 	return 0;
 }
 
+/* The devices had news: the app's pump hands it to the screen in front. */
+static int
+ui_devices(struct ui *u)
+{
+	const struct ui_station *st = u->st;
+	int r;
+
+	if (!u->pack_on) {
+		r = st->dev_pump(st->dev_arg, NULL, &u->login);
+		if ((r & VM_DONE) && u->login.ok) {
+			ui_logged_in(u);
+			r |= VM_REDRAW;
+		}
+		return r;
+	}
+	r = st->dev_pump(st->dev_arg, &u->pack, NULL);
+	if (!u->pack.pending)
+		u->pending_at = 0;
+	if (r & VM_LOGOUT) {
+		ui_logged_out(u);
+		r |= VM_REDRAW;
+	} else if ((r & VM_SWITCH) && u->scr == SCR_ORDERS) {
+		u->scr = SCR_PACK;
+		r |= VM_REDRAW;
+	}
+	return r;
+}
+
 /* How long poll() may sleep: to the next second, or to the end of a pending digit. */
 static int
 ui_timeout(const struct ui *u)
@@ -382,10 +414,10 @@ int
 ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 {
 	struct sigaction old[3];
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	struct ui *u;
 	char where[64], hint[160];
-	int redraw = 1, done = 0, r;
+	int redraw = 1, done = 0, r, npfd = st->dev_pump != NULL && st->dev_fd >= 0 ? 2 : 1;
 	int64_t now;
 
 	ui_locale();
@@ -411,10 +443,13 @@ ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 			doupdate();
 			redraw = 0;
 		}
-		pfd.fd = STDIN_FILENO;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, ui_timeout(u)) < 0 && errno != EINTR)
+		pfd[0].fd = STDIN_FILENO;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		pfd[1].fd = st->dev_fd;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		if (poll(pfd, (nfds_t)npfd, ui_timeout(u)) < 0 && errno != EINTR)
 			break;
 		/* Keys, and KEY_RESIZE after SIGWINCH interrupted poll(). */
 		while (!done && (kind = get_wch(&ch)) != ERR) {
@@ -435,7 +470,9 @@ ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 			if (r & VM_REDRAW)
 				redraw = 1;
 		}
-		if (pfd.revents & (POLLHUP | POLLERR))
+		if (!done && (pfd[1].revents & POLLIN) && (ui_devices(u) & VM_REDRAW))
+			redraw = 1;
+		if (pfd[0].revents & (POLLHUP | POLLERR))
 			break;
 		if (ui_idle(u))
 			redraw = 1;

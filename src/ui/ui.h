@@ -1,7 +1,7 @@
 /*
  * ui.h — the station's full-screen loop: curses set-up and tear-down, poll() on the
- * keyboard and a one-second timer, and the screens: log-in, packing, and the order list
- * (Tab from the packing screen and back).
+ * keyboard, the app's device fd and a one-second timer, and the screens: log-in,
+ * packing, and the order list (Tab from the packing screen and back).
  */
 #ifndef PB_UI_H
 #define PB_UI_H
@@ -12,6 +12,8 @@
 #include "core/session.h"
 #include "vm_pack.h"
 
+struct vm_login;
+
 /* What the app tells the station about itself; the ui reads no configuration. */
 struct ui_station {
 	struct pack_config pack;    /* station id, warehouse, tolerance, boxes */
@@ -20,6 +22,18 @@ struct ui_station {
 	int scale_sim;              /* F6/F7 simulate the scale */
 	int demo;                   /* hint packable orders and the demo's users */
 	struct vm_pack_io io;       /* printing labels */
+
+	/*
+	 * Real devices, driven by the app; the ui sees only an fd and a call. dev_pump is
+	 * called on the main thread when dev_fd is readable and when the packing screen
+	 * opens, to hand what the devices said to the screen in front: pack while someone is
+	 * logged in, else login (the other is NULL). It returns VM_* flags, VM_SWITCH when
+	 * a scan went to the packing screen (which then comes to the front), and stops at
+	 * a VM_DONE of the log-in or a VM_LOGOUT. NULL dev_pump: no devices (dev_fd unused).
+	 */
+	int dev_fd;
+	int (*dev_pump)(void *arg, struct vm_pack *pack, struct vm_login *login);
+	void *dev_arg;
 };
 
 /*

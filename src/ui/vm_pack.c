@@ -1,11 +1,12 @@
 /*
  * vm_pack.c — the packing screen's model: keys and scans become pack_*() calls, their
  * results become the message line, the bell, labels printed through the app's callback
- * and the simulated scale; vm_pack_render() lays out whatever the flow is in (scan an
- * order, scan items, weigh, ready, a lock, a pick list) for the terminal's size.
+ * and the simulated scale (or a real scale's stable reading, when the flow waits for a
+ * weight); vm_pack_render() lays out whatever the flow is in (scan an order, scan items,
+ * weigh, ready, a lock, a pick list) for the terminal's size.
  *
  * Layout (full, 80x24; extra rows go to the order lines, extra columns to the names):
- *   0        status line: station, operator, scale, printer, sync, clock
+ *   0        status line: station, operator, scale, scanner, printer, sync, clock
  *   1-2      order, channel and shop, ship-by countdown; buyer, province, COD
  *   3        column headings                              | UNITS LEFT
  *   4..r-10  order lines (done dimmed, last scanned lit)  | large digits
@@ -476,6 +477,41 @@ enter_empty(struct vm_pack *vm)
 	return VM_HANDLED | VM_REDRAW;
 }
 
+/* The real device of this role the app told about, or NULL. */
+static const struct vm_pack_dev *
+dev_of(const struct vm_pack *vm, const char *role)
+{
+	int i;
+
+	for (i = 0; i < vm->ndevs; i++) {
+		if (strcmp(vm->devs[i].role, role) == 0)
+			return &vm->devs[i];
+	}
+	return NULL;
+}
+
+/* F6 with a real scale: weigh with its last stable reading (never one in motion). */
+static int
+weigh_live(struct vm_pack *vm)
+{
+	const struct vm_pack_dev *d = dev_of(vm, "scale");
+
+	if (d != NULL && d->bad) {
+		set_msg(vm, ROLE_WARN, "the scale is %s: no weight to take", d->state);
+		return VM_HANDLED | VM_REDRAW;
+	}
+	if (!vm->live) {
+		set_msg(vm, ROLE_WARN, "no reading from the scale yet: put the parcel on it");
+		return VM_HANDLED | VM_REDRAW;
+	}
+	if (!vm->live_final) {
+		set_msg(vm, ROLE_WARN, "the scale is not steady (%s): wait for a stable reading",
+		    vm->live_shown);
+		return VM_HANDLED | VM_REDRAW;
+	}
+	return run(vm, CALL_WEIGHT, NULL, vm->live_g);
+}
+
 /* The simulated scale: the parcel goes on, the station reads it. */
 static int
 weigh(struct vm_pack *vm, int wrong)
@@ -483,6 +519,12 @@ weigh(struct vm_pack *vm, int wrong)
 	int64_t exp, tol, noise;
 	int i;
 
+	if (!vm->o.scale_sim && !wrong && dev_of(vm, "scale") != NULL) {
+		if (order_open(vm))
+			return weigh_live(vm);
+		set_msg(vm, ROLE_WARN, "no order open: nothing to weigh");
+		return VM_HANDLED | VM_REDRAW;
+	}
 	if (!vm->o.scale_sim) {
 		set_msg(vm, ROLE_WARN, "the scale is not simulated: put the parcel on the scale");
 		return VM_HANDLED | VM_REDRAW;
@@ -700,6 +742,41 @@ vm_pack_key(struct vm_pack *vm, int key)
 }
 
 int
+vm_pack_devices(struct vm_pack *vm, const struct vm_pack_dev *devs, int n)
+{
+	if (n > VM_PACK_DEVS)
+		n = VM_PACK_DEVS;
+	if (n == vm->ndevs && memcmp(devs, vm->devs, (size_t)n * sizeof *devs) == 0)
+		return 0;
+	memset(vm->devs, 0, sizeof vm->devs);
+	memcpy(vm->devs, devs, (size_t)n * sizeof *devs);
+	vm->ndevs = n;
+	return VM_REDRAW;
+}
+
+int
+vm_pack_reading(struct vm_pack *vm, int64_t g, int final, const char *shown, int weigh)
+{
+	int changed = !vm->live || vm->live_g != g || vm->live_final != final ||
+	    strcmp(vm->live_shown, shown) != 0;
+
+	vm->live = 1;
+	vm->live_g = g;
+	vm->live_final = final;
+	snprintf(vm->live_shown, sizeof vm->live_shown, "%s", shown);
+	if (weigh && final && g > 0 && pack_wants_weight(&vm->p))
+		return run(vm, CALL_WEIGHT, NULL, g);
+	return changed ? VM_REDRAW : 0;
+}
+
+int
+vm_pack_notice(struct vm_pack *vm, int warn, const char *text)
+{
+	set_msg(vm, warn ? ROLE_WARN : ROLE_MESSAGE, "%s", text);
+	return VM_REDRAW;
+}
+
+int
 vm_pack_scan(struct vm_pack *vm, const char *text)
 {
 	const unsigned char *u = (const unsigned char *)text;
@@ -844,28 +921,51 @@ cod_text(const struct vm_pack *vm, char *buf, size_t len)
 		snprintf(buf, len, "COD %s %s", m, vm->p.currency);
 }
 
-/* Status line: station, operator, scale, printer, sync; the clock on the right. */
+/* A real device on the status line: alarmed when it needs a person (unless the whole
+ * screen already is). */
+static enum theme_role
+dev_role(enum theme_role base, const struct vm_pack_dev *d)
+{
+	return base == ROLE_ERROR_LOCK || !d->bad ? base : ROLE_TITLE_ALERT;
+}
+
+/* Status line: station, operator, scale, scanner and printer (a real device's state, a
+ * real scale's reading), sync; the clock on the right. */
 static void
 title(struct vm_pack *vm, struct vm_screen *scr, enum theme_role base)
 {
-	struct vm_seg s[8];
+	struct vm_seg s[12];
+	const struct vm_pack_dev *scale = dev_of(vm, "scale"), *prn = dev_of(vm, "printer");
 	char g[48], iso[24];
-	int n = 0;
+	int n = 0, i;
 
-	n = vm_screen_seg(s, n, 8, base, 2, 0, "%s", vm->p.cfg.station);
-	n = vm_screen_seg(s, n, 8, base, 2, 0, "%s", vm->p.s->user);
-	if (vm->scale_g >= 0) {
+	n = vm_screen_seg(s, n, 12, base, 2, 0, "%s", vm->p.cfg.station);
+	n = vm_screen_seg(s, n, 12, base, 2, 0, "%s", vm->p.s->user);
+	if (scale != NULL && !scale->bad && vm->live) {
+		n = vm_screen_seg(s, n, 12, base, 2, 0, "scale: %s", vm->live_shown);
+	} else if (scale != NULL) {
+		n = vm_screen_seg(s, n, 12, dev_role(base, scale), 2, 0, "scale: %s", scale->state);
+	} else if (vm->scale_g >= 0) {
 		vm_pack_grams(g, sizeof g, vm->scale_g);
-		n = vm_screen_seg(s, n, 8, base, 2, 0, "scale: %s", g);
+		n = vm_screen_seg(s, n, 12, base, 2, 0, "scale: %s", g);
 	} else {
-		n = vm_screen_seg(s, n, 8, base, 2, 0, "scale: %s", vm->o.scale_sim ? "sim" : "—");
+		n = vm_screen_seg(s, n, 12, base, 2, 0, "scale: %s", vm->o.scale_sim ? "sim" : "—");
 	}
-	n = vm_screen_seg(s, n, 8, base, 2, 0, "printer: %s",
-	    vm->o.printer[0] != '\0' ? vm->o.printer : "none");
-	n = vm_screen_seg(s, n, 8, base, 2, 0, "sync: %s",
+	for (i = 0; i < vm->ndevs; i++) {
+		const struct vm_pack_dev *d = &vm->devs[i];
+
+		if (d != scale && d != prn)
+			n = vm_screen_seg(s, n, 12, dev_role(base, d), 2, 0, "%s: %s", d->role, d->state);
+	}
+	if (prn != NULL)
+		n = vm_screen_seg(s, n, 12, dev_role(base, prn), 2, 0, "printer: %s", prn->state);
+	else
+		n = vm_screen_seg(s, n, 12, base, 2, 0, "printer: %s",
+		    vm->o.printer[0] != '\0' ? vm->o.printer : "none");
+	n = vm_screen_seg(s, n, 12, base, 2, 0, "sync: %s",
 	    vm->o.sync[0] != '\0' ? vm->o.sync : "off");
 	clock_format(vm->now, vm->o.tz_offset, iso, sizeof iso);
-	n = vm_screen_seg(s, n, 8, base, 0, 1, "%s", iso + 11);
+	n = vm_screen_seg(s, n, 12, base, 0, 1, "%s", iso + 11);
 	vm_screen_segs(scr, 0, base, s, n, 1);
 }
 
@@ -927,6 +1027,7 @@ legend(struct vm_pack *vm, struct vm_screen *scr, int compact, enum theme_role b
 	struct key_item k[24];
 	char nums[8];
 	int n = 0, nboxes, open = order_open(vm), sim = vm->o.scale_sim;
+	int live = !sim && dev_of(vm, "scale") != NULL;
 	int weigh_now = open && vm->p.step == PACK_WEIGH;
 	int y = scr->rows - 1;
 
@@ -960,10 +1061,10 @@ legend(struct vm_pack *vm, struct vm_screen *scr, int compact, enum theme_role b
 		    pack_remaining(&vm->p) > 0);
 		n = key_add(k, n, 24, "F4", "Reprint", vm->p.last_order_id != 0);
 		n = key_add(k, n, 24, "F5", "Hold", open);
-		if (sim) {
-			n = key_add(k, n, 24, "F6", "Weigh", open);
+		if (sim || live)
+			n = key_add(k, n, 24, "F6", "Weigh", open && (sim || vm->live_final));
+		if (sim)
 			n = key_add(k, n, 24, "F7", "Wrong wt", open);
-		}
 		n = key_add(k, n, 24, "F8", "Cancel", open);
 		legend_row(scr, y - 1, base, k, n, 0);
 		n = 0;
@@ -990,6 +1091,8 @@ legend(struct vm_pack *vm, struct vm_screen *scr, int compact, enum theme_role b
 		n = key_add(k, n, 24, "F6", "Weigh", 1);
 		n = key_add(k, n, 24, "F7", "Wrong", 1);
 	}
+	if (live && vm->live_final)
+		n = key_add(k, n, 24, "F6", "Weigh", 1);
 	n = key_add(k, n, 24, "F2", "Box", 1);
 	n = key_add(k, n, 24, "F3", "New pkg", pkg_weighed(vm) && pack_remaining(&vm->p) > 0);
 	n = key_add(k, n, 24, "F5", "Hold", 1);
@@ -1078,12 +1181,19 @@ weight_text(const struct vm_pack *vm, char *buf, size_t len, int compact)
 		snprintf(buf + o, len - o, "   weighed %s ✗", w);
 		return ROLE_WARN;
 	}
+	if (vm->p.step == PACK_WEIGH && vm->live && !vm->o.scale_sim) {
+		snprintf(buf + o, len - o, compact ? "  weigh: %s" : "   put the parcel on the "
+		    "scale: %s", vm->live_shown);
+		return ROLE_PROMPT;
+	}
 	if (vm->p.step == PACK_WEIGH) {
 		snprintf(buf + o, len - o, compact ? "  weigh%s" : "   put the parcel on the "
 		    "scale%s", vm->o.scale_sim ? " (F6)" : "");
 		return ROLE_PROMPT;
 	}
-	if (vm->scale_g >= 0) {
+	if (vm->live && !vm->o.scale_sim) {
+		snprintf(buf + o, len - o, "   scale %s", vm->live_shown);
+	} else if (vm->scale_g >= 0) {
 		vm_pack_grams(w, sizeof w, vm->scale_g);
 		snprintf(buf + o, len - o, "   scale %s", w);
 	}

@@ -12,7 +12,10 @@
  * character of a scan otherwise.
  *
  * Key handlers return VM_* flags and never draw. Labels are printed through the
- * caller's callback, so this layer knows nothing of printers.
+ * caller's callback, so this layer knows nothing of printers. Real devices reach it the
+ * same way, as plain calls from the app: their states for the status line
+ * (vm_pack_devices), a scale's readings (vm_pack_reading) and their news
+ * (vm_pack_notice); their scans come in through vm_pack_scan like a wedge scanner's.
  */
 #ifndef PB_VM_PACK_H
 #define PB_VM_PACK_H
@@ -67,6 +70,14 @@ struct vm_pack_opts {
 
 #define VM_PACK_HINTS 3
 
+/* A device the app drives, as the status line names it. */
+#define VM_PACK_DEVS 4
+struct vm_pack_dev {
+	char role[12];              /* "scanner", "scale", "printer"; "devices" for them all */
+	char state[48];             /* "ready", "absent", "no access", "paper out"... */
+	int bad;                    /* needs a person: shown in the alert role */
+};
+
 struct vm_pack {
 	struct pack p;              /* the flow; vm_pack_free() releases it */
 	struct vm_pack_opts o;
@@ -87,6 +98,13 @@ struct vm_pack {
 	int nhints;
 	uint64_t rng;               /* noise of the simulated scale */
 	enum vm_pack_layout layout; /* of the last render */
+
+	struct vm_pack_dev devs[VM_PACK_DEVS];  /* real devices (vm_pack_devices) */
+	int ndevs;
+	int live;                   /* a real scale has reported: live_* is its reading */
+	int64_t live_g;
+	int live_final;             /* stable: the only reading that weighs */
+	char live_shown[32];        /* as the status line shows it */
 };
 
 /* Start the flow for operator s (borrowed, must outlive vm) at the configured station. */
@@ -105,6 +123,21 @@ int vm_pack_tick(struct vm_pack *vm, int64_t now);
 int vm_pack_bell(struct vm_pack *vm);
 /* Read the demo's packable order numbers again (no-op outside the demo). */
 void vm_pack_hints(struct vm_pack *vm);
+
+/* The real devices' states for the status line (n at most VM_PACK_DEVS); VM_REDRAW when
+ * they changed. */
+int vm_pack_devices(struct vm_pack *vm, const struct vm_pack_dev *devs, int n);
+/*
+ * A real scale's reading: g grams, final only when stable, shown as the status line
+ * says it ("1.250 g", "~1.180 g", "over weight"). With weigh, a final reading weighs the
+ * package when the flow waits for a weight (pack_wants_weight); a reading in motion
+ * never does. F6 weighs with the last final reading at any step.
+ */
+int vm_pack_reading(struct vm_pack *vm, int64_t g, int final, const char *shown,
+    int weigh);
+/* News from the devices for the message line (a label that did not print, a device that
+ * cannot be opened); warn: in the warning role. */
+int vm_pack_notice(struct vm_pack *vm, int warn, const char *text);
 
 /* Lay the screen out into scr (initialised by the caller with its size). */
 void vm_pack_render(struct vm_pack *vm, struct vm_screen *scr);
