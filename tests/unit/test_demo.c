@@ -147,7 +147,7 @@ test_shape(void)
 	CU_ASSERT_EQUAL(count("SELECT count(DISTINCT channel) FROM shop"), 3);
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM shop"), 5);
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM warehouse WHERE code IN ('HCM', 'HN')"), 2);
-	/* Buyers: Vietnamese names with diacritics, 09xxxxxxxx phones, an address. */
+	/* Buyers: Vietnamese names with diacritics, 10-digit phones starting 09, an address. */
 	CU_ASSERT(count("SELECT count(*) FROM orders WHERE buyer_name GLOB '*[^ -~]*'") >
 	    n * 9 / 10);
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM orders WHERE buyer_phone NOT GLOB "

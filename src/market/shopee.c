@@ -1,0 +1,401 @@
+/*
+ * shopee.c — Shopee Open Platform v2 (reference/marketplaces.md): the signer, the
+ * builders of get_order_list / get_order_detail / access_token refresh, and the mappers
+ * of its envelope {request_id, error, message, response} onto our error classes, order
+ * list pages and orders. Pure: no I/O, the clock comes in as an argument.
+ */
+#include "shopee.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "jsonx.h"
+
+#define SHOPEE_MAX_WINDOW (15 * 86400)
+#define SHOPEE_PAGE_MAX 100
+#define SHOPEE_DETAIL_BATCH 50
+#define SHOPEE_REFRESH_LIFE (30 * 86400)  /* not in the response; the guide's 30 days */
+
+#define PATH_LIST "/api/v2/order/get_order_list"
+#define PATH_DETAIL "/api/v2/order/get_order_detail"
+#define PATH_REFRESH "/api/v2/auth/access_token/get"
+
+/* Unpaid orders are not ours to pack yet; they arrive as NEW and wait for confirmation. */
+const struct channel_status shopee_statuses[] = {
+	{ "UNPAID", ST_NEW },
+	{ "PENDING", ST_NEW },
+	{ "INVOICE_PENDING", ST_NEW },
+	{ "READY_TO_SHIP", ST_CONFIRMED },
+	{ "RETRY_SHIP", ST_CONFIRMED },
+	{ "PROCESSED", ST_PACKED },
+	{ "SHIPPED", ST_SHIPPED },
+	{ "TO_CONFIRM_RECEIVE", ST_DELIVERED },
+	{ "COMPLETED", ST_COMPLETED },
+	{ "IN_CANCEL", ST_ON_HOLD },
+	{ "CANCELLED", ST_CANCELLED },
+	{ "TO_RETURN", ST_RETURNING },
+	{ NULL, ST_NEW },
+};
+
+void
+shopee_sign(const char *partner_key, int64_t partner_id, const char *api_path,
+    int64_t timestamp, const char *access_token, int64_t shop_id, char out[65])
+{
+	char *base;
+
+	if (access_token != NULL)
+		base = xasprintf("%" PRId64 "%s%" PRId64 "%s%" PRId64, partner_id, api_path,
+		    timestamp, access_token, shop_id);
+	else
+		base = xasprintf("%" PRId64 "%s%" PRId64, partner_id, api_path, timestamp);
+	request_hmac_hex(partner_key, base, strlen(base), 0, out);
+	free(base);
+}
+
+/* The common query parameters of a shop-level call (shop 1) or a public one. */
+static int
+common(struct request *r, const struct market_creds *c, int64_t now, int shop,
+    char *err, size_t errlen)
+{
+	char sign[65];
+
+	if (c->partner_key == NULL || c->partner_key[0] == '\0' || c->partner_id <= 0) {
+		snprintf(err, errlen, "shopee: partner_id and partner_key are required");
+		return -1;
+	}
+	if (shop && (c->access_token == NULL || c->access_token[0] == '\0' || c->shop_id <= 0)) {
+		snprintf(err, errlen, "shopee: access_token and shop_id are required");
+		return -1;
+	}
+	shopee_sign(c->partner_key, c->partner_id, r->path, now, shop ? c->access_token : NULL,
+	    c->shop_id, sign);
+	request_param_int(r, "partner_id", c->partner_id);
+	request_param_int(r, "timestamp", now);
+	if (shop) {
+		request_param(r, "access_token", c->access_token);
+		request_param_int(r, "shop_id", c->shop_id);
+	}
+	request_param(r, "sign", sign);
+	return 0;
+}
+
+static int
+list_request(const struct market_creds *c, const struct market_listq *q, int64_t now,
+    struct request *r, char *err, size_t errlen)
+{
+	int size = q->page_size ? q->page_size : SHOPEE_PAGE_MAX;
+
+	if (q->to <= q->from || q->to - q->from > SHOPEE_MAX_WINDOW) {
+		snprintf(err, errlen, "shopee: window %" PRId64 "..%" PRId64 " must be 1 s to 15 days",
+		    q->from, q->to);
+		return -1;
+	}
+	if (size < 1 || size > SHOPEE_PAGE_MAX) {
+		snprintf(err, errlen, "shopee: page size %d is not 1..%d", size, SHOPEE_PAGE_MAX);
+		return -1;
+	}
+	request_init(r, "GET", REQUEST_API, PATH_LIST);
+	if (common(r, c, now, 1, err, errlen) < 0) {
+		request_free(r);
+		return -1;
+	}
+	request_param(r, "time_range_field", "update_time");
+	request_param_int(r, "time_from", q->from);
+	request_param_int(r, "time_to", q->to);
+	request_param_int(r, "page_size", size);
+	if (q->cursor != NULL && q->cursor[0] != '\0')
+		request_param(r, "cursor", q->cursor);
+	request_param(r, "response_optional_fields", "order_status");
+	request_finish(r);
+	return 0;
+}
+
+static int
+detail_request(const struct market_creds *c, const char *const *ids, size_t n, int64_t now,
+    struct request *r, char *err, size_t errlen)
+{
+	char *list = market_join_ids("shopee", ids, n, SHOPEE_DETAIL_BATCH, ',', err, errlen);
+
+	if (list == NULL)
+		return -1;
+	request_init(r, "GET", REQUEST_API, PATH_DETAIL);
+	if (common(r, c, now, 1, err, errlen) < 0) {
+		free(list);
+		request_free(r);
+		return -1;
+	}
+	request_param(r, "order_sn_list", list);
+	request_param(r, "response_optional_fields",
+	    "buyer_username,item_list,recipient_address,total_amount,payment_method");
+	request_finish(r);
+	free(list);
+	return 0;
+}
+
+static int
+refresh_request(const struct market_creds *c, int64_t now, struct request *r, char *err,
+    size_t errlen)
+{
+	json_t *body;
+
+	if (c->refresh_token == NULL || c->refresh_token[0] == '\0' || c->shop_id <= 0) {
+		snprintf(err, errlen, "shopee: refresh_token and shop_id are required");
+		return -1;
+	}
+	request_init(r, "POST", REQUEST_AUTH, PATH_REFRESH);
+	if (common(r, c, now, 0, err, errlen) < 0) {
+		request_free(r);
+		return -1;
+	}
+	body = json_pack("{s:s, s:I, s:I}", "refresh_token", c->refresh_token,
+	    "partner_id", (json_int_t)c->partner_id, "shop_id", (json_int_t)c->shop_id);
+	if (body == NULL)
+		abort();
+	request_set_body(r, json_dumps(body, JSON_COMPACT));
+	json_decref(body);
+	if (r->body == NULL)
+		abort();
+	request_header(r, "Content-Type", "application/json");
+	request_finish(r);
+	return 0;
+}
+
+/* Shopee's error text to a class; unknown codes are the caller's to fix unless the
+ * server failed. */
+static enum market_class
+classify(const char *code, long http)
+{
+	static const struct {
+		const char *code;
+		enum market_class cls;
+	} codes[] = {
+		{ "error_auth", MC_AUTH },
+		{ "error_sign", MC_FATAL },
+		{ "error_param", MC_FATAL },
+		{ "error_server", MC_RETRY },
+		{ "error_network", MC_RETRY },
+		{ "error_rate_limit", MC_RATE },
+		{ "error_limit", MC_QUOTA },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+		if (strcmp(codes[i].code, code) == 0)
+			return codes[i].cls;
+	}
+	if (http == 429)
+		return MC_RATE;
+	return http >= 500 ? MC_RETRY : MC_FATAL;
+}
+
+/* The envelope of root: MC_OK or the error it carries. */
+static enum market_class
+envelope(const json_t *root, long http, struct market_error *err)
+{
+	const char *code = jsonx_str(root, "error"), *msg = jsonx_str(root, "message");
+	const char *rid = jsonx_str(root, "request_id");
+
+	if (rid != NULL)
+		snprintf(err->request_id, sizeof err->request_id, "%s", rid);
+	if (code == NULL || code[0] == '\0') {
+		if (http >= 200 && http < 300)
+			return market_error_set(err, MC_OK, "", "ok");
+		return market_error_set(err, classify("", http), "",
+		    "shopee: HTTP %ld without an error code", http);
+	}
+	return market_error_set(err, classify(code, http), code, "shopee: %s: %s", code,
+	    msg && msg[0] ? msg : "(no message)");
+}
+
+static json_t *
+load(long http, const char *body, size_t len, struct market_error *err)
+{
+	json_t *root;
+
+	memset(err, 0, sizeof *err);
+	root = jsonx_load("shopee", http, body, len, err);
+	if (root != NULL && envelope(root, http, err) != MC_OK) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+static enum market_class
+check(long http, const char *body, size_t len, struct market_error *err)
+{
+	json_t *root = load(http, body, len, err);
+
+	json_decref(root);
+	return err->cls;
+}
+
+static enum market_class
+parse_list(long http, const char *body, size_t len, const struct market_listq *q,
+    struct market_page *page, struct market_orders *orders, struct market_error *err)
+{
+	json_t *root, *resp, *list, *o;
+	const char *cursor;
+	size_t i;
+
+	memset(page, 0, sizeof *page);
+	page->total = -1;
+	if ((root = load(http, body, len, err)) == NULL)
+		return err->cls;
+	resp = json_object_get(root, "response");
+	list = json_object_get(resp, "order_list");
+	if (!json_is_array(list)) {
+		json_decref(root);
+		return market_error_set(err, MC_FATAL, "", "shopee: no response.order_list");
+	}
+	page->ids = xcalloc(json_array_size(list) + 1, sizeof *page->ids);
+	json_array_foreach(list, i, o) {
+		const char *sn = jsonx_str(o, "order_sn"), *st = jsonx_str(o, "order_status");
+
+		if (sn == NULL || sn[0] == '\0')
+			continue;
+		page->ids[page->n++] = xstrdup(sn);
+		if (orders != NULL && st != NULL)
+			channel_order_status(shopee_statuses, orders,
+			    market_orders_get(orders, "shopee", sn), st);
+	}
+	page->more = json_is_true(json_object_get(resp, "more"));
+	cursor = jsonx_str(resp, "next_cursor");
+	page->cursor = xstrdup(page->more && cursor ? cursor : "");
+	json_decref(root);
+	return MC_OK;
+}
+
+/* One order_list entry of get_order_detail. */
+static int
+map_order(struct market_orders *set, const json_t *o, struct market_error *err)
+{
+	const char *sn = jsonx_str(o, "order_sn"), *cur = jsonx_str(o, "currency");
+	const json_t *addr = json_object_get(o, "recipient_address"), *items, *it;
+	struct market_order *mo;
+	const char *s;
+	int exp;
+	size_t i;
+
+	if (sn == NULL || sn[0] == '\0') {
+		market_error_set(err, MC_FATAL, "", "shopee: an order without order_sn");
+		return -1;
+	}
+	mo = market_orders_get(set, "shopee", sn);
+	mo->has_header = 1;
+	mo->in.nlines = 0;      /* a newer copy of the order replaces its lines */
+	channel_order_status(shopee_statuses, set, mo, jsonx_str(o, "order_status"));
+	mo->in.currency = market_orders_str(set, cur ? cur : "VND");
+	exp = market_currency_exp(mo->in.currency);
+	if (jsonx_money(o, "total_amount", exp, &mo->in.total) < 0) {
+		market_error_set(err, MC_FATAL, "", "shopee: order %s: bad total_amount", sn);
+		return -1;
+	}
+	mo->in.cod = json_is_true(json_object_get(o, "cod")) ? mo->in.total : 0;
+	if (jsonx_int(o, "create_time", &mo->in.created_at) < 0)
+		mo->in.created_at = 0;
+	if (jsonx_int(o, "update_time", &mo->updated_at) < 0)
+		mo->updated_at = mo->in.created_at;
+	if (jsonx_int(o, "ship_by_date", &mo->in.ship_by) < 0)
+		mo->in.ship_by = 0;
+	/* Viet Nam: state is the province, city the district (quận/huyện), district the
+	 * ward; older shapes put the district in district, so fall back to it. */
+	mo->in.buyer_name = market_orders_str(set, jsonx_str(addr, "name"));
+	mo->in.buyer_phone = market_orders_str(set, jsonx_str(addr, "phone"));
+	mo->in.address = market_orders_str(set, jsonx_str(addr, "full_address"));
+	s = jsonx_str(addr, "city");
+	mo->in.district = market_orders_str(set, s && s[0] ? s : jsonx_str(addr, "district"));
+	mo->in.province = market_orders_str(set, jsonx_str(addr, "state"));
+
+	items = json_object_get(o, "item_list");
+	json_array_foreach(items, i, it) {
+		char fallback[64];
+		int64_t qty, price = 0, item_id = 0, model_id = 0;
+
+		s = jsonx_str(it, "model_sku");
+		if (s == NULL || s[0] == '\0')
+			s = jsonx_str(it, "item_sku");
+		if (s == NULL || s[0] == '\0') {
+			/* No seller SKU: an id the seller can find, which no SKU of ours matches. */
+			(void)jsonx_int(it, "item_id", &item_id);
+			(void)jsonx_int(it, "model_id", &model_id);
+			snprintf(fallback, sizeof fallback, "shopee:%" PRId64 ":%" PRId64, item_id,
+			    model_id);
+			s = fallback;
+		}
+		if (jsonx_int(it, "model_quantity_purchased", &qty) < 0 || qty <= 0 ||
+		    jsonx_money(it, "model_discounted_price", exp, &price) < 0) {
+			market_error_set(err, MC_FATAL, "", "shopee: order %s: bad item %s", sn, s);
+			return -1;
+		}
+		market_order_line(set, mo, s, qty, price);
+	}
+	return 0;
+}
+
+static enum market_class
+parse_detail(long http, const char *body, size_t len, struct market_orders *orders,
+    struct market_error *err)
+{
+	json_t *root, *list, *o;
+	size_t i;
+
+	if ((root = load(http, body, len, err)) == NULL)
+		return err->cls;
+	list = json_object_get(json_object_get(root, "response"), "order_list");
+	if (!json_is_array(list)) {
+		json_decref(root);
+		return market_error_set(err, MC_FATAL, "", "shopee: no response.order_list");
+	}
+	json_array_foreach(list, i, o) {
+		if (map_order(orders, o, err) < 0) {
+			json_decref(root);
+			return err->cls;
+		}
+	}
+	json_decref(root);
+	return MC_OK;
+}
+
+/* The auth calls answer flat: {access_token, refresh_token, expire_in, error, ...}. */
+static enum market_class
+parse_token(long http, const char *body, size_t len, int64_t now, struct market_token *tok,
+    struct market_error *err)
+{
+	json_t *root;
+	const char *at, *rt;
+	int64_t in;
+
+	memset(tok, 0, sizeof *tok);
+	if ((root = load(http, body, len, err)) == NULL)
+		return err->cls;
+	at = jsonx_str(root, "access_token");
+	rt = jsonx_str(root, "refresh_token");
+	if (at == NULL || at[0] == '\0' || rt == NULL || rt[0] == '\0') {
+		json_decref(root);
+		return market_error_set(err, MC_FATAL, "", "shopee: token response without tokens");
+	}
+	tok->access_token = xstrdup(at);
+	tok->refresh_token = xstrdup(rt);
+	tok->access_expires = jsonx_int(root, "expire_in", &in) == 0 ? now + in : 0;
+	tok->refresh_expires = now + SHOPEE_REFRESH_LIFE;
+	json_decref(root);
+	return MC_OK;
+}
+
+const struct connector shopee_connector = {
+	.max_window = SHOPEE_MAX_WINDOW,
+	.page_max = SHOPEE_PAGE_MAX,
+	.detail_batch = SHOPEE_DETAIL_BATCH,
+	.list_has_lines = 0,
+	.list_request = list_request,
+	.detail_request = detail_request,
+	.refresh_request = refresh_request,
+	.check = check,
+	.parse_list = parse_list,
+	.parse_detail = parse_detail,
+	.parse_token = parse_token,
+};
