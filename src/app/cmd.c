@@ -36,12 +36,15 @@ int cmd_devices_list(struct cmd_ctx *c);
 int cmd_devices_read(struct cmd_ctx *c);
 int cmd_gs1_run(struct cmd_ctx *c);
 int cmd_scan_run(struct cmd_ctx *c);
+int cmd_report_sla(struct cmd_ctx *c);
 
 const struct cmd cmd_table[] = {
 	{ "init", NULL, "",
 	  "create the database or bring its schema up to date", cmd_init_run },
 	{ "orders", "list", "[--status S] [--channel C] [--search TEXT] [--limit N] [--format F]",
 	  "list orders, newest first", cmd_orders_list },
+	{ "report", "sla", "[--channel C] [--shop S] [--warehouse W] [--format F]",
+	  "open orders by time left to ship-by and by state (supervisor)", cmd_report_sla },
 	{ "order", "show", "ID|ORDER_NO|TRACKING_NO [--format F]",
 	  "show one order with its lines", cmd_order_show },
 	{ "user", "add", "NAME --role packer|supervisor|admin [--badge CODE]",

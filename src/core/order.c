@@ -868,30 +868,57 @@ int
 order_list(struct session *s, const struct order_filter *f, struct order_row **rows,
     size_t *n)
 {
-	char sql[1024];
+	char sql[2048], mask[256] = "";
 	struct db_stmt *st;
 	struct order_row *r = NULL;
 	size_t cap = 0, cnt = 0;
 	char like[160];
 	int rc, idx = 1;
 
+	if (f->status_mask != 0) {
+		const char *sep = "";
+		size_t o = 0;
+		int i;
+
+		o += (size_t)snprintf(mask + o, sizeof mask - o, " AND o.status IN (");
+		for (i = 0; i < ST__COUNT; i++)
+			if (f->status_mask & (1u << i)) {
+				o += (size_t)snprintf(mask + o, sizeof mask - o, "%s'%s'", sep,
+				    order_status_name((enum order_status)i));
+				sep = ", ";
+			}
+		snprintf(mask + o, sizeof mask - o, ")");
+	}
 	snprintf(sql, sizeof sql, "SELECT o.id, o.order_no, sh.channel, sh.shop_code, o.status, "
 	    "o.created_at, coalesce(o.ship_by, 0), o.cod, o.total, o.currency, o.buyer_name, "
 	    "o.province, (SELECT count(*) FROM order_line l WHERE l.order_id = o.id), "
 	    "(SELECT coalesce(sum(qty), 0) FROM order_line l WHERE l.order_id = o.id) "
-	    "FROM orders o JOIN shop sh ON sh.id = o.shop_id WHERE 1 = 1%s%s%s "
+	    "FROM orders o JOIN shop sh ON sh.id = o.shop_id WHERE 1 = 1%s%s%s%s%s%s%s "
 	    "ORDER BY %s LIMIT ? OFFSET ?",
-	    f->status >= 0 ? " AND o.status = ?" : "",
+	    f->status >= 0 && f->status_mask == 0 ? " AND o.status = ?" : "", mask,
 	    f->channel != NULL ? " AND sh.channel = ?" : "",
+	    f->shop != NULL ? " AND sh.shop_code = ?" : "",
+	    f->warehouse_id != 0 ? " AND coalesce(o.warehouse_id, sh.warehouse_id) = ?" : "",
+	    f->ship_by_range == 1 ? " AND o.ship_by >= ? AND o.ship_by < ?" :
+	    f->ship_by_range == 2 ? " AND o.ship_by IS NULL" : "",
 	    f->search != NULL ? " AND (o.order_no LIKE ? OR o.buyer_name LIKE ? "
 	    "OR o.buyer_phone LIKE ?)" : "",
+	    f->ship_by_range == 1 ? "o.ship_by, o.id" : f->ship_by_range == 2 ? "o.id" :
 	    f->sort_ship_by ? "o.ship_by IS NULL, o.ship_by, o.id" : "o.created_at DESC, o.id DESC");
 	if ((st = db_prep(s->db, sql)) == NULL)
 		return session_fail(s, DB_ERR, "order list: %s", db_errmsg(s->db));
-	if (f->status >= 0)
+	if (f->status >= 0 && f->status_mask == 0)
 		db_bind_text(st, idx++, order_status_name((enum order_status)f->status));
 	if (f->channel != NULL)
 		db_bind_text(st, idx++, f->channel);
+	if (f->shop != NULL)
+		db_bind_text(st, idx++, f->shop);
+	if (f->warehouse_id != 0)
+		db_bind_int(st, idx++, f->warehouse_id);
+	if (f->ship_by_range == 1) {
+		db_bind_int(st, idx++, f->ship_by_from);
+		db_bind_int(st, idx++, f->ship_by_to);
+	}
 	if (f->search != NULL) {
 		snprintf(like, sizeof like, "%%%s%%", f->search);
 		db_bind_text(st, idx++, like);

@@ -130,6 +130,12 @@ struct order_filter {
 	int sort_ship_by;           /* 1: most urgent ship_by first; 0: newest first */
 	int limit;                  /* 0: no limit */
 	int offset;
+	unsigned status_mask;       /* 1u << status for each status wanted; 0: see status */
+	const char *shop;           /* the channel's shop id; NULL: any */
+	int64_t warehouse_id;       /* allocated there, else the shop's; 0: any */
+	int ship_by_range;          /* 1: ship_by in [ship_by_from, ship_by_to), sorted
+	                             * ship_by, id; 2: no ship_by (by id); 0: any */
+	int64_t ship_by_from, ship_by_to;
 };
 
 struct order_row {

@@ -5,9 +5,11 @@
  * wakes at each whole second to move the clock (SLA colours age while nobody types).
  * Nothing is redrawn unless a handler or the timer asks for it.
  *
- * Screens: log-in first; then packing, with Tab to the order list and back (read again
- * every few seconds there so other stations' work shows up); F10 logs out to the log-in
- * screen, and F10 there quits. A digit typed alone on the packing screen waits a moment
+ * Screens: log-in first; then packing, with Tab to the order list (read again every few
+ * seconds there so other stations' work shows up), then on through the registered
+ * screens the role may see (screens.h: SLA board, confirmation queue) and back to
+ * packing; Esc on those goes back to packing. F10 logs out to the log-in screen, and
+ * F10 there quits. A digit typed alone on the packing screen waits a moment
  * (PENDING_MS) to tell a box key from the first character of a scan. Every screen keeps
  * its state across resizes: the view-models hold it, the views only lay it out.
  */
@@ -27,6 +29,7 @@
 
 #include "core/clock.h"
 #include "core/xalloc.h"
+#include "screens.h"
 #include "theme.h"
 #include "view_login.h"
 #include "view_orders.h"
@@ -44,7 +47,10 @@ enum ui_screen {
 	SCR_LOGIN,
 	SCR_PACK,
 	SCR_ORDERS,
+	SCR_EXTRA,                  /* ui_screens[u->cur] */
 };
+
+#define UI_MAX_SCREENS 8
 
 /* Everything the screens hold; lives on the heap for the whole run. */
 struct ui {
@@ -57,6 +63,9 @@ struct ui {
 	struct vm_orders orders;
 	int orders_on;
 	int64_t last_load;
+	void *extra[UI_MAX_SCREENS];    /* open registered screens, by ui_screens[] index */
+	int cur;
+	int64_t last_tick;          /* the second the registered screens last ticked */
 	int64_t pending_at;         /* monotonic ms when a lone digit was typed */
 };
 
@@ -119,6 +128,8 @@ ui_key(int kind, wint_t ch)
 		case KEY_END: return VK_END;
 		case KEY_ENTER: return VK_ENTER;
 		case KEY_BACKSPACE: return VK_BACKSPACE;
+		case KEY_LEFT: return VK_LEFT;
+		case KEY_RIGHT: return VK_RIGHT;
 		default: break;
 		}
 		if (ch >= KEY_F(1) && ch <= KEY_F(12))
@@ -229,7 +240,49 @@ ui_draw(struct ui *u)
 	case SCR_ORDERS:
 		view_orders_draw(&u->orders);
 		break;
+	case SCR_EXTRA: {
+		struct vm_screen scr;
+
+		vm_screen_init(&scr, LINES, COLS, ROLE_NORMAL);
+		ui_screens[u->cur].render(u->extra[u->cur], &scr);
+		view_pack_screen(&scr);
+		vm_screen_free(&scr);
+		break;
 	}
+	}
+}
+
+/* Close the registered screens (a pending action is committed first). */
+static void
+ui_close_extra(struct ui *u)
+{
+	size_t i;
+
+	for (i = 0; i < ui_nscreens && i < UI_MAX_SCREENS; i++)
+		if (u->extra[i] != NULL) {
+			ui_screens[i].close(u->extra[i]);
+			u->extra[i] = NULL;
+		}
+}
+
+/* Tab: the registered screen after index from (-1: the first) that the operator's role
+ * may see, opened on first use; packing when there is none. */
+static void
+ui_next(struct ui *u, int from)
+{
+	int64_t now = clock_now();
+	size_t i;
+
+	for (i = (size_t)(from + 1); i < ui_nscreens && i < UI_MAX_SCREENS; i++) {
+		if (u->op.role < ui_screens[i].min_role)
+			continue;
+		if (u->extra[i] == NULL)
+			u->extra[i] = ui_screens[i].open(&u->op, now, ui_tz_offset(now));
+		u->cur = (int)i;
+		u->scr = SCR_EXTRA;
+		return;
+	}
+	u->scr = SCR_PACK;
 }
 
 /* The operator logged in: start packing. */
@@ -268,6 +321,7 @@ ui_logged_out(struct ui *u)
 	else
 		snprintf(u->login.msg, sizeof u->login.msg, "%s logged out", u->op.user);
 	u->login.msg_role = ROLE_MESSAGE;
+	ui_close_extra(u);
 	vm_pack_free(&u->pack);
 	u->pack_on = 0;
 	if (u->orders_on) {
@@ -328,11 +382,25 @@ ui_dispatch(struct ui *u, int key, int *done)
 		return r;
 	case SCR_ORDERS:
 		if (key == VK_TAB && !u->orders.editing) {
-			u->scr = SCR_PACK;
+			ui_next(u, -1);
 			return VM_REDRAW;
 		}
 		r = vm_orders_key(&u->orders, key);
 		if (r & VM_DONE) {
+			u->scr = SCR_PACK;
+			r |= VM_REDRAW;
+		}
+		return r;
+	case SCR_EXTRA:
+		if (key == VK_F(10)) {
+			ui_logged_out(u);
+			return VM_REDRAW;
+		}
+		r = ui_screens[u->cur].key(u->extra[u->cur], key);
+		if (r & VM_SWITCH) {
+			ui_next(u, u->cur);
+			r |= VM_REDRAW;
+		} else if (r & VM_DONE) {
 			u->scr = SCR_PACK;
 			r |= VM_REDRAW;
 		}
@@ -362,7 +430,7 @@ ui_devices(struct ui *u)
 	if (r & VM_LOGOUT) {
 		ui_logged_out(u);
 		r |= VM_REDRAW;
-	} else if ((r & VM_SWITCH) && u->scr == SCR_ORDERS) {
+	} else if ((r & VM_SWITCH) && (u->scr == SCR_ORDERS || u->scr == SCR_EXTRA)) {
 		u->scr = SCR_PACK;
 		r |= VM_REDRAW;
 	}
@@ -399,6 +467,15 @@ ui_idle(struct ui *u)
 	redraw |= vm_login_tick(&u->login, now) & VM_REDRAW;
 	if (u->pack_on)
 		redraw |= vm_pack_tick(&u->pack, now) & VM_REDRAW;
+	if (now != u->last_tick) {
+		size_t i;
+
+		for (i = 0; i < ui_nscreens && i < UI_MAX_SCREENS; i++)
+			if (u->extra[i] != NULL && (ui_screens[i].tick(u->extra[i], now) &
+			    VM_REDRAW) && u->scr == SCR_EXTRA && u->cur == (int)i)
+				redraw = 1;
+		u->last_tick = now;
+	}
 	if (u->scr == SCR_ORDERS) {
 		redraw |= vm_orders_tick(&u->orders, now) & VM_REDRAW;
 		if (now - u->last_load >= RELOAD_SECS && u->orders.detail == NULL) {
@@ -482,6 +559,7 @@ ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 	ui_restore();
 	ui_signals_restore(old);
 	xalloc_set_fatal_hook(NULL);
+	ui_close_extra(u);
 	if (u->orders_on)
 		vm_orders_free(&u->orders);
 	if (u->pack_on)

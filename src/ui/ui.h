@@ -1,7 +1,8 @@
 /*
  * ui.h — the station's full-screen loop: curses set-up and tear-down, poll() on the
  * keyboard, the app's device fd and a one-second timer, and the screens: log-in,
- * packing, and the order list (Tab from the packing screen and back).
+ * packing, the order list (Tab from the packing screen), and the registered screens the
+ * operator's role may see (screens.h), Tab cycling through them back to packing.
  */
 #ifndef PB_UI_H
 #define PB_UI_H

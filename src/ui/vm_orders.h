@@ -30,6 +30,8 @@ enum vm_key {
 	VK_TAB,
 	VK_F1,                      /* VK_F1 + n - 1 is function key n, up to F12 */
 	VK_F12 = VK_F1 + 11,
+	VK_LEFT,
+	VK_RIGHT,
 };
 #define VK_F(n) (VK_F1 + (n) - 1)  /* function key n, 1 to 12 */
 

@@ -1071,7 +1071,8 @@ legend(struct vm_pack *vm, struct vm_screen *scr, int compact, enum theme_role b
 		n = key_add(k, n, 24, "Enter", open ? "Confirm" : "Open order",
 		    open ? vm->p.step == PACK_READY : vm->input[0] != '\0');
 		n = key_add(k, n, 24, nums, "Box", open);
-		n = key_add(k, n, 24, "Tab", "Orders", 1);
+		n = key_add(k, n, 24, "Tab",
+		    vm->p.s->role >= ROLE_SUPERVISOR ? "Screens" : "Orders", 1);
 		n = key_add(k, n, 24, "Esc", "Clear", vm->input[0] != '\0');
 		n = key_add(k, n, 24, "F10", "Logout", 1);
 		legend_row(scr, y, base, k, n, 0);
@@ -1080,7 +1081,8 @@ legend(struct vm_pack *vm, struct vm_screen *scr, int compact, enum theme_role b
 	/* Compact: only what applies now, the likeliest first. */
 	if (!open) {
 		n = key_add(k, n, 24, "Enter", "Open", 1);
-		n = key_add(k, n, 24, "Tab", "Orders", 1);
+		n = key_add(k, n, 24, "Tab",
+		    vm->p.s->role >= ROLE_SUPERVISOR ? "Screens" : "Orders", 1);
 		n = key_add(k, n, 24, "F4", "Reprint", vm->p.last_order_id != 0);
 		n = key_add(k, n, 24, "F10", "Logout", 1);
 		legend_row(scr, y, base, k, n, 1);
@@ -1099,7 +1101,8 @@ legend(struct vm_pack *vm, struct vm_screen *scr, int compact, enum theme_role b
 	n = key_add(k, n, 24, "F8", "Cancel", 1);
 	if (!weigh_now && sim)
 		n = key_add(k, n, 24, "F6", "Weigh", 1);
-	n = key_add(k, n, 24, "Tab", "Orders", 1);
+	n = key_add(k, n, 24, "Tab",
+	    vm->p.s->role >= ROLE_SUPERVISOR ? "Screens" : "Orders", 1);
 	n = key_add(k, n, 24, "F10", "Logout", 1);
 	legend_row(scr, y, base, k, n, 1);
 }

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The supervisor screens in a real terminal at 80x24 (tmux regress/ style: send-keys,
+# capture-pane polled for the expected text). A fixture of five open orders due around
+# now: a packer's badge reaches the pack screen and the order list, and Tab never leads
+# further, nor does `report sla` as that packer; the supervisor's badge goes pack ->
+# orders -> SLA board (counts, drill-down, Esc back) -> confirmation queue (risk flag,
+# bulk confirm undone then committed, hold with a reason), and the database agrees.
+#   supervisor.sh PACKBENCH
+set -u
+pb=$1
+tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+db=$tmp/sup.db
+fixtures=$(dirname "$0")/../fixtures/cli
+now=$(date +%s)
+d() { date -u -d "@$((now + $1))" +%Y-%m-%dT%H:%M:%SZ; }
+
+start() {
+	tm -f /dev/null new-session -d -s "$1" -x 80 -y 24 \
+	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen XDG_CONFIG_HOME='$tmp' \
+	    '$pb' --db '$db' station 2>'$tmp/stderr.$1'; echo \$? >'$tmp/status.$1'" ||
+	    { echo "cannot start tmux"; exit 1; }
+	tm set-option -g remain-on-exit on >/dev/null
+	pane=$1:0.0
+}
+scan() {
+	tm send-keys -t "$pane" -l "$1"
+	tm send-keys -t "$pane" Enter
+}
+status_is() {   # status_is ORDER_NO STATUS
+	if "$pb" --db "$db" order show "$1" | grep -qE "^status +$2( |$)"; then
+		ok
+	else
+		bad "$1 is not $2: $("$pb" --db "$db" order show "$1" | grep '^status')"
+	fi
+}
+
+h='channel,shop,order_no,created_at,ship_by,status,cod,currency,total,buyer_name,'
+h+='buyer_phone,address,district,province,sku,qty,unit_price'
+a='1 Lê Lợi,Q1,Hồ Chí Minh,AO-THUN-M,1'
+{
+	echo "$h"
+	echo "shopee,S1,T-LATE,$(d -90000),$(d -3600),NEW,0,VND,65000,Nguyễn Thị Hương,0912000001,$a,65000"
+	echo "shopee,S1,T-SOON,$(d -90000),$(d 3600),NEW,0,VND,65000,Trần Văn Bình,0912000002,$a,65000"
+	echo "lazada,L1,T-COD,$(d -90000),$(d 10800),NEW,2500000,VND,2500000,Lê Văn Tám,0912000003,$a,2500000"
+	echo "tiktok,K1,T-LATER,$(d -90000),$(d 108000),NEW,0,VND,65000,Phạm Minh Châu,0912000004,$a,65000"
+	echo "shopee,S1,T-PACK,$(d -90000),$(d 3000),CONFIRMED,0,VND,65000,Võ Thị Sáu,0912000005,$a,65000"
+} >"$tmp/orders.csv"
+{
+	"$pb" --db "$db" init &&
+	"$pb" --db "$db" import skus "$fixtures/skus.csv" &&
+	"$pb" --db "$db" import orders "$tmp/orders.csv" &&
+	PACKBENCH_NEW_PIN=1111 "$pb" --db "$db" user add lan --role packer --badge PB-1001 &&
+	PACKBENCH_NEW_PIN=5678 "$pb" --db "$db" user add thao --role supervisor --badge PB-2001
+} >/dev/null 2>"$tmp/err" || { echo "fixtures failed: $(cat "$tmp/err")"; exit 1; }
+
+# The core refuses a packer whatever the entry point; a supervisor gets the numbers.
+if PACKBENCH_PIN=1111 "$pb" --db "$db" --user lan report sla 2>"$tmp/err" >/dev/null; then
+	bad "a packer got report sla"
+else
+	grep -q "needs the supervisor role" "$tmp/err" && ok || bad "refusal: $(cat "$tmp/err")"
+fi
+PACKBENCH_PIN=5678 "$pb" --db "$db" --user thao report sla --format csv >"$tmp/sla.csv" &&
+    grep -qx "to confirm,1,1,1,0,1,0,4" "$tmp/sla.csv" && ok ||
+    bad "report sla: $(cat "$tmp/sla.csv")"
+
+start t1
+# ---- a packer: Tab goes pack -> orders -> pack, never further ----
+check "log-in screen" "Badge or user"
+scan PB-1001
+check "packer on the pack screen" "SCAN AN ORDER"
+tm send-keys -t "$pane" Tab
+check "packer: order list" "Order no"
+tm send-keys -t "$pane" Tab
+check "packer: back to packing" "SCAN AN ORDER"
+tm send-keys -t "$pane" Tab
+check "packer: order list again" "Order no"
+if tm capture-pane -p -t "$pane" | grep -qE "SLA board|Confirmation queue"; then
+	bad "a packer reached a supervisor screen"
+else
+	ok
+fi
+tm send-keys -t "$pane" Tab
+check "packer: packing" "SCAN AN ORDER"
+tm send-keys -t "$pane" F10
+check "packer logged out" "logged out"
+
+# ---- the supervisor: the SLA board ----
+scan PB-2001
+check "supervisor on the pack screen" "SCAN AN ORDER"
+tm send-keys -t "$pane" Tab
+check "supervisor: order list" "Order no"
+tm send-keys -t "$pane" Tab
+check "SLA board" "SLA board"
+check "board: open and overdue" "5 open, 1 overdue"
+check "board: to confirm row" "to confirm         1        1        1        0        1        0        4"
+check "board: to pack row" "to pack            0        1        0        0        0        0        1"
+check "board: legend" "Enter Orders"
+tm send-keys -t "$pane" Right Down Enter
+check "drill-down title" "SLA to pack < 2h: 1"
+check "drill-down order" "T-PACK"
+tm send-keys -t "$pane" Escape
+check "back on the board" "to pack, < 2h: 1 orders"
+tm send-keys -t "$pane" Up Left Enter
+check "drill-down overdue" "T-LATE"
+tm send-keys -t "$pane" Escape
+check "board again" "Enter Orders"
+tm send-keys -t "$pane" '?'
+check "board help" "Keys: SLA board"
+tm send-keys -t "$pane" x
+wait_gone "Keys: SLA board" && ok || bad "help did not close"
+
+# ---- the confirmation queue ----
+tm send-keys -t "$pane" Tab
+check "queue" "Confirmation queue  4 NEW"
+check "queue: most urgent first" "T-LATE"
+check "queue: risk flag" "HIGH COD"
+check "queue: legend" "Enter Confirm"
+# Mark the first two, confirm, undo within the grace period.
+tm send-keys -t "$pane" Space Space
+check "two marked" "2 marked"
+tm send-keys -t "$pane" Enter
+check "pending confirm" "2 orders confirmed in"
+tm send-keys -t "$pane" u
+check "undone" "undone: 2 orders stay NEW"
+sleep 6     # past the grace period: nothing may be committed
+status_is T-LATE NEW
+status_is T-SOON NEW
+# Again, and let it commit.
+tm send-keys -t "$pane" Home Space Space Enter
+check "pending again" "2 orders confirmed in"
+check "committed" "Confirmation queue  2 NEW"
+status_is T-LATE CONFIRMED
+status_is T-SOON CONFIRMED
+# Hold the COD order with a reason from the list.
+tm send-keys -t "$pane" Home h
+check "reason list" "Hold: pick a reason"
+check "reason" "3 high COD: check buyer"
+tm send-keys -t "$pane" 3
+check "pending hold" "1 order held: high COD: check buyer in"
+check "hold committed" "Confirmation queue  1 NEW"
+status_is T-COD ON_HOLD
+"$pb" --db "$db" audit verify >/dev/null && ok || bad "audit chain broken"
+tm send-keys -t "$pane" '?'
+check "queue help" "Keys: confirmation queue"
+tm send-keys -t "$pane" x
+tm send-keys -t "$pane" Escape
+check "Esc back to packing" "SCAN AN ORDER"
+# Tab from packing: orders, board, queue; every line fits 80 columns.
+tm send-keys -t "$pane" Tab Tab Tab
+check "queue from packing" "Confirmation queue  1 NEW"
+if [ "$(tm capture-pane -p -t "$pane" | LC_ALL=C.UTF-8 wc -L)" -le 80 ]; then ok; else
+	bad "a line is wider than 80 columns"; fi
+tm send-keys -t "$pane" F10
+check "logged out from the queue" "thao logged out"
+tm send-keys -t "$pane" F10
+for ((i = 0; i < 100; i++)); do
+	[ -s "$tmp/status.t1" ] && break
+	sleep 0.1
+done
+[ "$(cat "$tmp/status.t1" 2>/dev/null)" = 0 ] && ok || bad "station did not quit cleanly"
+
+echo "tui_supervisor: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
