@@ -467,7 +467,7 @@ list(struct vm_confirm *vm, struct vm_screen *scr)
 			role = ROLE_PACK_LAST;
 		vm_keys_left(left, sizeof left, r->r.ship_by, vm->now);
 		if (r->r.cod > 0)
-			snprintf(cod, sizeof cod, "%" PRId64, r->r.cod);
+			vm_orders_money(cod, sizeof cod, r->r.cod);
 		else
 			snprintf(cod, sizeof cod, "%s", "prepaid");
 		snprintf(line, sizeof line, "%c %-18.18s %-7.7s %6s %10s ",
