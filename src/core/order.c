@@ -515,6 +515,22 @@ insert_lines(struct session *s, int64_t order_id, const struct order_in *in)
 
 #define S(x) ((x) != NULL ? (x) : "")
 
+/*
+ * 1 when a marketplace status only lags our own progress: a channel says "ready to
+ * ship" (CONFIRMED) for an order we have allocated, are packing or have packed, and
+ * "packed" for one we have handed over. Not news: our status stands and the rest of the
+ * update applies.
+ */
+static int
+lags(enum order_status theirs, enum order_status ours)
+{
+	if (theirs == ST_CONFIRMED)
+		return ours == ST_ALLOCATED || ours == ST_PACKING || ours == ST_PACKED;
+	if (theirs == ST_PACKED)
+		return ours == ST_SHIPPED;
+	return 0;
+}
+
 /* 1 when the stored order already says exactly what in says (a repeated pull). */
 static int
 unchanged(struct session *s, int64_t id, const struct order_in *in)
@@ -675,7 +691,7 @@ upsert_locked(struct session *s, const struct order_in *in, int64_t *idp, int *c
 		    in->total, h.version);
 		if ((rc = audit_log(s, "order", id, "update", "", after)) != 0)
 			return rc;
-		if (in->status != h.status &&
+		if (in->status != h.status && !lags(in->status, h.status) &&
 		    (rc = apply_transition(s, &h, 0, in->status, "update", 0)) != 0)
 			return rc;
 	}

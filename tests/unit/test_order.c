@@ -291,6 +291,24 @@ test_upsert_idempotent(void)
 		CU_ASSERT_EQUAL(order_upsert(&sys, &in, NULL, NULL), 0);
 	}
 
+	/* The marketplace still says "ready to ship" while we pack it: not news, our status
+	 * stands and the rest of the update (a corrected address) applies. */
+	{
+		int64_t pk;
+
+		CU_ASSERT_EQUAL(order_allocate(&sys, id1, 0), 0);
+		CU_ASSERT_EQUAL(order_transition(&sys, id1, 0, ST_PACKING, NULL), 0);
+		in.address = "99 Nguyễn Huệ";
+		CU_ASSERT_EQUAL(order_upsert(&sys, &in, &pk, NULL), 0);
+		CU_ASSERT_EQUAL_FATAL(order_load(&sys, id1, &o), 0);
+		CU_ASSERT_EQUAL(o->status, ST_PACKING);
+		CU_ASSERT_STRING_EQUAL(o->address, "99 Nguyễn Huệ");
+		order_free(o);
+		CU_ASSERT_EQUAL(order_transition(&sys, id1, 0, ST_ALLOCATED, NULL), 0);
+		CU_ASSERT_EQUAL(order_transition(&sys, id1, 0, ST_CANCELLED, NULL), 0);
+		in.status = ST_CANCELLED;
+	}
+
 	/* A stale file asking to go back is an error, and nothing of it is applied. */
 	in.status = ST_NEW;
 	in.total = 1;
