@@ -37,6 +37,7 @@ int cmd_devices_read(struct cmd_ctx *c);
 int cmd_gs1_run(struct cmd_ctx *c);
 int cmd_scan_run(struct cmd_ctx *c);
 int cmd_report_sla(struct cmd_ctx *c);
+int cmd_sync_run(struct cmd_ctx *c);
 
 const struct cmd cmd_table[] = {
 	{ "init", NULL, "",
@@ -105,6 +106,9 @@ const struct cmd cmd_table[] = {
 	  "[--dpi 203|300] [--template FILE] [--font NAME]]",
 	  "packing slip: order lines, quantities and lots, as ZPL (default) or PDF",
 	  cmd_slip_run },
+	{ "sync", NULL, "--once",
+	  "pull every configured shop's orders and drain its outbox (ship calls), once",
+	  cmd_sync_run },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

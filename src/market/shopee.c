@@ -22,6 +22,19 @@
 #define PATH_LIST "/api/v2/order/get_order_list"
 #define PATH_DETAIL "/api/v2/order/get_order_detail"
 #define PATH_REFRESH "/api/v2/auth/access_token/get"
+#define PATH_SHIP "/api/v2/logistics/ship_order"
+#define PATH_TRACKING "/api/v2/logistics/get_tracking_number"
+
+/*
+ * The codes ship_order answers for an order that is no longer READY_TO_SHIP because it
+ * was shipped already. UNCONFIRMED (not in an authoritative copy of the guide): the
+ * outbox does not rely on them alone, it asks get_tracking_number before shipping again.
+ */
+static const char *const already_shipped[] = {
+	"logistics.ship_order_already_shipped",
+	"logistics.invalid_order_status",
+	NULL,
+};
 
 /* Unpaid orders are not ours to pack yet; they arrive as NEW and wait for confirmation. */
 const struct channel_status shopee_statuses[] = {
@@ -382,6 +395,117 @@ parse_token(long http, const char *body, size_t len, int64_t now, struct market_
 	tok->refresh_token = xstrdup(rt);
 	tok->access_expires = jsonx_int(root, "expire_in", &in) == 0 ? now + in : 0;
 	tok->refresh_expires = now + SHOPEE_REFRESH_LIFE;
+	json_decref(root);
+	return MC_OK;
+}
+
+int
+shopee_ship_request(const struct market_creds *c, const struct shopee_ship *s, int64_t now,
+    struct request *r, char *err, size_t errlen)
+{
+	json_t *body, *how;
+
+	if (s->order_sn == NULL || s->order_sn[0] == '\0') {
+		snprintf(err, errlen, "shopee: ship_order needs an order_sn");
+		return -1;
+	}
+	switch (s->mode) {
+	case SHOPEE_PICKUP:
+		if (s->address_id <= 0 || s->pickup_time_id == NULL || s->pickup_time_id[0] == '\0') {
+			snprintf(err, errlen, "shopee: pickup needs address_id and pickup_time_id");
+			return -1;
+		}
+		how = json_pack("{s:I, s:s}", "address_id", (json_int_t)s->address_id,
+		    "pickup_time_id", s->pickup_time_id);
+		break;
+	case SHOPEE_NON_INTEGRATED:
+		if (s->tracking_number == NULL || s->tracking_number[0] == '\0') {
+			snprintf(err, errlen, "shopee: non_integrated needs a tracking_number");
+			return -1;
+		}
+		how = json_pack("{s:s}", "tracking_number", s->tracking_number);
+		break;
+	default:
+		how = json_object();
+		break;
+	}
+	if (how == NULL)
+		abort();
+	request_init(r, "POST", REQUEST_API, PATH_SHIP);
+	if (common(r, c, now, 1, err, errlen) < 0) {
+		json_decref(how);
+		request_free(r);
+		return -1;
+	}
+	body = json_pack("{s:s, s:o}", "order_sn", s->order_sn,
+	    s->mode == SHOPEE_PICKUP ? "pickup" : s->mode == SHOPEE_NON_INTEGRATED ?
+	    "non_integrated" : "dropoff", how);
+	if (body == NULL)
+		abort();
+	request_set_body(r, json_dumps(body, JSON_COMPACT));
+	json_decref(body);
+	if (r->body == NULL)
+		abort();
+	request_header(r, "Content-Type", "application/json");
+	request_finish(r);
+	return 0;
+}
+
+int
+shopee_tracking_request(const struct market_creds *c, const char *order_sn, int64_t now,
+    struct request *r, char *err, size_t errlen)
+{
+	if (order_sn == NULL || order_sn[0] == '\0') {
+		snprintf(err, errlen, "shopee: get_tracking_number needs an order_sn");
+		return -1;
+	}
+	request_init(r, "GET", REQUEST_API, PATH_TRACKING);
+	if (common(r, c, now, 1, err, errlen) < 0) {
+		request_free(r);
+		return -1;
+	}
+	request_param(r, "order_sn", order_sn);
+	request_finish(r);
+	return 0;
+}
+
+enum market_class
+shopee_parse_ship(long http, const char *body, size_t len, int *already,
+    struct market_error *err)
+{
+	json_t *root = load(http, body, len, err);
+	size_t i;
+
+	*already = 0;
+	json_decref(root);
+	if (err->cls != MC_FATAL)
+		return err->cls;
+	for (i = 0; already_shipped[i] != NULL; i++) {
+		if (strcmp(err->code, already_shipped[i]) == 0) {
+			*already = 1;
+			return err->cls = MC_OK;
+		}
+	}
+	return err->cls;
+}
+
+enum market_class
+shopee_parse_tracking(long http, const char *body, size_t len, char *tn, size_t tnlen,
+    struct market_error *err)
+{
+	json_t *root = load(http, body, len, err);
+	const char *v;
+
+	if (tnlen > 0)
+		tn[0] = '\0';
+	if (root == NULL)
+		return err->cls;
+	v = jsonx_str(json_object_get(root, "response"), "tracking_number");
+	if (v != NULL && strlen(v) >= tnlen) {
+		json_decref(root);
+		return market_error_set(err, MC_FATAL, "", "shopee: tracking number too long");
+	}
+	snprintf(tn, tnlen, "%s", v != NULL ? v : "");
 	json_decref(root);
 	return MC_OK;
 }

@@ -5,9 +5,12 @@
  * token refresh, checking partner id, timestamp (5 minutes), signature (shopee_sign, the
  * connector's own) and access token the way the platform does and answering with its
  * envelope and error codes. Orders are generated from a seed at startup (Vietnamese
- * buyers, SKUs from --skus or the fixed list below). Tests steer it through
+ * buyers, SKUs from --skus or the fixed list below). It also plays the logistics calls
+ * ship_order (dropoff, pickup or non_integrated; the order becomes PROCESSED with a
+ * tracking number made here, and a second ship of it is refused as the platform does) and
+ * get_tracking_number, and records every ship call it receives. Tests steer it through
  * /_sim/... : add or update orders, make the next K answers fail (500, truncated JSON,
- * dropped connection), read the call counters.
+ * dropped connection), read the call counters and the ship log.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -28,6 +31,8 @@
 #define PATH_LIST "/api/v2/order/get_order_list"
 #define PATH_DETAIL "/api/v2/order/get_order_detail"
 #define PATH_REFRESH "/api/v2/auth/access_token/get"
+#define PATH_SHIP "/api/v2/logistics/ship_order"
+#define PATH_TRACKING "/api/v2/logistics/get_tracking_number"
 #define MAX_WINDOW (15 * 86400)
 #define MAX_BODY (64 * 1024)
 #define MAX_LINES 4
@@ -72,11 +77,18 @@ struct sim_order {
 	char status[24];
 	char name[96], phone[16], address[256];
 	char odd_sku[64];           /* not "": the first line's SKU, one the seller lacks */
+	char tracking[32];          /* "" until shipped */
 	int place;
 	int cod;
 	int64_t create_time, update_time, ship_by;
 	struct sim_line lines[MAX_LINES];
 	int nlines;
+};
+
+/* One ship_order call received, whatever its answer. */
+struct sim_ship {
+	char sn[48];
+	int ok;                     /* 1: this call shipped the order */
 };
 
 enum fault {
@@ -105,6 +117,9 @@ struct sim {
 	/* Counters of received calls. */
 	int64_t calls, list, detail, refresh, control, faults;
 	int64_t err_sign, err_auth, err_param;
+	int64_t ship, ship_ok, ship_refused, tracking;
+	struct sim_ship *ships;
+	size_t nships, capships;
 };
 
 static struct sim sim = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -267,15 +282,22 @@ request_id(char out[33])
 	sodium_bin2hex(out, 33, b, sizeof b);
 }
 
-/* Shopee's error envelope. */
+/* Shopee's error envelope, spoilt by the injected fault f. */
 static enum MHD_Result
-send_error(struct MHD_Connection *c, unsigned status, const char *code, const char *msg)
+send_error_f(struct MHD_Connection *c, unsigned status, const char *code, const char *msg,
+    enum fault f)
 {
 	char rid[33];
 
 	request_id(rid);
 	return send_json(c, status, json_pack("{s:s, s:s, s:s}", "request_id", rid,
-	    "error", code, "message", msg), FAULT_NONE);
+	    "error", code, "message", msg), f);
+}
+
+static enum MHD_Result
+send_error(struct MHD_Connection *c, unsigned status, const char *code, const char *msg)
+{
+	return send_error_f(c, status, code, msg, FAULT_NONE);
 }
 
 static json_t *
@@ -539,18 +561,113 @@ api_refresh(struct MHD_Connection *c, const struct conn *cn, enum fault f)
 	return ret;
 }
 
+/* Note a ship call in the log (lock held). */
+static void
+log_ship(const char *sn, int ok)
+{
+	if (sim.nships == sim.capships) {
+		sim.capships = sim.capships ? sim.capships * 2 : 64;
+		sim.ships = realloc(sim.ships, sim.capships * sizeof *sim.ships);
+		if (sim.ships == NULL)
+			abort();
+	}
+	snprintf(sim.ships[sim.nships].sn, sizeof sim.ships[sim.nships].sn, "%s", sn);
+	sim.ships[sim.nships++].ok = ok;
+	if (ok)
+		sim.ship_ok++;
+	else
+		sim.ship_refused++;
+}
+
+/*
+ * ship_order: only a READY_TO_SHIP (or RETRY_SHIP) order ships; it becomes PROCESSED
+ * with a new tracking number. The work is done before an injected fault spoils the
+ * answer, so a lost answer leaves a shipped order, as on a real network.
+ */
+static enum MHD_Result
+api_ship(struct MHD_Connection *c, const struct conn *cn, enum fault f)
+{
+	json_t *body = cn->body ? json_loadb(cn->body, cn->len, 0, NULL) : NULL;
+	const char *sn = json_string_value(json_object_get(body, "order_sn"));
+	json_t *ni = json_object_get(body, "non_integrated"), *pu = json_object_get(body, "pickup");
+	struct sim_order *o;
+	const char *tn;
+	enum MHD_Result ret;
+
+	sim.ship++;
+	if (sn == NULL || sn[0] == '\0' || (json_object_get(body, "dropoff") == NULL &&
+	    pu == NULL && ni == NULL)) {
+		log_ship(sn != NULL ? sn : "", 0);
+		json_decref(body);
+		sim.err_param++;
+		return send_error_f(c, 400, "error_param",
+		    "order_sn and one of pickup, dropoff, non_integrated are required", f);
+	}
+	if ((o = find_order(sn)) == NULL) {
+		log_ship(sn, 0);
+		json_decref(body);
+		sim.err_param++;
+		return send_error_f(c, 400, "error_param",
+		    "logistics.order_not_found: no such order", f);
+	}
+	if (o->tracking[0] != '\0') {
+		log_ship(sn, 0);
+		json_decref(body);
+		return send_error_f(c, 400, "logistics.ship_order_already_shipped",
+		    "The order has already been shipped.", f);
+	}
+	if (strcmp(o->status, "READY_TO_SHIP") != 0 && strcmp(o->status, "RETRY_SHIP") != 0) {
+		log_ship(sn, 0);
+		json_decref(body);
+		return send_error_f(c, 400, "logistics.invalid_order_status",
+		    "The order status does not allow shipping.", f);
+	}
+	tn = json_string_value(json_object_get(ni, "tracking_number"));
+	if (tn != NULL && tn[0] != '\0')
+		snprintf(o->tracking, sizeof o->tracking, "%.31s", tn);
+	else
+		snprintf(o->tracking, sizeof o->tracking, "SPXVN%010" PRIu64,
+		    (uint64_t)(rnd() % 10000000000ULL));
+	snprintf(o->status, sizeof o->status, "PROCESSED");
+	if ((int64_t)time(NULL) > o->update_time)
+		o->update_time = (int64_t)time(NULL);
+	log_ship(sn, 1);
+	json_decref(body);
+	ret = send_json(c, 200, envelope(json_object()), f);
+	return ret;
+}
+
+static enum MHD_Result
+api_tracking(struct MHD_Connection *c, enum fault f)
+{
+	const char *sn = arg(c, "order_sn");
+	const struct sim_order *o = sn != NULL ? find_order(sn) : NULL;
+
+	sim.tracking++;
+	if (o == NULL) {
+		sim.err_param++;
+		return send_error_f(c, 400, "error_param",
+		    "logistics.order_not_found: no such order", f);
+	}
+	return send_json(c, 200, envelope(json_pack("{s:s}", "tracking_number", o->tracking)),
+	    f);
+}
+
 /* ------------------------------------------------------------------ control */
 
 static json_t *
 counters_json(void)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, "
+	    "s:I, s:I, s:I, s:I}",
 	    "calls", (json_int_t)sim.calls, "list", (json_int_t)sim.list,
 	    "detail", (json_int_t)sim.detail, "refresh", (json_int_t)sim.refresh,
 	    "control", (json_int_t)sim.control, "faults", (json_int_t)sim.faults,
 	    "error_sign", (json_int_t)sim.err_sign, "error_auth", (json_int_t)sim.err_auth,
 	    "error_param", (json_int_t)sim.err_param, "orders", (json_int_t)sim.norders,
-	    "access_token", sim.access_token, "refresh_token", sim.refresh_token);
+	    "access_token", sim.access_token, "refresh_token", sim.refresh_token,
+	    "ship", (json_int_t)sim.ship, "ship_ok", (json_int_t)sim.ship_ok,
+	    "ship_refused", (json_int_t)sim.ship_refused, "tracking", (json_int_t)sim.tracking);
 }
 
 /*
@@ -559,7 +676,8 @@ counters_json(void)
  *   it and bump its update_time ("sku" replaces the first line's SKU).
  * POST /_sim/fault {"kind": "500"|"truncated"|"drop", "count": K}: the next K API answers.
  * POST /_sim/token {"access_token"?, "expire": 1}: replace or expire the access token.
- * GET /_sim/counters, GET /_sim/orders.
+ * GET /_sim/counters, GET /_sim/orders (with each tracking_number), GET /_sim/ships
+ *   (every ship_order call received: order_sn, ok).
  */
 static enum MHD_Result
 control(struct MHD_Connection *c, const char *url, const char *method, const struct conn *cn)
@@ -576,11 +694,21 @@ control(struct MHD_Connection *c, const char *url, const char *method, const str
 
 		out = json_array();
 		for (i = 0; i < sim.norders; i++)
-			json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:I}",
+			json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:I, s:s}",
 			    "order_sn", sim.orders[i].sn, "order_status", sim.orders[i].status,
 			    "buyer_name", sim.orders[i].name,
-			    "update_time", (json_int_t)sim.orders[i].update_time));
+			    "update_time", (json_int_t)sim.orders[i].update_time,
+			    "tracking_number", sim.orders[i].tracking));
 		return send_json(c, 200, json_pack("{s:o}", "orders", out), FAULT_NONE);
+	}
+	if (strcmp(method, "GET") == 0 && strcmp(url, "/_sim/ships") == 0) {
+		size_t i;
+
+		out = json_array();
+		for (i = 0; i < sim.nships; i++)
+			json_array_append_new(out, json_pack("{s:s, s:b}", "order_sn",
+			    sim.ships[i].sn, "ok", sim.ships[i].ok));
+		return send_json(c, 200, json_pack("{s:o}", "ships", out), FAULT_NONE);
 	}
 	if (strcmp(method, "POST") != 0)
 		return send_error(c, 404, "error_not_found", "no such control endpoint");
@@ -703,6 +831,12 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		} else if (strcmp(url, PATH_REFRESH) == 0 && strcmp(method, "POST") == 0) {
 			if (check_common(c, url, 0, &ret) == 0)
 				ret = api_refresh(c, cn, f);
+		} else if (strcmp(url, PATH_SHIP) == 0 && strcmp(method, "POST") == 0) {
+			if (check_common(c, url, 1, &ret) == 0)
+				ret = api_ship(c, cn, f);
+		} else if (strcmp(url, PATH_TRACKING) == 0 && strcmp(method, "GET") == 0) {
+			if (check_common(c, url, 1, &ret) == 0)
+				ret = api_tracking(c, f);
 		} else {
 			sim.err_param++;
 			ret = send_error(c, 404, "error_not_found", "Invalid path.");
@@ -909,5 +1043,6 @@ main(int argc, char **argv)
 	free(sim.skus);
 	free(sim.prices);
 	free(sim.orders);
+	free(sim.ships);
 	return 0;
 }
