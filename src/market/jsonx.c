@@ -5,6 +5,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
 
 json_t *
 jsonx_load(const char *chan, long http, const char *body, size_t len,
@@ -100,4 +103,19 @@ jsonx_money(const json_t *o, const char *key, int exp, int64_t *out)
 		return market_money_parse(buf, exp, out);
 	}
 	return -1;
+}
+
+enum market_class
+jsonx_tokens(const char *chan, const json_t *o, struct market_token *tok,
+    struct market_error *err)
+{
+	const char *at = jsonx_str(o, "access_token"), *rt = jsonx_str(o, "refresh_token");
+
+	memset(tok, 0, sizeof *tok);
+	if (at == NULL || at[0] == '\0' || rt == NULL || rt[0] == '\0')
+		return market_error_set(err, MC_FATAL, "", "%s: token response without tokens",
+		    chan);
+	tok->access_token = xstrdup(at);
+	tok->refresh_token = xstrdup(rt);
+	return MC_OK;
 }

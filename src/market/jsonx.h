@@ -27,4 +27,12 @@ int jsonx_int(const json_t *o, const char *key, int64_t *out);
 /* Member key as money in minor units of exp digits: a string, integer or real. 0 or -1. */
 int jsonx_money(const json_t *o, const char *key, int exp, int64_t *out);
 
+/*
+ * Take the access and refresh tokens from o (a token response's object) into tok,
+ * which is cleared first; expiries are the caller's, each platform names them its own
+ * way. MC_OK, or MC_FATAL naming chan when either token is missing.
+ */
+enum market_class jsonx_tokens(const char *chan, const json_t *o, struct market_token *tok,
+    struct market_error *err);
+
 #endif

@@ -379,20 +379,15 @@ parse_token(long http, const char *body, size_t len, int64_t now, struct market_
     struct market_error *err)
 {
 	json_t *root;
-	const char *at, *rt;
 	int64_t in;
 
 	memset(tok, 0, sizeof *tok);
 	if ((root = load(http, body, len, err)) == NULL)
 		return err->cls;
-	at = jsonx_str(root, "access_token");
-	rt = jsonx_str(root, "refresh_token");
-	if (at == NULL || at[0] == '\0' || rt == NULL || rt[0] == '\0') {
+	if (jsonx_tokens("shopee", root, tok, err) != MC_OK) {
 		json_decref(root);
-		return market_error_set(err, MC_FATAL, "", "shopee: token response without tokens");
+		return err->cls;
 	}
-	tok->access_token = xstrdup(at);
-	tok->refresh_token = xstrdup(rt);
 	tok->access_expires = jsonx_int(root, "expire_in", &in) == 0 ? now + in : 0;
 	tok->refresh_expires = now + SHOPEE_REFRESH_LIFE;
 	json_decref(root);

@@ -366,20 +366,15 @@ parse_token(long http, const char *body, size_t len, int64_t now, struct market_
     struct market_error *err)
 {
 	json_t *root, *data;
-	const char *at, *rt;
 
 	memset(tok, 0, sizeof *tok);
 	if ((root = load(http, body, len, err)) == NULL)
 		return err->cls;
 	data = json_object_get(root, "data");
-	at = jsonx_str(data, "access_token");
-	rt = jsonx_str(data, "refresh_token");
-	if (at == NULL || at[0] == '\0' || rt == NULL || rt[0] == '\0') {
+	if (jsonx_tokens("tiktok", data, tok, err) != MC_OK) {
 		json_decref(root);
-		return market_error_set(err, MC_FATAL, "", "tiktok: token response without tokens");
+		return err->cls;
 	}
-	tok->access_token = xstrdup(at);
-	tok->refresh_token = xstrdup(rt);
 	tok->access_expires = expiry(data, "access_token_expire_in", now);
 	tok->refresh_expires = expiry(data, "refresh_token_expire_in", now);
 	json_decref(root);
