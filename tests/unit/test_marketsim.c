@@ -25,6 +25,7 @@
 #include "market/shopee.h"
 #include "market/sync.h"
 #include "market/transport.h"
+#include "simutil.h"
 #include "testutil.h"
 
 #define NORDERS 240
@@ -36,9 +37,8 @@
 #define REFRESH "test-refresh-token"
 
 static const char *sim_path, *skus_path;
-static pid_t sim_pid;
-static unsigned short sim_port;
-static struct transport *tr;
+static struct sim sim;
+static struct transport *tr;   /* sim.tr */
 static struct db *db;
 static char dbfile[256];
 static struct session s;
@@ -70,42 +70,6 @@ creds(void)
 	return c;
 }
 
-/* A control call; the parsed answer (caller decrefs) or NULL. */
-static json_t *
-ctl(const char *method, const char *path, const char *body)
-{
-	struct transport_resp resp = { 0 };
-	struct market_error err;
-	struct request r;
-	json_t *root = NULL;
-
-	request_init(&r, method, REQUEST_API, path);
-	if (body != NULL) {
-		char *copy = strdup(body);
-
-		CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
-		request_set_body(&r, copy);
-		request_header(&r, "Content-Type", "application/json");
-	}
-	request_finish(&r);
-	if (transport_send(tr, &r, &resp, &err) == MC_OK && resp.http == 200)
-		root = json_loadb(resp.body, resp.len, 0, NULL);
-	transport_resp_free(&resp);
-	request_free(&r);
-	CU_ASSERT_PTR_NOT_NULL(root);
-	return root;
-}
-
-static int64_t
-counter(const char *name)
-{
-	json_t *c = ctl("GET", "/_sim/counters", NULL);
-	int64_t v = (int64_t)json_integer_value(json_object_get(c, name));
-
-	json_decref(c);
-	return v;
-}
-
 static int64_t
 orders_in_db(void)
 {
@@ -131,96 +95,37 @@ pull(struct market_creds *c, struct sync_counts *n, struct market_error *err)
 }
 
 static int
-import_skus(void)
-{
-	FILE *f = fopen(skus_path, "r");
-	char line[128];
-	int n = 0;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL) {
-		struct sku_in in = { 0 };
-
-		line[strcspn(line, "#\r\n")] = '\0';
-		if (line[0] == '\0')
-			continue;
-		in.sku = line;
-		in.name = line;
-		in.weight_g = -1;
-		in.cost = -1;
-		if (sku_upsert(&s, &in, NULL) != 0) {
-			fclose(f);
-			return -1;
-		}
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
-static int
 suite_init(void)
 {
-	char port[16], arg_orders[16];
-	int fds[2];
-	FILE *out;
-	char err[256];
-	char base[64];
+	static char orders[16];
+	static const char *args[] = { "--orders", orders, "--seed", "42", "--shop-id", SHOP,
+	    "--partner-id", "1000001", "--partner-key", KEY, "--access-token", TOKEN,
+	    "--refresh-token", REFRESH, "--skus", NULL, NULL };
 
-	snprintf(arg_orders, sizeof arg_orders, "%d", NORDERS);
-	if (pipe(fds) != 0)
+	snprintf(orders, sizeof orders, "%d", NORDERS);
+	args[15] = skus_path;
+	if (sim_start(&sim, sim_path, args) != 0)
 		return -1;
-	sim_pid = fork();
-	if (sim_pid < 0)
-		return -1;
-	if (sim_pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execl(sim_path, sim_path, "--listen", "127.0.0.1:0", "--orders", arg_orders,
-		    "--seed", "42", "--shop-id", SHOP, "--partner-id", "1000001",
-		    "--partner-key", KEY, "--access-token", TOKEN, "--refresh-token", REFRESH,
-		    "--skus", skus_path, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	out = fdopen(fds[0], "r");
-	if (out == NULL || fgets(port, sizeof port, out) == NULL)
-		return -1;
-	fclose(out);
-	sim_port = (unsigned short)atoi(port);
-	if (sim_port == 0)
-		return -1;
-	snprintf(base, sizeof base, "http://127.0.0.1:%u", sim_port);
-	if ((tr = transport_new(base, NULL, NULL, err, sizeof err)) == NULL)
-		return -1;
+	tr = sim.tr;
 	if ((db = tu_db(dbfile)) == NULL)
 		return -1;
 	session_system(&s, db, "test");
-	return import_skus() == 8 ? 0 : -1;
+	return sim_import_skus(&s, skus_path, -1, 0, 0) == 8 ? 0 : -1;
 }
 
 static int
 suite_clean(void)
 {
-	int status = 0;
-
-	transport_free(tr);
 	if (db != NULL)
 		tu_db_free(db, dbfile);
-	if (sim_pid > 0) {
-		kill(sim_pid, SIGTERM);
-		waitpid(sim_pid, &status, 0);
-	}
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	return sim_stop(&sim);
 }
 
 /* Every order of the simulator is in the database exactly once. */
 static void
 assert_all_arrived(void)
 {
-	json_t *all = ctl("GET", "/_sim/orders", NULL), *o;
+	json_t *all = sim_ctl(&sim, "GET", "/_sim/orders", NULL), *o;
 	size_t i, missing = 0;
 
 	json_array_foreach(json_object_get(all, "orders"), i, o) {
@@ -255,8 +160,8 @@ test_first_pull(void)
 	CU_ASSERT_EQUAL(cur, n.window_end);
 	CU_ASSERT(cur >= (int64_t)time(NULL) - 5);
 	/* 240 orders in pages of 50 and detail batches of 50: 5 list and 5 detail calls. */
-	CU_ASSERT_EQUAL(counter("list"), 5);
-	CU_ASSERT_EQUAL(counter("detail"), 5);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "list"), 5);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "detail"), 5);
 }
 
 static void
@@ -279,7 +184,7 @@ test_update(void)
 	struct market_creds c = creds();
 	struct sync_counts n;
 	struct market_error err;
-	json_t *all = ctl("GET", "/_sim/orders", NULL), *o, *added;
+	json_t *all = sim_ctl(&sim, "GET", "/_sim/orders", NULL), *o, *added;
 	char body[256];
 	const char *sn;
 	struct order *ord = NULL;
@@ -291,8 +196,8 @@ test_update(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sn);
 	snprintf(body, sizeof body, "{\"order_sn\":\"%s\",\"order_status\":\"CANCELLED\","
 	    "\"buyer_name\":\"Trần Thị Cập Nhật\"}", sn);
-	json_decref(ctl("POST", "/_sim/orders/update", body));
-	added = ctl("POST", "/_sim/orders/add", "{\"count\":7}");
+	json_decref(sim_ctl(&sim, "POST", "/_sim/orders/update", body));
+	added = sim_ctl(&sim, "POST", "/_sim/orders/add", "{\"count\":7}");
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(added, "order_sn_list")), 7);
 	json_decref(added);
 
@@ -322,15 +227,15 @@ fault_round(const char *kind, int count, int exact)
 	struct sync_counts n;
 	struct market_error err;
 	char body[64];
-	int64_t before = orders_in_db(), faults = counter("faults");
+	int64_t before = orders_in_db(), faults = sim_counter(&sim, "faults");
 
-	json_decref(ctl("POST", "/_sim/orders/add", "{\"count\":60}"));
+	json_decref(sim_ctl(&sim, "POST", "/_sim/orders/add", "{\"count\":60}"));
 	snprintf(body, sizeof body, "{\"kind\":\"%s\",\"count\":%d}", kind, count);
-	json_decref(ctl("POST", "/_sim/fault", body));
+	json_decref(sim_ctl(&sim, "POST", "/_sim/fault", body));
 	nslept = 0;
 	CU_ASSERT_EQUAL(pull(&c, &n, &err), 0);
 	CU_ASSERT_EQUAL(n.created, 60);
-	CU_ASSERT_EQUAL(counter("faults") - faults, count);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "faults") - faults, count);
 	if (exact)
 		CU_ASSERT_EQUAL(nslept, count);         /* one backoff per failed answer */
 	CU_ASSERT(nslept >= 1 && nslept <= count);
@@ -363,23 +268,23 @@ test_refused(void)
 	struct market_creds c = creds();
 	struct sync_counts n;
 	struct market_error err;
-	int64_t calls = counter("calls"), cur = 0, cur2 = 0;
+	int64_t calls = sim_counter(&sim, "calls"), cur = 0, cur2 = 0;
 
-	json_decref(ctl("POST", "/_sim/orders/add", "{\"count\":3}"));
+	json_decref(sim_ctl(&sim, "POST", "/_sim/orders/add", "{\"count\":3}"));
 	CU_ASSERT_EQUAL(sync_cursor_get(&s, "shopee", SHOP, &cur), 0);
 	c.partner_key = "wrong-key";
 	CU_ASSERT(pull(&c, &n, &err) < 0);
 	CU_ASSERT_EQUAL(err.cls, MC_FATAL);
 	CU_ASSERT_STRING_EQUAL(err.code, "error_sign");
-	CU_ASSERT_EQUAL(counter("calls") - calls, 1);
-	CU_ASSERT_EQUAL(counter("error_sign"), 1);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "calls") - calls, 1);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "error_sign"), 1);
 
 	c = creds();
 	c.access_token = "stale-token";
 	CU_ASSERT(pull(&c, &n, &err) < 0);
 	CU_ASSERT_EQUAL(err.cls, MC_AUTH);
 	CU_ASSERT_STRING_EQUAL(err.code, "error_auth");
-	CU_ASSERT_EQUAL(counter("calls") - calls, 2);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "calls") - calls, 2);
 	CU_ASSERT_EQUAL(n.created, 0);
 	CU_ASSERT_EQUAL(sync_cursor_get(&s, "shopee", SHOP, &cur2), 0);
 	CU_ASSERT_EQUAL(cur, cur2);
@@ -397,7 +302,7 @@ test_skipped(void)
 	struct market_creds c = creds();
 	struct sync_counts n;
 	struct market_error err;
-	json_t *added = ctl("POST", "/_sim/orders/add", "{\"count\":5}");
+	json_t *added = sim_ctl(&sim, "POST", "/_sim/orders/add", "{\"count\":5}");
 	const char *sn = json_string_value(json_array_get(json_object_get(added,
 	    "order_sn_list"), 2));
 	char body[160], msg[256];
@@ -405,7 +310,7 @@ test_skipped(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sn);
 	snprintf(body, sizeof body, "{\"order_sn\":\"%s\",\"sku\":\"NOT-OURS-1\"}", sn);
-	json_decref(ctl("POST", "/_sim/orders/update", body));
+	json_decref(sim_ctl(&sim, "POST", "/_sim/orders/update", body));
 	CU_ASSERT_EQUAL(pull(&c, &n, &err), 0);
 	CU_ASSERT_EQUAL(n.created, 4);
 	CU_ASSERT_EQUAL(n.skipped, 1);

@@ -32,6 +32,7 @@
 #include "market/shopee.h"
 #include "market/sync.h"
 #include "market/transport.h"
+#include "simutil.h"
 #include "testutil.h"
 
 #define NORDERS 60
@@ -41,9 +42,8 @@
 #define MAXPACKED 64
 
 static const char *sim_path, *skus_path, *packbench_path;
-static pid_t sim_pid;
-static unsigned short sim_port;
-static struct transport *tr;
+static struct sim sim;
+static struct transport *tr;   /* sim.tr */
 static struct db *db;
 static char dbfile[256];
 static struct session sys, packer;
@@ -72,50 +72,6 @@ creds(void)
 	c.partner_key = KEY;
 	c.access_token = TOKEN;
 	return c;
-}
-
-static json_t *
-ctl(const char *method, const char *path, const char *body)
-{
-	struct transport_resp resp = { 0 };
-	struct market_error err;
-	struct request r;
-	json_t *root = NULL;
-
-	request_init(&r, method, REQUEST_API, path);
-	if (body != NULL) {
-		char *copy = strdup(body);
-
-		CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
-		request_set_body(&r, copy);
-		request_header(&r, "Content-Type", "application/json");
-	}
-	request_finish(&r);
-	if (transport_send(tr, &r, &resp, &err) == MC_OK && resp.http == 200)
-		root = json_loadb(resp.body, resp.len, 0, NULL);
-	transport_resp_free(&resp);
-	request_free(&r);
-	CU_ASSERT_PTR_NOT_NULL(root);
-	return root;
-}
-
-static int64_t
-counter(const char *name)
-{
-	json_t *c = ctl("GET", "/_sim/counters", NULL);
-	int64_t v = (int64_t)json_integer_value(json_object_get(c, name));
-
-	json_decref(c);
-	return v;
-}
-
-static void
-fault(const char *kind, int count)
-{
-	char body[64];
-
-	snprintf(body, sizeof body, "{\"kind\":\"%s\",\"count\":%d}", kind, count);
-	json_decref(ctl("POST", "/_sim/fault", body));
 }
 
 static int
@@ -147,78 +103,25 @@ drain(struct outbox_counts *n, struct market_error *err)
 	return outbox_drain(&sys, &c, tr, &o, n, err);
 }
 
-/* The SKUs of the list with 100 g a unit and 1000 in stock at HCM. */
-static int
-import_skus(void)
-{
-	FILE *f = fopen(skus_path, "r");
-	char line[128];
-	int n = 0;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL) {
-		struct sku_in in = { 0 };
-		int64_t id;
-
-		line[strcspn(line, "#\r\n")] = '\0';
-		if (line[0] == '\0')
-			continue;
-		in.sku = line;
-		in.name = line;
-		in.weight_g = 100;
-		in.cost = -1;
-		if (sku_upsert(&sys, &in, &id) != 0 ||
-		    stock_receive(&sys, wh, id, "", 0, 1000, NULL) != 0) {
-			fclose(f);
-			return -1;
-		}
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
 static int
 suite_init(void)
 {
-	char port[16], arg_orders[16], err[256], base[64];
-	int fds[2];
-	FILE *out;
+	static char orders[16];
+	static const char *args[] = { "--orders", orders, "--seed", "7", "--shop-id", SHOP,
+	    "--partner-id", "1000001", "--partner-key", KEY, "--access-token", TOKEN,
+	    "--skus", NULL, NULL };
 
 	setenv("PACKBENCH_TEST_FAST_HASH", "1", 1);
-	snprintf(arg_orders, sizeof arg_orders, "%d", NORDERS);
-	if (pipe(fds) != 0)
+	snprintf(orders, sizeof orders, "%d", NORDERS);
+	args[13] = skus_path;
+	if (sim_start(&sim, sim_path, args) != 0)
 		return -1;
-	sim_pid = fork();
-	if (sim_pid < 0)
-		return -1;
-	if (sim_pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execl(sim_path, sim_path, "--listen", "127.0.0.1:0", "--orders", arg_orders,
-		    "--seed", "7", "--shop-id", SHOP, "--partner-id", "1000001",
-		    "--partner-key", KEY, "--access-token", TOKEN, "--skus", skus_path,
-		    (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	out = fdopen(fds[0], "r");
-	if (out == NULL || fgets(port, sizeof port, out) == NULL)
-		return -1;
-	fclose(out);
-	sim_port = (unsigned short)atoi(port);
-	if (sim_port == 0)
-		return -1;
-	snprintf(base, sizeof base, "http://127.0.0.1:%u", sim_port);
-	if ((tr = transport_new(base, NULL, NULL, err, sizeof err)) == NULL)
-		return -1;
+	tr = sim.tr;
 	if ((db = tu_db(dbfile)) == NULL)
 		return -1;
 	session_system(&sys, db, "test");
 	if (warehouse_upsert(&sys, "HCM", "Kho HCM", "Hồ Chí Minh", &wh) != 0 ||
-	    import_skus() != 8 ||
+	    sim_import_skus(&sys, skus_path, 100, wh, 1000) != 8 ||
 	    user_add(&sys, "lan", ROLE_PACKER, "1111", "PB-1001") != 0 ||
 	    user_login(db, &packer, "lan", "1111", "ST1") != 0)
 		return -1;
@@ -228,16 +131,9 @@ suite_init(void)
 static int
 suite_clean(void)
 {
-	int status = 0;
-
-	transport_free(tr);
 	if (db != NULL)
 		tu_db_free(db, dbfile);
-	if (sim_pid > 0) {
-		kill(sim_pid, SIGTERM);
-		waitpid(sim_pid, &status, 0);
-	}
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	return sim_stop(&sim);
 }
 
 /* Pack order no through the pack flow: scan it, its units, box M, the expected weight,
@@ -317,7 +213,7 @@ q(const char *sql)
 static void
 assert_shipped_once(void)
 {
-	json_t *ships = ctl("GET", "/_sim/ships", NULL), *orders = ctl("GET", "/_sim/orders", NULL);
+	json_t *ships = sim_ctl(&sim, "GET", "/_sim/ships", NULL), *orders = sim_ctl(&sim, "GET", "/_sim/orders", NULL);
 	json_t *o;
 	size_t i;
 	int k, bad = 0, badtn = 0;
@@ -352,7 +248,7 @@ assert_shipped_once(void)
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	CU_ASSERT_EQUAL(badtn, 0);
-	CU_ASSERT_EQUAL(counter("ship_ok"), npacked);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "ship_ok"), npacked);
 	json_decref(ships);
 	json_decref(orders);
 }
@@ -371,14 +267,14 @@ test_drain(void)
 	CU_ASSERT_EQUAL(n.sent, 6);
 	CU_ASSERT_EQUAL(n.failed, 0);
 	CU_ASSERT_EQUAL(n.pending, 0);
-	CU_ASSERT_EQUAL(counter("ship"), 6);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "ship"), 6);
 	assert_shipped_once();
 	audits = q("SELECT count(*) FROM audit WHERE entity = 'order' AND action = 'ship'");
 	CU_ASSERT_EQUAL(audits, 6);
 	/* Nothing due: nothing called. */
 	CU_ASSERT_EQUAL(drain(&n, &err), 0);
 	CU_ASSERT_EQUAL(n.sent, 0);
-	CU_ASSERT_EQUAL(counter("ship"), 6);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "ship"), 6);
 }
 
 /* The simulator ships before the fault spoils its answer: retries must not ship again. */
@@ -387,14 +283,14 @@ fault_round(const char *kind, int count)
 {
 	struct outbox_counts n;
 	struct market_error err;
-	int64_t faults = counter("faults");
+	int64_t faults = sim_counter(&sim, "faults");
 
 	CU_ASSERT_EQUAL_FATAL(pack_some(3), 3);
-	fault(kind, count);
+	sim_fault(&sim, kind, count);
 	CU_ASSERT_EQUAL(drain(&n, &err), 0);
 	CU_ASSERT_EQUAL(n.sent, 3);
 	CU_ASSERT_EQUAL(n.pending, 0);
-	CU_ASSERT_EQUAL(counter("faults") - faults, count);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "faults") - faults, count);
 	assert_shipped_once();
 }
 
@@ -420,7 +316,7 @@ test_retry_later(void)
 	int64_t ships, next = 0;
 
 	CU_ASSERT_EQUAL_FATAL(pack_some(1), 1);
-	fault("500", 6);
+	sim_fault(&sim, "500", 6);
 	CU_ASSERT_EQUAL(drain(&n, &err), 1);
 	CU_ASSERT_EQUAL(n.failed, 1);
 	CU_ASSERT_EQUAL(n.pending, 1);
@@ -431,13 +327,13 @@ test_retry_later(void)
 	CU_ASSERT_EQUAL(q("SELECT count(*) FROM outbox WHERE done_at IS NULL AND last_error "
 	    "LIKE 'RETRY%'"), 1);
 	/* Not due yet: untouched. */
-	ships = counter("ship");
+	ships = sim_counter(&sim, "ship");
 	CU_ASSERT_EQUAL(drain(&n, &err), 0);
 	CU_ASSERT_EQUAL(n.sent, 0);
 	CU_ASSERT_EQUAL(db_run(db, "UPDATE outbox SET next_at = 0 WHERE done_at IS NULL", ""), 0);
 	CU_ASSERT_EQUAL(drain(&n, &err), 0);
 	CU_ASSERT_EQUAL(n.sent, 1);
-	CU_ASSERT_EQUAL(counter("ship"), ships);     /* recheck found it shipped */
+	CU_ASSERT_EQUAL(sim_counter(&sim, "ship"), ships);     /* recheck found it shipped */
 	assert_shipped_once();
 }
 
@@ -447,7 +343,7 @@ test_crash_after_call(void)
 {
 	struct outbox_counts n;
 	struct market_error err;
-	int64_t ships = counter("ship"), refused = counter("ship_refused"), rows;
+	int64_t ships = sim_counter(&sim, "ship"), refused = sim_counter(&sim, "ship_refused"), rows;
 
 	rows = q("SELECT count(*) FROM outbox WHERE done_at IS NOT NULL");
 	CU_ASSERT(rows >= 13);
@@ -456,7 +352,7 @@ test_crash_after_call(void)
 	CU_ASSERT_EQUAL(db_run(db, "UPDATE orders SET tracking_no = NULL", ""), 0);
 	CU_ASSERT_EQUAL(drain(&n, &err), 0);
 	CU_ASSERT_EQUAL(n.sent, rows);
-	CU_ASSERT_EQUAL(counter("ship"), ships);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "ship"), ships);
 	assert_shipped_once();
 
 	/* Even with the claim lost too (attempts 0): the platform's refusal counts as done. */
@@ -465,8 +361,8 @@ test_crash_after_call(void)
 	CU_ASSERT_EQUAL(db_run(db, "UPDATE orders SET tracking_no = NULL", ""), 0);
 	CU_ASSERT_EQUAL(drain(&n, &err), 0);
 	CU_ASSERT_EQUAL(n.sent, rows);
-	CU_ASSERT_EQUAL(counter("ship"), ships + rows);
-	CU_ASSERT_EQUAL(counter("ship_refused"), refused + rows);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "ship"), ships + rows);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "ship_refused"), refused + rows);
 	assert_shipped_once();
 }
 
@@ -483,13 +379,13 @@ test_fatal(void)
 	    "'shopee' AND shop_code = ?", "s", SHOP), 0);
 	CU_ASSERT_EQUAL(db_run(db, "INSERT INTO outbox(shop_id, kind, payload, created_at) "
 	    "VALUES (?, 'ready_to_ship', '{\"order_no\":\"NO-SUCH-ORDER\"}', 1)", "i", shop_id), 0);
-	ships = counter("ship");
+	ships = sim_counter(&sim, "ship");
 	CU_ASSERT_EQUAL(drain(&n, &err), 1);
 	CU_ASSERT_EQUAL(n.failed, 1);
 	CU_ASSERT_EQUAL(n.dead, 1);
 	CU_ASSERT_EQUAL(err.cls, MC_FATAL);
 	CU_ASSERT_STRING_EQUAL(err.code, "error_param");
-	CU_ASSERT_EQUAL(counter("ship"), ships + 1);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "ship"), ships + 1);
 	CU_ASSERT_EQUAL(q("SELECT count(*) FROM outbox WHERE done_at IS NULL AND last_error "
 	    "LIKE 'FATAL: %error_param%'"), 1);
 	/* Not retried, still visible. */
@@ -497,7 +393,7 @@ test_fatal(void)
 	CU_ASSERT_EQUAL(n.failed, 0);
 	CU_ASSERT_EQUAL(n.pending, 1);
 	CU_ASSERT_EQUAL(n.dead, 1);
-	CU_ASSERT_EQUAL(counter("ship"), ships + 1);
+	CU_ASSERT_EQUAL(sim_counter(&sim, "ship"), ships + 1);
 	CU_ASSERT_EQUAL(audit_verify(db, &count, &bad, msg, sizeof msg), 0);
 	CU_ASSERT_EQUAL(db_run(db, "DELETE FROM outbox WHERE order_id IS NULL", ""), 0);
 }
@@ -547,7 +443,7 @@ write_config(const char *path, const char *key)
 	CU_ASSERT_EQUAL(chmod(path, 0600), 0);
 	fprintf(f, "[shop \"Shopee Sim\"]\nchannel = shopee\napi_base = http://127.0.0.1:%u\n"
 	    "partner_id = 1000001\npartner_key = %s\nshop_id = " SHOP "\naccess_token = "
-	    TOKEN "\n", sim_port, key);
+	    TOKEN "\n", sim.port, key);
 	fclose(f);
 }
 
@@ -572,7 +468,7 @@ test_cli_sync(void)
 
 	snprintf(config, sizeof config, "%s.conf", dbfile);
 	write_config(config, KEY);
-	json_decref(ctl("POST", "/_sim/orders/add", "{\"count\":5}"));
+	json_decref(sim_ctl(&sim, "POST", "/_sim/orders/add", "{\"count\":5}"));
 	wait_past((int64_t)time(NULL));
 	CU_ASSERT_EQUAL_FATAL(pack_some(2), 2);
 	before = q("SELECT count(*) FROM orders");

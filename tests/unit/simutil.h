@@ -1,0 +1,40 @@
+/*
+ * simutil.h — what the tests against packbench-marketsim share: starting it on an
+ * ephemeral loopback port with a transport to it, its control endpoint, stopping it
+ * (its exit status checked, so a leak under ASan fails the test), and loading the SKU
+ * list both sides use.
+ */
+#ifndef PB_SIMUTIL_H
+#define PB_SIMUTIL_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/session.h"
+
+struct transport;
+
+struct sim {
+	pid_t pid;
+	unsigned short port;
+	struct transport *tr;
+};
+
+/* Start the simulator at path with --listen 127.0.0.1:0 and the NULL-terminated args.
+ * 0, or -1 with nothing left running. */
+int sim_start(struct sim *sm, const char *path, const char *const *args);
+/* SIGTERM and wait; 0 when it exited 0. */
+int sim_stop(struct sim *sm);
+/* A control call (/_sim/...): the parsed answer (caller decrefs) or NULL. */
+json_t *sim_ctl(struct sim *sm, const char *method, const char *path, const char *body);
+/* One of GET /_sim/counters. */
+int64_t sim_counter(struct sim *sm, const char *name);
+/* The next count answers spoiled: kind 500, truncated, drop or none. */
+void sim_fault(struct sim *sm, const char *kind, int count);
+/* The SKUs listed in path (one a line, # comments): weight_g each (-1 unknown), and qty
+ * received at warehouse wh when qty > 0. The count, or -1. */
+int sim_import_skus(struct session *s, const char *path, int64_t weight_g, int64_t wh,
+    int64_t qty);
+
+#endif
