@@ -54,8 +54,10 @@ market_orders_free(struct market_orders *o)
 {
 	size_t i;
 
-	for (i = 0; i < o->n; i++)
+	for (i = 0; i < o->n; i++) {
 		free(o->v[i].lines);
+		free(o->v[i].listings);
+	}
 	free(o->v);
 	for (i = 0; i < o->nstrs; i++)
 		free(o->strs[i]);
@@ -128,6 +130,28 @@ market_order_line(struct market_orders *o, struct market_order *mo, const char *
 	mo->lines[mo->in.nlines].unit_price = unit_price;
 	mo->in.nlines++;
 	mo->in.lines = mo->lines;
+}
+
+void
+market_order_listing(struct market_orders *o, struct market_order *mo, const char *sku,
+    const char *item_id, const char *model_id)
+{
+	size_t i;
+
+	if (sku == NULL || *sku == '\0' || item_id == NULL || *item_id == '\0')
+		return;
+	for (i = 0; i < mo->nlistings; i++) {
+		if (strcmp(mo->listings[i].sku, sku) == 0)
+			return;
+	}
+	if (mo->nlistings == mo->caplistings) {
+		mo->caplistings = mo->caplistings ? mo->caplistings * 2 : 4;
+		mo->listings = xrealloc(mo->listings, mo->caplistings * sizeof *mo->listings);
+	}
+	mo->listings[mo->nlistings].sku = market_orders_str(o, sku);
+	mo->listings[mo->nlistings].item_id = market_orders_str(o, item_id);
+	mo->listings[mo->nlistings].model_id = market_orders_str(o, model_id != NULL ? model_id : "");
+	mo->nlistings++;
 }
 
 void

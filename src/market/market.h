@@ -62,6 +62,13 @@ struct market_page {
 
 void market_page_free(struct market_page *p);
 
+/* Where a seller SKU is listed on the channel (strings owned by the market_orders). */
+struct market_listing {
+	const char *sku;
+	const char *item_id;        /* Shopee item_id, Lazada ItemId, TikTok product_id */
+	const char *model_id;       /* Shopee model_id, Lazada SkuId, TikTok sku id; "" none */
+};
+
 /* A mapped order; in.lines, in.* strings are owned by the enclosing market_orders. */
 struct market_order {
 	struct order_in in;
@@ -71,6 +78,9 @@ struct market_order {
 	int has_header;             /* 0: only lines seen so far (Lazada items before list) */
 	struct order_line_in *lines;
 	size_t caplines;
+	/* The channel's listing ids of the order's SKUs (for stock pushes), one per SKU. */
+	struct market_listing *listings;
+	size_t nlistings, caplistings;
 };
 
 struct market_orders {
@@ -93,6 +103,10 @@ const char *market_orders_str(struct market_orders *o, const char *s);
  * price. */
 void market_order_line(struct market_orders *o, struct market_order *mo, const char *sku,
     int64_t qty, int64_t unit_price);
+
+/* Note that sku is listed as item_id/model_id (once per SKU; model_id may be NULL). */
+void market_order_listing(struct market_orders *o, struct market_order *mo, const char *sku,
+    const char *item_id, const char *model_id);
 
 /* A token pair from a token or refresh call. */
 struct market_token {
