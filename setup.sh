@@ -10,7 +10,7 @@ PACKAGES=(
 	gcc meson ninja-build pkg-config python3 tmux
 	libsqlite3-dev libsodium-dev libncurses-dev libcurl4-openssl-dev libjansson-dev
 	libusb-1.0-0-dev libmicrohttpd-dev libcunit1-dev umockdev libumockdev-dev
-	libinih-dev libcups2-dev libcairo2-dev fonts-dejavu-core
+	libinih-dev libcups2-dev libcairo2-dev fonts-dejavu-core libpam0g-dev
 )
 
 install_missing() {

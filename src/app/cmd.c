@@ -37,7 +37,17 @@ int cmd_devices_read(struct cmd_ctx *c);
 int cmd_gs1_run(struct cmd_ctx *c);
 int cmd_scan_run(struct cmd_ctx *c);
 int cmd_report_sla(struct cmd_ctx *c);
+int cmd_risk_block(struct cmd_ctx *c);
+int cmd_risk_unblock(struct cmd_ctx *c);
+int cmd_risk_list(struct cmd_ctx *c);
+int cmd_risk_check(struct cmd_ctx *c);
+int cmd_stock_list(struct cmd_ctx *c);
+int cmd_stock_adjust(struct cmd_ctx *c);
+int cmd_stock_threshold(struct cmd_ctx *c);
+int cmd_user_role(struct cmd_ctx *c);
+int cmd_user_unlock(struct cmd_ctx *c);
 int cmd_sync_run(struct cmd_ctx *c);
+int cmd_webhooks_run(struct cmd_ctx *c);
 
 const struct cmd cmd_table[] = {
 	{ "init", NULL, "",
@@ -46,6 +56,21 @@ const struct cmd cmd_table[] = {
 	  "list orders, newest first", cmd_orders_list },
 	{ "report", "sla", "[--channel C] [--shop S] [--warehouse W] [--format F]",
 	  "open orders by time left to ship-by and by state (supervisor)", cmd_report_sla },
+	{ "risk", "block", "phone|address VALUE --reason TEXT",
+	  "blacklist a buyer phone or address text (supervisor)", cmd_risk_block },
+	{ "risk", "unblock", "phone|address VALUE",
+	  "take a phone or address off the blacklist (supervisor)", cmd_risk_unblock },
+	{ "risk", "list", "[--format F]",
+	  "the blacklist of phones and addresses (supervisor)", cmd_risk_list },
+	{ "risk", "check", "ID|ORDER_NO [--format F]",
+	  "an order's risk flags with their reasons", cmd_risk_check },
+	{ "stock", "list", "[--warehouse W] [--search TEXT] [--low] [--format F]",
+	  "stock by SKU and warehouse: available, threshold, lots, pushes (supervisor)",
+	  cmd_stock_list },
+	{ "stock", "adjust", "WAREHOUSE SKU CHANGE --reason TEXT [--lot LOT]",
+	  "correct stock by a signed quantity, with a reason (admin)", cmd_stock_adjust },
+	{ "stock", "threshold", "SKU N",
+	  "alert when a SKU's available falls below N; 0: never (admin)", cmd_stock_threshold },
 	{ "order", "show", "ID|ORDER_NO|TRACKING_NO [--format F]",
 	  "show one order with its lines", cmd_order_show },
 	{ "user", "add", "NAME --role packer|supervisor|admin [--badge CODE]",
@@ -54,6 +79,10 @@ const struct cmd cmd_table[] = {
 	  "set an operator's PIN (PACKBENCH_NEW_PIN or asked twice)", cmd_user_passwd },
 	{ "user", "list", "[--format F]",
 	  "list operators, their roles and locks", cmd_user_list },
+	{ "user", "role", "NAME packer|supervisor|admin",
+	  "change an operator's role (admin)", cmd_user_role },
+	{ "user", "unlock", "NAME",
+	  "lift an operator's lock after failed log-ins (admin)", cmd_user_unlock },
 	{ "audit", "verify", "",
 	  "check the audit log's hash chain", cmd_audit_verify },
 	{ "import", "skus", "FILE.csv",
@@ -106,9 +135,14 @@ const struct cmd cmd_table[] = {
 	  "[--dpi 203|300] [--template FILE] [--font NAME]]",
 	  "packing slip: order lines, quantities and lots, as ZPL (default) or PDF",
 	  cmd_slip_run },
-	{ "sync", NULL, "--once",
-	  "pull every configured shop's orders and drain its outbox (ship calls), once",
+	{ "sync", NULL, "--once | --daemon [--quiet]",
+	  "pull every configured shop's orders and drain its owed calls: once, or every "
+	  "[sync] interval_s until SIGTERM",
 	  cmd_sync_run },
+	{ "webhooks", NULL, "--listen ADDR:PORT [--url-base URL] [--max-body BYTES] "
+	  "[--no-recover] [--refetch]",
+	  "receive marketplace pushes (POST /push/CHANNEL/SHOP) and queue their orders for "
+	  "re-fetch", cmd_webhooks_run },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

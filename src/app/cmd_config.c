@@ -62,6 +62,12 @@ cmd_config_summary(const struct config *cfg)
 	printf("sync: every %" PRId64 " s, at most %" PRId64 " requests/s, outbox retries "
 	    "up to %" PRId64 " s apart\n", cfg->sync.interval_s, cfg->sync.rate_limit_per_s,
 	    cfg->sync.outbox_retry_max_s);
+	printf("  runs in the station: %s; a shop's lease: ", cfg->sync.in_station ? "yes" :
+	    "no (a sync daemon does it)");
+	if (cfg->sync.lease_s > 0)
+		printf("%" PRId64 " s\n", cfg->sync.lease_s);
+	else
+		printf("three intervals, at least 30 s\n");
 	for (i = 0; i < cfg->nshops; i++)
 		per[cfg->shops[i].channel]++;
 	printf("shops: %zu (shopee %zu, lazada %zu, tiktok %zu)\n", cfg->nshops,
@@ -74,6 +80,21 @@ cmd_config_summary(const struct config *cfg)
 
 		printf("  %d %s: %" PRId64 " g, %dx%dx%d cm%s%s\n", b + 1, x->name, x->tare_g,
 		    x->l_cm, x->w_cm, x->h_cm, x->barcode[0] ? ", barcode " : "", x->barcode);
+	}
+	printf("risk: high COD %" PRId64 " VND, COD refusals %" PRId64 ", returns %" PRId64
+	    ", duplicates within %" PRId64 " s, phone check %s, address check %s (0: off)\n",
+	    cfg->risk.high_cod, cfg->risk.cod_refusals, cfg->risk.returns,
+	    cfg->risk.duplicate_window_s, cfg->risk.check_phone ? "yes" : "no",
+	    cfg->risk.check_address ? "yes" : "no");
+	printf("carriers: %d\n", cfg->ncarriers);
+	for (b = 0; b < cfg->ncarriers; b++) {
+		const struct sla_carrier *k = &cfg->carriers[b];
+
+		if (k->cutoff_min < 0)
+			printf("  %s: no cut-off, %" PRId64 " h in transit\n", k->name, k->promise_h);
+		else
+			printf("  %s: cut-off %02d:%02d, %" PRId64 " h in transit\n", k->name,
+			    k->cutoff_min / 60, k->cutoff_min % 60, k->promise_h);
 	}
 }
 

@@ -30,9 +30,11 @@
 #include "core/demo.h"
 #include "core/order.h"
 #include "core/stock.h"
+#include "auth_pam.h"
 #include "config.h"
 #include "station.h"
 #include "station_dev.h"
+#include "station_sync.h"
 #include "ui.h"
 
 #define DEMO_ORDERS 1500
@@ -216,6 +218,7 @@ struct station_app {
 	struct session *s;
 	const struct config *cfg;
 	struct station_dev *sd;
+	struct station_sync *sync;  /* the background sync thread, NULL when none */
 };
 
 static int
@@ -231,6 +234,12 @@ static int
 station_pump_cb(void *arg, struct vm_pack *pack, struct vm_login *login)
 {
 	return station_dev_pump(arg, pack, login);
+}
+
+static int
+station_sync_cb(void *arg, struct vm_pack *pack)
+{
+	return station_sync_pump(arg, pack);
 }
 
 /* The printer as the status line names it: the address's scheme ("file", "tcp"). */
@@ -258,6 +267,7 @@ station(struct cmd_ctx *c, struct session *s, int demo)
 
 	if (cmd_config(c, &cfg) != 0)
 		return EXIT_FAIL;
+	auth_pam_apply(&cfg);
 	memset(&st, 0, sizeof st);
 	wh = cfg.station.warehouse[0] != '\0' ? cfg.station.warehouse : demo ? "HCM" : NULL;
 	if (station_pack_config(s, &cfg, wh, &st.pack, err, sizeof err) != 0) {
@@ -293,11 +303,22 @@ station(struct cmd_ctx *c, struct session *s, int demo)
 		st.dev_pump = station_pump_cb;
 		st.dev_arg = app.sd;
 	}
+	/* The sync thread on its own connection, unless [sync] in_station = no. */
+	app.sync = NULL;
+	st.sync_fd = -1;
+	if (station_sync_start(&cfg, db_path(s->db), &app.sync, err, sizeof err) != 0)
+		fprintf(stderr, "packbench: station: %s; the station runs without sync\n", err);
+	if (app.sync != NULL) {
+		st.sync_fd = station_sync_fd(app.sync);
+		st.sync_pump = station_sync_cb;
+		st.sync_arg = app.sync;
+	}
 	rc = EXIT_OK;
 	if (ui_run(s, &st, err, sizeof err) != 0) {
 		fprintf(stderr, "packbench: station: %s\n", err);
 		rc = EXIT_FAIL;
 	}
+	station_sync_stop(app.sync);
 	station_dev_stop(app.sd);
 	config_free(&cfg);
 	return rc;

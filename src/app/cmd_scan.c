@@ -28,6 +28,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "auth_pam.h"
 #include "cmd.h"
 #include "config.h"
 #include "core/db.h"
@@ -372,6 +373,7 @@ cmd_scan_run(struct cmd_ctx *c)
 	}
 	if (cmd_config(c, &cfg) != 0)
 		return EXIT_FAIL;
+	auth_pam_apply(&cfg);
 	if (station != NULL)
 		snprintf(cfg.station.id, sizeof cfg.station.id, "%s", station);
 	rc = EXIT_USAGE;

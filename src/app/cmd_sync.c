@@ -1,105 +1,87 @@
 /*
- * cmd_sync.c — `packbench sync --once`: for every [shop] of the configuration whose
- * channel can pull orders, one pull (sync_pull_once) and one drain of its outbox
- * (outbox_drain), with a line per shop; exit 0 when every shop succeeded. The tokens are
- * the configured ones (no refresh here); a shop never pulled starts SYNC_FIRST_S back.
+ * cmd_sync.c — `packbench sync --once|--daemon`: the sync worker (market/worker.h) over
+ * every [shop] of the configuration, without the station.
+ *
+ *   --once     one pass over every shop, a line per shop on stdout; exit 0 when every
+ *              shop this process held succeeded (a shop another process holds is
+ *              named and skipped)
+ *   --daemon   passes every [sync] interval_s until SIGTERM or SIGINT, then the leases
+ *              are released and it exits 0; log lines on stderr (journald), never a
+ *              secret. data/systemd/packbench-sync.service runs it.
+ *
+ * Both take and renew each shop's lease, so any number of these and of stations can
+ * share one database: one of them pulls a given shop at a time. Each shop has its own
+ * worker, thread and database connection here, so shops are worked side by side.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cmd.h"
 #include "config.h"
 #include "core/db.h"
-#include "market/channel.h"
-#include "market/outbox.h"
-#include "market/sync.h"
-#include "market/transport.h"
-
-#define SYNC_FIRST_S (7 * 86400)    /* how far back a shop's first pull reaches */
-#define SYNC_OVERLAP_S 300
+#include "market/worker.h"
+#include "station_sync.h"
 
 int cmd_sync_run(struct cmd_ctx *c);
 
-static struct market_creds
-shop_creds(const struct config_shop *sh)
-{
-	struct market_creds cr = { 0 };
+/* One shop's worker on its own thread and database connection. */
+struct job {
+	pthread_t th;
+	struct db *db;
+	struct worker *w;
+	struct worker_result r;
+	int once, bad, started;
+};
 
-	cr.partner_id = sh->partner_id;
-	cr.shop_id = sh->shop_id;
-	cr.partner_key = sh->partner_key;
-	cr.app_key = sh->app_key;
-	cr.app_secret = sh->app_secret;
-	cr.shop_cipher = sh->shop_cipher;
-	cr.access_token = sh->access_token;
-	cr.refresh_token = sh->refresh_token;
-	return cr;
+static struct job *volatile running;
+static volatile size_t nrunning;
+
+static void
+on_signal(int sig)
+{
+	size_t i;
+
+	(void)sig;
+	for (i = 0; running != NULL && i < nrunning; i++)
+		if (running[i].w != NULL)
+			worker_stop(running[i].w);
 }
 
-/* Pull and drain one shop, print its line; 0 or -1 (errors printed). */
-static int
-sync_shop(struct session *s, const struct config *cfg, const struct config_shop *sh)
+static void *
+job_run(void *arg)
 {
-	const char *chname = config_channel_name(sh->channel);
-	const struct channel *ch = channel_find(chname);
-	struct market_creds cr = shop_creds(sh);
-	struct sync_opts so = { 0 };
-	struct outbox_opts oo = { 0 };
-	struct sync_counts sc = { 0 };
-	struct outbox_counts oc = { 0 };
-	struct market_error perr, oerr;
-	struct transport *t;
-	char code[32], err[256];
-	int prc, orc = 0, drained;
+	struct job *j = arg;
 
-	if (ch == NULL || ch->conn == NULL || ch->conn->list_request == NULL) {
-		printf("%s: %s: no connector with order pull, skipped\n", sh->name, chname);
-		return 0;
-	}
-	if (sh->channel == CONFIG_SHOPEE)
-		snprintf(code, sizeof code, "%" PRId64, sh->shop_id);
+	if (j->once)
+		j->bad = worker_pass(j->w, &j->r) != 0;
 	else
-		snprintf(code, sizeof code, "%s", sh->name);
-	if ((t = transport_new(sh->api_base, sh->auth_base, NULL, err, sizeof err)) == NULL) {
-		fprintf(stderr, "packbench: sync %s: %s\n", sh->name, err);
-		return -1;
-	}
-	so.channel = chname;
-	so.shop = code;
-	so.from = (int64_t)time(NULL) - SYNC_FIRST_S;
-	so.overlap = SYNC_OVERLAP_S;
-	prc = sync_pull_once(s, ch->conn, &cr, t, &so, &sc, &perr);
+		worker_run(j->w);
+	return NULL;
+}
 
-	/* Owed calls are drained even when the pull failed: they do not depend on it. */
-	drained = outbox_supported(chname);
-	if (drained) {
-		oo.channel = chname;
-		oo.shop = code;
-		oo.backoff_max_s = cfg->sync.outbox_retry_max_s;
-		orc = outbox_drain(s, &cr, t, &oo, &oc, &oerr);
+static void
+print_result(const struct worker_shop *sh, const struct worker_result *r)
+{
+	if (!r->held && r->other[0] != '\0') {
+		printf("%s: held by %s, skipped\n", sh->name, r->other);
+		return;
 	}
-	transport_free(t);
-
 	printf("%s: pulled %" PRId64 ", created %" PRId64 ", updated %" PRId64, sh->name,
-	    sc.pulled, sc.created, sc.updated);
-	if (sc.skipped > 0)
-		printf(", skipped %" PRId64, sc.skipped);
-	if (drained)
+	    r->pulled, r->created, r->updated);
+	if (r->skipped > 0)
+		printf(", skipped %" PRId64, r->skipped);
+	if (r->outbox_ran)
 		printf("; outbox sent %" PRId64 ", failed %" PRId64 ", pending %" PRId64 "\n",
-		    oc.sent, oc.failed, oc.pending);
+		    r->outbox_sent, r->outbox_failed, r->outbox_pending);
 	else
-		printf("; outbox not drained (no ship call for %s yet)\n", chname);
-	if (prc != 0)
-		fprintf(stderr, "packbench: sync %s: pull: %s\n", sh->name, perr.msg);
-	else if (sc.skipped > 0)
-		fprintf(stderr, "packbench: sync %s: skipped: %s\n", sh->name, perr.msg);
-	if (orc != 0)
-		fprintf(stderr, "packbench: sync %s: outbox: %s\n", sh->name, oerr.msg);
-	return prc != 0 || orc != 0 ? -1 : 0;
+		printf("; outbox not drained (no ship call for %s yet)\n", sh->channel);
+	if (r->error[0] != '\0')
+		fprintf(stderr, "packbench: sync %s: %s\n", sh->name, r->error);
 }
 
 int
@@ -109,21 +91,32 @@ cmd_sync_run(struct cmd_ctx *c)
 		{ "help", no_argument, NULL, 'h' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct station_sync_shops ss = { 0 };
+	struct worker_opts wo = { 0 };
+	struct sigaction sa, old_int, old_term;
+	struct job *jobs = NULL;
 	struct config cfg;
 	struct session s;
 	struct db *db;
+	char err[512];
 	size_t i;
-	int opt, rc, once = 0, bad = 0;
+	int opt, rc, once = 0, daemon = 0, quiet = 0, bad;
 
 	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
 		if (opt == 'o')
 			once = 1;
+		else if (opt == 'd')
+			daemon = 1;
+		else if (opt == 'q')
+			quiet = 1;
 		else if (cmd_common_opt(c, opt, optarg, &rc))
 			return rc;
 	}
-	if (optind != c->argc || !once)
+	if (optind != c->argc || once == daemon)
 		return cmd_usage(c);
 	if (cmd_config(c, &cfg) != 0)
 		return EXIT_FAIL;
@@ -136,11 +129,79 @@ cmd_sync_run(struct cmd_ctx *c)
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
-	for (i = 0; i < cfg.nshops; i++) {
-		if (sync_shop(&s, &cfg, &cfg.shops[i]) != 0)
-			bad++;
+	station_sync_shops(&cfg, &ss);
+	station_sync_opts(&cfg, &wo);
+	wo.quiet = quiet || once;
+	rc = EXIT_FAIL;
+	if (ss.n == 0) {
+		fprintf(stderr, "packbench: sync: no configured shop's channel can pull orders\n");
+		goto out;
 	}
+	/* Each shop on its own thread and connection: a slow or rate-limited shop does not
+	 * hold the others back, and their network waits overlap. */
+	jobs = calloc(ss.n, sizeof *jobs);
+	if (jobs == NULL)
+		goto out;
+	for (i = 0; i < ss.n; i++) {
+		if (db_open(&jobs[i].db, db_path(db), err, sizeof err) != 0) {
+			fprintf(stderr, "packbench: sync: %s\n", err);
+			goto out;
+		}
+		if (worker_new(jobs[i].db, &ss.v[i], 1, &wo, &jobs[i].w, err, sizeof err) != 0) {
+			fprintf(stderr, "packbench: %s\n", err);
+			goto out;
+		}
+		jobs[i].once = once;
+	}
+	if (!once) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		nrunning = ss.n;
+		running = jobs;
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+		signal(SIGPIPE, SIG_IGN);
+	}
+	for (i = 0; i < ss.n; i++) {
+		if (pthread_create(&jobs[i].th, NULL, job_run, &jobs[i]) != 0) {
+			fprintf(stderr, "packbench: sync: cannot start a thread\n");
+			on_signal(0);
+			break;
+		}
+		jobs[i].started = 1;
+	}
+	bad = 0;
+	for (i = 0; i < ss.n; i++) {
+		if (jobs[i].started)
+			pthread_join(jobs[i].th, NULL);
+		else
+			bad++;
+		bad += jobs[i].bad;
+	}
+	if (!once) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		running = NULL;
+		nrunning = 0;
+		rc = bad ? EXIT_FAIL : EXIT_OK;
+		goto out;
+	}
+	for (i = 0; i < ss.n; i++)
+		print_result(&ss.v[i], &jobs[i].r);
+	for (i = 0; i < ss.skipped; i++)
+		printf("%s: %s: no connector with order pull, skipped\n", ss.skipped_names[i],
+		    ss.skipped_channels[i]);
+	rc = bad == 0 ? EXIT_OK : EXIT_FAIL;
+out:
+	for (i = 0; jobs != NULL && i < ss.n; i++) {
+		worker_free(jobs[i].w);
+		if (jobs[i].db != NULL)
+			db_close(jobs[i].db);
+	}
+	free(jobs);
+	station_sync_shops_free(&ss);
 	db_close(db);
 	config_free(&cfg);
-	return bad ? EXIT_FAIL : EXIT_OK;
+	return rc;
 }

@@ -22,6 +22,8 @@
 int cmd_user_add(struct cmd_ctx *c);
 int cmd_user_passwd(struct cmd_ctx *c);
 int cmd_user_list(struct cmd_ctx *c);
+int cmd_user_role(struct cmd_ctx *c);
+int cmd_user_unlock(struct cmd_ctx *c);
 
 #define PIN_BUF 64
 
@@ -187,5 +189,47 @@ cmd_user_list(struct cmd_ctx *c)
 	out_end(o);
 	free(rows);
 	db_close(db);
+	return EXIT_OK;
+}
+
+int
+cmd_user_role(struct cmd_ctx *c)
+{
+	struct session s;
+	struct db *db;
+	enum role role;
+	int rc;
+
+	if ((rc = cmd_start(c, 2, &db, &s)) >= 0)
+		return rc;
+	role = role_parse(c->argv[optind + 1]);
+	if (role != ROLE_PACKER && role != ROLE_SUPERVISOR && role != ROLE_ADMIN) {
+		fprintf(stderr, "packbench: '%s' is not packer, supervisor or admin\n",
+		    c->argv[optind + 1]);
+		db_close(db);
+		return EXIT_USAGE;
+	}
+	rc = user_set_role(&s, c->argv[optind], role);
+	db_close(db);
+	if (rc != 0)
+		return cmd_fail(&s);
+	printf("%s is now %s\n", c->argv[optind], role_name(role));
+	return EXIT_OK;
+}
+
+int
+cmd_user_unlock(struct cmd_ctx *c)
+{
+	struct session s;
+	struct db *db;
+	int rc;
+
+	if ((rc = cmd_start(c, 1, &db, &s)) >= 0)
+		return rc;
+	rc = user_unlock(&s, c->argv[optind]);
+	db_close(db);
+	if (rc != 0)
+		return cmd_fail(&s);
+	printf("%s unlocked\n", c->argv[optind]);
 	return EXIT_OK;
 }

@@ -95,6 +95,27 @@ static const struct key sync_keys[] = {
 	{ "interval_s", K_INT, SY(interval_s), 1, 86400, 0, 0 },
 	{ "rate_limit_per_s", K_INT, SY(rate_limit_per_s), 1, 1000, 0, 0 },
 	{ "outbox_retry_max_s", K_INT, SY(outbox_retry_max_s), 1, 86400, 0, 0 },
+	{ "in_station", K_BOOL, SY(in_station), 0, 0, 0, 0 },
+	{ "lease_s", K_INT, SY(lease_s), 10, 86400, 0, 0 },
+	{ "stock_buffer", K_INT, SY(stock_buffer), 0, 1000000000, 0, 0 },
+};
+
+#define AU(f) offsetof(struct config_auth, f)
+#define AUSZ(f) ((int64_t)sizeof(((struct config_auth *)NULL)->f))
+static const struct key auth_keys[] = {
+	{ "pam", K_BOOL, AU(pam), 0, 0, 0, 0 },
+	{ "pam_service", K_BUF, AU(pam_service), 0, AUSZ(pam_service), 0, 0 },
+	{ "pam_confdir", K_BUF, AU(pam_confdir), 0, AUSZ(pam_confdir), 0, 0 },
+};
+
+#define RK(f) offsetof(struct risk_config, f)
+static const struct key risk_keys[] = {
+	{ "high_cod", K_INT, RK(high_cod), 0, INT64_MAX, 0, 0 },
+	{ "cod_refusals", K_INT, RK(cod_refusals), 0, 1000, 0, 0 },
+	{ "returns", K_INT, RK(returns), 0, 1000, 0, 0 },
+	{ "duplicate_window_s", K_INT, RK(duplicate_window_s), 0, 30 * 86400, 0, 0 },
+	{ "check_phone", K_BOOL, RK(check_phone), 0, 0, 0, 0 },
+	{ "check_address", K_BOOL, RK(check_address), 0, 0, 0, 0 },
 };
 
 #define NKEYS(t) (sizeof (t) / sizeof (t)[0])
@@ -118,7 +139,8 @@ static const struct {
 	    "https://auth.tiktok-shops.com" },
 };
 
-enum sec { SEC_NONE, SEC_STATION, SEC_SHOP, SEC_SYNC, SEC_BOXES, SEC__COUNT };
+enum sec { SEC_NONE, SEC_STATION, SEC_SHOP, SEC_SYNC, SEC_BOXES, SEC_RISK, SEC_CARRIERS,
+    SEC_AUTH, SEC__COUNT };
 
 /* One parse in progress. */
 struct load {
@@ -528,6 +550,49 @@ bad:
 	    "40, 20x15x10, BOX-S", value);
 }
 
+/* A [carriers] line: NAME = HH:MM, HOURS (the daily cut-off, local time, or "none";
+ * the hours promised in transit). */
+static int
+load_carrier(struct load *ld, const char *name, const char *value)
+{
+	struct config *cfg = ld->cfg;
+	struct sla_carrier *c;
+	char cut[16], hours[24], rest[8];
+	const char *p = value, *q;
+	int i, hh = -1, mm = -1, n = 0;
+	int64_t h;
+
+	for (i = 0; i < cfg->ncarriers; i++) {
+		if (strcasecmp(cfg->carriers[i].name, name) == 0)
+			return load_bad(ld, name, "carrier set twice");
+	}
+	if (cfg->ncarriers == SLA_MAX_CARRIERS)
+		return load_bad(ld, name, "more than %d carriers", SLA_MAX_CARRIERS);
+	for (q = name; *q != '\0'; q++) {
+		if (!isalnum((unsigned char)*q) && *q != '-' && *q != '_')
+			break;
+	}
+	if (*q != '\0' || q == name || strlen(name) >= sizeof c->name)
+		return load_bad(ld, name, "a carrier name is 1 to %d letters, digits, - or _",
+		    (int)sizeof c->name - 1);
+	if (next_field(&p, cut, sizeof cut) != 0 || next_field(&p, hours, sizeof hours) != 0 ||
+	    next_field(&p, rest, sizeof rest) != 0 || rest[0] != '\0' ||
+	    parse_int(hours, &h) != 0 || h < 1 || h > 24 * 60)
+		goto bad;
+	if (strcmp(cut, "none") != 0 && (sscanf(cut, "%2d:%2d%n", &hh, &mm, &n) != 2 ||
+	    cut[n] != '\0' || strlen(cut) != 5 || hh < 0 || hh > 23 || mm < 0 || mm > 59))
+		goto bad;
+	c = &cfg->carriers[cfg->ncarriers++];
+	memset(c, 0, sizeof *c);
+	memcpy(c->name, name, strlen(name) + 1);
+	c->cutoff_min = hh < 0 ? -1 : hh * 60 + mm;
+	c->promise_h = h;
+	return 1;
+bad:
+	return load_bad(ld, name, "'%.60s' is not CUTOFF, HOURS as in 16:00, 72 (cut-off HH:MM "
+	    "or none; 1 to 1440 hours in transit)", value);
+}
+
 static int
 load_handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -544,6 +609,8 @@ load_handler(void *user, const char *section, const char *name, const char *valu
 		    "[sync] or [boxes])");
 	if (ld->sec == SEC_BOXES)
 		return load_box(ld, name, value);
+	if (ld->sec == SEC_CARRIERS)
+		return load_carrier(ld, name, value);
 	for (i = 0; i < ld->nkeys; i++) {
 		if (strcmp(ld->keys[i].name, name) == 0)
 			break;
@@ -632,6 +699,18 @@ load_section(struct load *ld, const char *name, size_t len)
 		ld->base = &cfg->sync;
 	} else if (len == 5 && memcmp(name, "boxes", 5) == 0) {
 		ld->sec = SEC_BOXES;
+	} else if (len == 4 && memcmp(name, "risk", 4) == 0) {
+		ld->sec = SEC_RISK;
+		ld->keys = risk_keys;
+		ld->nkeys = NKEYS(risk_keys);
+		ld->base = &cfg->risk;
+	} else if (len == 8 && memcmp(name, "carriers", 8) == 0) {
+		ld->sec = SEC_CARRIERS;
+	} else if (len == 4 && memcmp(name, "auth", 4) == 0) {
+		ld->sec = SEC_AUTH;
+		ld->keys = auth_keys;
+		ld->nkeys = NKEYS(auth_keys);
+		ld->base = &cfg->auth;
 	} else if (len > 4 && memcmp(name, "shop", 4) == 0 && isspace((unsigned char)name[4])) {
 		ld->sec = SEC_SHOP;
 		for (q = name + 4; isspace((unsigned char)*q); q++)
@@ -766,6 +845,10 @@ config_defaults(struct config *cfg)
 	cfg->sync.interval_s = 60;
 	cfg->sync.rate_limit_per_s = 10;
 	cfg->sync.outbox_retry_max_s = 300;
+	cfg->sync.in_station = 1;
+	risk_config_defaults(&cfg->risk);
+	snprintf(cfg->auth.pam_service, sizeof cfg->auth.pam_service, "packbench");
+	cfg->sync.stock_buffer = 0;
 }
 
 static void
@@ -910,5 +993,9 @@ cmd_config(struct cmd_ctx *c, struct config *cfg)
 		fprintf(stderr, "packbench: %s\n", err);
 		return EXIT_FAIL;
 	}
+	/* The core's process-wide settings, before any thread starts. */
+	risk_set_config(&cfg->risk);
+	sla_set_carriers(cfg->carriers, cfg->ncarriers,
+	    (int64_t)cfg->station.utc_offset_min * 60);
 	return 0;
 }

@@ -1,10 +1,10 @@
 /*
  * config.h — the configuration file (DESIGN.md section 4): [station], any number of
- * [shop "NAME"], [sync] and [boxes], read with inih and checked strictly. Unknown
- * sections and keys, badly written values and keys a shop's channel needs but lacks are
- * errors of one line, FILE:LINE: [section] key: what is wrong. A file that holds a
- * secret is refused when group or others may read it, as ssh refuses such keys. Secret
- * values never appear in a message.
+ * [shop "NAME"], [sync], [boxes], [risk], [carriers] and [auth], read with inih and
+ * checked strictly. Unknown sections and keys, badly written values and keys a shop's
+ * channel needs but lacks are errors of one line, FILE:LINE: [section] key: what is
+ * wrong. A file that holds a secret is refused when group or others may read it, as ssh
+ * refuses such keys. Secret values never appear in a message.
  */
 #ifndef PB_CONFIG_H
 #define PB_CONFIG_H
@@ -13,6 +13,9 @@
 #include <stdint.h>
 
 #define CONFIG_MAX_BOXES 9          /* the pack screen picks boxes with keys 1..9 */
+
+#include "core/risk.h"
+#include "core/sla.h"
 
 struct cmd_ctx;
 
@@ -64,6 +67,17 @@ struct config_sync {
 	int64_t interval_s;
 	int64_t rate_limit_per_s;
 	int64_t outbox_retry_max_s;
+	int in_station;             /* 1: the station runs the sync thread (no: a daemon does) */
+	int64_t lease_s;            /* a shop's pull lease; 0: 3 intervals, at least 30 s */
+	int64_t stock_buffer;       /* units of each SKU held back from the marketplaces,
+	                             * unless the SKU sets its own (market/stockpush.h) */
+};
+
+/* [auth]: log-in by name through PAM (auth_pam.h); roles stay packbench's. */
+struct config_auth {
+	int pam;
+	char pam_service[64];       /* default "packbench" */
+	char pam_confdir[256];      /* "" : the system's /etc/pam.d */
 };
 
 /* A [boxes] line NAME = TARE_G, LxWxH_cm[, BARCODE]. */
@@ -82,6 +96,12 @@ struct config {
 	struct config_sync sync;
 	struct config_box boxes[CONFIG_MAX_BOXES];  /* in file order */
 	int nboxes;
+	struct config_auth auth;    /* [auth] */
+	struct risk_config risk;    /* [risk]: thresholds of the risk rules (risk.h) */
+	/* [carriers]: NAME = HH:MM, HOURS: the daily cut-off (local) and promised hours in
+	 * transit; in file order */
+	struct sla_carrier carriers[SLA_MAX_CARRIERS];
+	int ncarriers;
 };
 
 /* Fill *cfg with the defaults; allocates nothing. */

@@ -161,6 +161,81 @@ load_head(struct session *s, int64_t id, struct head *h)
 	return 0;
 }
 
+/* Append text to out as a JSON string (quotes, backslashes, controls escaped). */
+static void
+json_str(char *out, size_t len, const char *text)
+{
+	size_t n = strlen(out);
+
+	if (n + 1 < len)
+		out[n++] = '"';
+	for (; *text != '\0' && n + 8 < len; text++) {
+		unsigned char c = (unsigned char)*text;
+
+		if (c == '"' || c == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)c;
+		} else if (c < 0x20)
+			n += (size_t)snprintf(out + n, len - n, "\\u%04x", c);
+		else
+			out[n++] = (char)c;
+	}
+	if (n + 1 < len)
+		out[n++] = '"';
+	out[n] = '\0';
+}
+
+/*
+ * A person's cancel of a marketplace order is owed to the marketplace: an outbox row
+ * "cancel" {order_no, reason} in the cancel's own transaction (market/outbox.c drains
+ * it). Ship calls of the order not tried yet are void: the parcel will not leave. A
+ * cancel that came from the marketplace (order_upsert) owes nothing.
+ */
+static int
+owe_cancel(struct session *s, const struct head *h, const char *reason)
+{
+	char no[400] = "", why[400] = "", payload[840];
+	int64_t market = 0;
+	int rc;
+
+	rc = db_int(s->db, &market, "SELECT count(*) FROM shop WHERE id = ? AND "
+	    "channel <> 'manual'", "i", h->shop_id);
+	if (rc != 0 || market == 0)
+		goto out;
+	json_str(no, sizeof no, h->order_no);
+	json_str(why, sizeof why, reason != NULL ? reason : "");
+	snprintf(payload, sizeof payload, "{\"order_no\":%s,\"reason\":%s}", no, why);
+	rc = db_run(s->db, "INSERT INTO outbox(shop_id, order_id, kind, payload, created_at) "
+	    "VALUES (?, ?, 'cancel', ?, ?)", "iisi", h->shop_id, h->id, payload, clock_now());
+	if (rc == 0)
+		rc = db_run(s->db, "UPDATE outbox SET done_at = ?, last_error = 'void: the order "
+		    "was cancelled before this call was tried' WHERE order_id = ? AND "
+		    "kind = 'ready_to_ship' AND done_at IS NULL AND attempts = 0", "ii",
+		    clock_now(), h->id);
+out:
+	if (rc != 0)
+		return session_fail(s, rc, "order %s: outbox: %s", h->order_no,
+		    db_errmsg(s->db));
+	return 0;
+}
+
+/*
+ * A delivered or completed order is due its settlement (fees, escrow) from the
+ * marketplace: market/finance.c fetches the rows made here, without scanning orders.
+ */
+static int
+settlement_due(struct session *s, int64_t order_id, int64_t shop_id, enum order_status st)
+{
+	int rc;
+
+	if (st != ST_DELIVERED && st != ST_COMPLETED)
+		return 0;
+	rc = db_run(s->db, "INSERT INTO settlement(order_id, shop_id) VALUES (?, ?) "
+	    "ON CONFLICT(order_id) DO NOTHING", "ii", order_id, shop_id);
+	return rc != 0 ? session_fail(s, rc, "order %" PRId64 ": settlement: %s", order_id,
+	    db_errmsg(s->db)) : 0;
+}
+
 /* Try warehouses (the preferred one first) until one can reserve every line. */
 static int
 reserve_all(struct session *s, struct head *h, int64_t only_wh)
@@ -254,7 +329,7 @@ apply_transition_at(struct session *s, struct head *h, int64_t expect_version,
     enum order_status to, const char *reason, int check_role, int64_t only_wh)
 {
 	const struct transition *t;
-	char before[96], after[160];
+	char before[96], after[160], why[112] = "";
 	int rc;
 
 	if (expect_version != 0 && expect_version != h->version)
@@ -303,10 +378,18 @@ apply_transition_at(struct session *s, struct head *h, int64_t expect_version,
 		    "reload it", h->order_no);
 	snprintf(before, sizeof before, "{\"status\":\"%s\",\"version\":%" PRId64 "}",
 	    order_status_name(h->status), h->version);
-	snprintf(after, sizeof after, "{\"status\":\"%s\",\"version\":%" PRId64
-	    "%s%s%s}", order_status_name(to), h->version + 1, reason ? ",\"reason\":\"" : "",
-	    reason ? reason : "", reason ? "\"" : "");
+	if (reason != NULL) {
+		snprintf(why, sizeof why, ",\"reason\":");
+		json_str(why, sizeof why, reason);
+	}
+	snprintf(after, sizeof after, "{\"status\":\"%s\",\"version\":%" PRId64 "%s}",
+	    order_status_name(to), h->version + 1, why);
 	if ((rc = audit_log(s, "order", h->id, "transition", before, after)) != 0)
+		return rc;
+	/* check_role is set for a person's act, clear for the marketplace's own update. */
+	if (to == ST_CANCELLED && check_role && (rc = owe_cancel(s, h, reason)) != 0)
+		return rc;
+	if ((rc = settlement_due(s, h->id, h->shop_id, to)) != 0)
 		return rc;
 	h->status = to;
 	h->version++;
@@ -661,7 +744,8 @@ upsert_locked(struct session *s, const struct order_in *in, int64_t *idp, int *c
 			return rc;
 		snprintf(after, sizeof after, "{\"status\":\"%s\",\"lines\":%zu,\"total\":%"
 		    PRId64 "}", order_status_name(in->status), in->nlines, in->total);
-		if ((rc = audit_log(s, "order", id, "create", "", after)) != 0)
+		if ((rc = audit_log(s, "order", id, "create", "", after)) != 0 ||
+		    (rc = settlement_due(s, id, shop_id, in->status)) != 0)
 			return rc;
 	} else if (!unchanged(s, id, in)) {
 		if ((rc = load_head(s, id, &h)) != 0)

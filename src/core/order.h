@@ -105,7 +105,12 @@ int order_find(struct session *s, const char *key, int64_t *id);
 /*
  * Move order id to status to. expect_version: the version the caller saw, or 0 to skip
  * the check. Checks the role, the table, and applies the stock side effects (reserve on
- * ALLOCATED, release on CANCELLED/ON_HOLD after allocation, ship on SHIPPED).
+ * ALLOCATED, release on CANCELLED/ON_HOLD after allocation, ship on SHIPPED). A person's
+ * cancel of a marketplace order also writes the outbox row "cancel" {order_no, reason}
+ * that tells the marketplace, and voids the order's ship calls not tried yet; the
+ * marketplace's own cancels arrive through order_upsert and owe nothing. An order that
+ * becomes DELIVERED or COMPLETED (here or through order_upsert) is marked due its
+ * settlement (market/finance.h).
  */
 int order_transition(struct session *s, int64_t id, int64_t expect_version,
     enum order_status to, const char *reason);

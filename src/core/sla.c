@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db.h"
 #include "xalloc.h"
@@ -139,6 +140,44 @@ shop_ids(struct session *s, const char *sql, const char *a, const char *b, int64
 	return 0;
 }
 
+/* The open orders' partial indexes (schema 5 and 9) are taken only by a query that
+ * repeats their WHERE word for word. */
+#define OPEN_WHERE "status IN ('NEW', 'CONFIRMED', 'ON_HOLD', 'ALLOCATED', 'PACKING', " \
+	"'PACKED')"
+
+/*
+ * The filters as SQL on orders o: literal lists of shop ids (a short constant list is a
+ * few comparisons per index entry, where a subquery would be a lookup each), the same
+ * orders as order_list() selects with the channel, shop and warehouse.
+ */
+static int
+filter_sql(struct session *s, const struct sla_filter *f, char *shops, size_t slen,
+    char *whs, size_t wlen)
+{
+	char ids[4096];
+	int64_t wh;
+	int rc;
+
+	shops[0] = whs[0] = '\0';
+	if ((rc = warehouse_id(s, f, &wh)) != 0)
+		return rc;
+	if (has(f->channel) || has(f->shop)) {
+		if ((rc = shop_ids(s, "SELECT id FROM shop WHERE (?1 IS NULL OR channel = ?1) AND "
+		    "(?2 IS NULL OR shop_code = ?2) ORDER BY id", has(f->channel) ? f->channel :
+		    NULL, has(f->shop) ? f->shop : NULL, 0, ids, sizeof ids)) != 0)
+			return rc;
+		snprintf(shops, slen, " AND o.shop_id IN (%s)", ids);
+	}
+	if (wh != 0) {
+		if ((rc = shop_ids(s, "SELECT id FROM shop WHERE warehouse_id = ?3 ORDER BY id",
+		    NULL, NULL, wh, ids, sizeof ids)) != 0)
+			return rc;
+		snprintf(whs, wlen, " AND (o.warehouse_id = %" PRId64 " OR "
+		    "(o.warehouse_id IS NULL AND o.shop_id IN (%s)))", wh, ids);
+	}
+	return 0;
+}
+
 int
 sla_board(struct session *s, const struct sla_filter *f, int64_t now, struct sla_board *out)
 {
@@ -148,11 +187,10 @@ sla_board(struct session *s, const struct sla_filter *f, int64_t now, struct sla
 		"o.ship_by >= ?2 AND o.ship_by < ?3", "o.ship_by >= ?3 AND o.ship_by < ?4",
 		"o.ship_by >= ?4", "o.ship_by IS NULL",
 	};
-	char sql[65536], shops[4200], whs[4300], ids[4096];
+	char sql[65536], shops[4200], whs[4300];
 	const char *sep;
 	size_t o;
 	struct db_stmt *st;
-	int64_t wh;
 	int rc, idx, b, i;
 
 	memset(out, 0, sizeof *out);
@@ -161,25 +199,8 @@ sla_board(struct session *s, const struct sla_filter *f, int64_t now, struct sla
 		return rc;
 	if (f == NULL)
 		f = &any;
-	if ((rc = warehouse_id(s, f, &wh)) != 0)
+	if ((rc = filter_sql(s, f, shops, sizeof shops, whs, sizeof whs)) != 0)
 		return rc;
-	/* The filters as literal lists of shop ids: a short constant list is a few
-	 * comparisons per index entry, where a subquery would be a lookup each. */
-	shops[0] = whs[0] = '\0';
-	if (has(f->channel) || has(f->shop)) {
-		if ((rc = shop_ids(s, "SELECT id FROM shop WHERE (?1 IS NULL OR channel = ?1) AND "
-		    "(?2 IS NULL OR shop_code = ?2) ORDER BY id", has(f->channel) ? f->channel :
-		    NULL, has(f->shop) ? f->shop : NULL, 0, ids, sizeof ids)) != 0)
-			return rc;
-		snprintf(shops, sizeof shops, " AND o.shop_id IN (%s)", ids);
-	}
-	if (wh != 0) {
-		if ((rc = shop_ids(s, "SELECT id FROM shop WHERE warehouse_id = ?3 ORDER BY id",
-		    NULL, NULL, wh, ids, sizeof ids)) != 0)
-			return rc;
-		snprintf(whs, sizeof whs, " AND (o.warehouse_id = %" PRId64 " OR "
-		    "(o.warehouse_id IS NULL AND o.shop_id IN (%s)))", wh, ids);
-	}
 	/*
 	 * One count per open status and bucket, each a range of the partial index of open
 	 * orders (its WHERE repeated word for word so the planner takes it): counting a
@@ -192,8 +213,7 @@ sla_board(struct session *s, const struct sla_filter *f, int64_t now, struct sla
 			continue;
 		for (b = 0; b < SLA__BUCKETS; b++, sep = ", ")
 			o += (size_t)snprintf(sql + o, sizeof sql - o, "%s(SELECT count(*) FROM "
-			    "orders o WHERE status IN ('NEW', 'CONFIRMED', 'ON_HOLD', 'ALLOCATED', "
-			    "'PACKING', 'PACKED') AND o.status = '%s' AND %s%s%s)",
+			    "orders o WHERE " OPEN_WHERE " AND o.status = '%s' AND %s%s%s)",
 			    sep, order_status_name((enum order_status)i), ranges[b],
 			    shops, whs);
 	}
@@ -242,6 +262,68 @@ group_mask(int g)
 	return m;
 }
 
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Narrow [*from, *to) to end just after the limit-th order's deadline, so order_list()
+ * sorts a page, not a whole bucket (the later bucket holds most open orders). The first
+ * limit deadlines of each status come in order from the partial index of open orders
+ * (status, ship_by, ...: no sort), merged here; the same filters as the board and
+ * order_list(), so no order of the first page falls outside.
+ */
+static int
+narrow(struct session *s, const struct sla_filter *f, int group, int limit, int64_t *from,
+    int64_t *to)
+{
+	static const struct sla_filter any;
+	char sql[10000], shops[4200], whs[4300];
+	int64_t *at = NULL;
+	size_t n = 0;
+	int rc, i;
+
+	if ((rc = filter_sql(s, f != NULL ? f : &any, shops, sizeof shops, whs,
+	    sizeof whs)) != 0)
+		return rc;
+	at = xcalloc((size_t)limit * ST__COUNT, sizeof *at);
+	for (i = 0; i < ST__COUNT; i++) {
+		struct db_stmt *st;
+		int g = sla_group_of((enum order_status)i);
+
+		if (g < 0 || (group >= 0 && g != group))
+			continue;
+		snprintf(sql, sizeof sql, "SELECT o.ship_by FROM orders o WHERE " OPEN_WHERE
+		    " AND o.status = '%s' AND o.ship_by >= ?1 AND o.ship_by < ?2%s%s ORDER BY "
+		    "o.ship_by LIMIT ?3", order_status_name((enum order_status)i), shops, whs);
+		if ((st = db_prep(s->db, sql)) == NULL) {
+			free(at);
+			return session_fail(s, DB_ERR, "sla: %s", db_errmsg(s->db));
+		}
+		db_bind_int(st, 1, *from);
+		db_bind_int(st, 2, *to);
+		db_bind_int(st, 3, limit);
+		while ((rc = db_step(st)) == DB_ROW)
+			at[n++] = db_col_int(st, 0);
+		db_done(st);
+		if (rc != DB_DONE) {
+			free(at);
+			return session_fail(s, rc, "sla: %s", db_errmsg(s->db));
+		}
+	}
+	if (n >= (size_t)limit) {
+		qsort(at, n, sizeof *at, cmp_i64);
+		if (at[limit - 1] < INT64_MAX && at[limit - 1] + 1 < *to)
+			*to = at[limit - 1] + 1;
+	}
+	free(at);
+	return 0;
+}
+
 int
 sla_orders(struct session *s, const struct sla_filter *f, int group, enum sla_bucket b,
     int64_t now, int limit, struct order_row **rows, size_t *n)
@@ -271,6 +353,9 @@ sla_orders(struct session *s, const struct sla_filter *f, int group, enum sla_bu
 	} else {
 		of.ship_by_range = 1;
 		sla_bucket_range(b, now, &of.ship_by_from, &of.ship_by_to);
+		if (limit > 0 && (rc = narrow(s, f, group, limit, &of.ship_by_from,
+		    &of.ship_by_to)) != 0)
+			return rc;
 	}
 	return order_list(s, &of, rows, n);
 }
@@ -321,4 +406,54 @@ sla_queue(struct session *s, const struct sla_filter *f, const char *search, int
 	}
 	free(more);
 	return 0;
+}
+
+/* ---- carriers ---- */
+
+static struct sla_carrier carriers[SLA_MAX_CARRIERS];
+static int ncarriers;
+static int64_t carriers_tz = 7 * HOUR;
+
+void
+sla_set_carriers(const struct sla_carrier *c, int n, int64_t tz_offset)
+{
+	if (n > SLA_MAX_CARRIERS)
+		n = SLA_MAX_CARRIERS;
+	if (n > 0)
+		memcpy(carriers, c, (size_t)n * sizeof *c);
+	ncarriers = n > 0 ? n : 0;
+	carriers_tz = tz_offset;
+}
+
+const struct sla_carrier *
+sla_carriers(int *n)
+{
+	*n = ncarriers;
+	return carriers;
+}
+
+const struct sla_carrier *
+sla_carrier_find(const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < ncarriers; i++)
+		if (strcasecmp(carriers[i].name, name) == 0)
+			return &carriers[i];
+	return NULL;
+}
+
+int64_t
+sla_next_cutoff(const struct sla_carrier *c, int64_t now)
+{
+	int64_t local, midnight, at;
+
+	if (c == NULL || c->cutoff_min < 0)
+		return 0;
+	local = now + carriers_tz;
+	midnight = local - ((local % 86400) + 86400) % 86400;
+	at = midnight + (int64_t)c->cutoff_min * 60;
+	if (at < local)
+		at += 86400;
+	return at - carriers_tz;
 }

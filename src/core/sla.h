@@ -48,6 +48,25 @@ struct sla_board {
 	int64_t total;
 };
 
+/* A carrier's day: parcels handed over before the cut-off (minutes after local midnight,
+ * -1: none) leave today; promise_h is the time it promises in transit. */
+#define SLA_MAX_CARRIERS 16
+struct sla_carrier {
+	char name[32];
+	int cutoff_min;
+	int64_t promise_h;
+};
+
+/* The carriers the board and the exceptions screen know (copied; set once at start-up,
+ * before any thread reads them), and the local offset (seconds) cut-offs are in. */
+void sla_set_carriers(const struct sla_carrier *c, int n, int64_t tz_offset);
+/* The carriers set; *n set. */
+const struct sla_carrier *sla_carriers(int *n);
+/* The carrier named name (case-insensitive), or NULL. */
+const struct sla_carrier *sla_carrier_find(const char *name);
+/* The next cut-off of c at or after now (0 when c has none). */
+int64_t sla_next_cutoff(const struct sla_carrier *c, int64_t now);
+
 /* "overdue", "< 2h", "2-6h", "6-24h", "later", "no deadline". */
 const char *sla_bucket_name(enum sla_bucket b);
 /* "to confirm", "to pack", "packed". */

@@ -3,7 +3,8 @@
  *
  * Every movement is three writes in one transaction: a stock_move row (the ledger, never
  * changed afterwards), the same deltas applied to the cached stock_level row, and an
- * audit record. The checks that give the user a clear message come first; the CHECK
+ * audit record (and the SKU's marketplace listings marked owed a stock push). The checks
+ * that give the user a clear message come first; the CHECK
  * constraints on stock_level are the last line of defence. Each public function opens a
  * transaction (a savepoint when the caller already has one), runs a static worker and
  * commits or rolls back as one, so a failure leaves nothing behind.
@@ -305,6 +306,12 @@ move(struct session *s, const char *kind, int64_t wh, int64_t sku, int64_t lot,
 		    wh, sku, lot);
 	if (rc < 0)
 		return rc;
+	/* What the marketplaces may sell of the SKU changed: its listings owe a stock push
+	 * (market/stockpush.c), marked in this transaction. */
+	rc = db_run(s->db, "UPDATE shop_listing SET version = version + 1 WHERE sku_id = ?",
+	    "i", sku);
+	if (rc != 0)
+		return dberr(s, rc, kind);
 
 	st = db_prep(s->db, "INSERT INTO stock_move(at, kind, warehouse_id, sku_id, lot_id, "
 	    "d_on_hand, d_reserved, order_id, user_name, note) "

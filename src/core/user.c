@@ -274,6 +274,85 @@ user_passwd(struct session *s, const char *name, const char *pin)
 	return 0;
 }
 
+/* An admin change to a user's row: the role check, the user, a transaction begun. */
+static int
+admin_begin(struct session *s, const char *what, const char *name, struct urow *u)
+{
+	int rc;
+
+	if ((rc = session_require(s, ROLE_ADMIN, what)) != 0)
+		return rc;
+	if ((rc = load(s->db, u, 0, name)) < 0)
+		return session_fail(s, rc, "user %s: %s", what, db_errmsg(s->db));
+	if (u->id == 0)
+		return session_fail(s, DB_ENOTFOUND, "user %s: no such user",
+		    valid_name(name) ? name : "?");
+	if ((rc = db_begin(s->db)) != 0)
+		return session_fail(s, rc, "user %s: %s", u->name, db_errmsg(s->db));
+	return 0;
+}
+
+/* The change made (rc 0): audited and committed; else rolled back. */
+static int
+admin_end(struct session *s, const char *what, const struct urow *u, int rc,
+    const char *after)
+{
+	if (rc != 0) {
+		session_fail(s, rc, "user %s: %s", u->name, db_errmsg(s->db));
+		db_rollback(s->db);
+		return rc;
+	}
+	if ((rc = audit_log(s, "user", u->id, what, NULL, after)) != 0) {
+		db_rollback(s->db);
+		return rc;
+	}
+	if ((rc = db_commit(s->db)) != 0)
+		return session_fail(s, rc, "user %s: %s", u->name, db_errmsg(s->db));
+	return 0;
+}
+
+int
+user_set_role(struct session *s, const char *name, enum role role)
+{
+	char after[48];
+	int64_t admins = 0;
+	struct urow u;
+	int rc;
+
+	if ((rc = session_require(s, ROLE_ADMIN, "change a user's role")) != 0)
+		return rc;
+	if (role != ROLE_PACKER && role != ROLE_SUPERVISOR && role != ROLE_ADMIN)
+		return session_fail(s, DB_EINVAL, "user role: a role is packer, supervisor or "
+		    "admin");
+	if (s->user_id != 0 && strcmp(s->user, name) == 0 && role != ROLE_ADMIN)
+		return session_fail(s, DB_EINVAL, "user role: an admin cannot take away their "
+		    "own admin role");
+	if (role != ROLE_ADMIN && db_int(s->db, &admins, "SELECT count(*) FROM app_user WHERE "
+	    "role = 'admin' AND active = 1 AND name <> ?", "s", name) == 0 && admins == 0 &&
+	    db_int(s->db, &admins, "SELECT count(*) FROM app_user WHERE role = 'admin' AND "
+	    "name = ?", "s", name) == 0 && admins > 0)
+		return session_fail(s, DB_EINVAL, "user role: %s is the last admin", name);
+	if ((rc = admin_begin(s, "change a user's role", name, &u)) != 0)
+		return rc;
+	snprintf(after, sizeof after, "{\"role\":\"%s\"}", role_name(role));
+	rc = db_run(s->db, "UPDATE app_user SET role = ? WHERE id = ?", "si", role_name(role),
+	    u.id);
+	return admin_end(s, "role", &u, rc, after);
+}
+
+int
+user_unlock(struct session *s, const char *name)
+{
+	struct urow u;
+	int rc;
+
+	if ((rc = admin_begin(s, "unlock a user", name, &u)) != 0)
+		return rc;
+	rc = db_run(s->db, "UPDATE app_user SET failed = 0, locked_until = 0 WHERE id = ?", "i",
+	    u.id);
+	return admin_end(s, "unlock", &u, rc, NULL);
+}
+
 static void
 locked_msg(struct session *s, const char *name, int64_t until, int64_t now)
 {
@@ -363,13 +442,25 @@ fail_db:
 	return session_fail(out, rc, "log-in: %s", db_errmsg(a.db));
 }
 
-/* Log-in by name and PIN, or by badge when pin is NULL. */
+static user_auth_fn auth_fn;
+static void *auth_arg;
+static const char *auth_via = "pin";
+
+void
+user_set_authenticator(user_auth_fn fn, void *arg, const char *via)
+{
+	auth_fn = fn;
+	auth_arg = arg;
+	auth_via = fn != NULL && via != NULL ? via : "pin";
+}
+
+/* Log-in by name and PIN (or the site's check), or by badge when pin is NULL. */
 static int
 login(struct db *db, struct session *out, const char *key, const char *pin,
     const char *station)
 {
 	char scratch[crypto_pwhash_STRBYTES];
-	const char *via = pin != NULL ? "pin" : "badge";
+	const char *via = pin != NULL ? auth_via : "badge";
 	struct session a;
 	struct urow u;
 	int64_t now;
@@ -406,6 +497,8 @@ login(struct db *db, struct session *out, const char *key, const char *pin,
 
 	if (pin == NULL)
 		ok = found;
+	else if (found && auth_fn != NULL)
+		ok = auth_fn(u.name, pin, auth_arg) == 0;
 	else if (found)
 		ok = crypto_pwhash_str_verify(u.hash, pin, strlen(pin)) == 0;
 	else {

@@ -32,6 +32,21 @@ int user_login(struct db *db, struct session *out, const char *name, const char 
 int user_login_badge(struct db *db, struct session *out, const char *badge,
     const char *station);
 
+/*
+ * A site's own password check (PAM) instead of the stored PIN for log-ins by name:
+ * fn(name, secret, arg) returns 0 when the secret is right. The user must still exist
+ * and be active in packbench, whose role, failure count and lock apply; badges are
+ * unchanged. via names it in the audit ("pam"). NULL goes back to PINs. Set once at
+ * start-up.
+ */
+typedef int (*user_auth_fn)(const char *name, const char *secret, void *arg);
+void user_set_authenticator(user_auth_fn fn, void *arg, const char *via);
+
+/* Change a user's role. Admin; not one's own admin role, not the last admin. */
+int user_set_role(struct session *s, const char *name, enum role role);
+/* Clear failed log-ins and a lock. Admin. */
+int user_unlock(struct session *s, const char *name);
+
 struct user_row {
 	int64_t id;
 	char name[64];

@@ -30,9 +30,10 @@ jsonx_load(const char *chan, long http, const char *body, size_t len,
 	if (root == NULL || !json_is_object(root)) {
 		enum market_class cls = MC_RETRY;
 
-		/* A cut-short body is a network fault; a complete non-JSON one is not ours to fix
-		 * unless the server says it failed. */
-		if (root != NULL || je.position < (int)len)
+		/* A cut-short body is a network fault (the error at its very end, or at a UTF-8
+		 * sequence the cut split: at most 3 bytes before it); a complete non-JSON one is
+		 * not ours to fix unless the server says it failed. */
+		if (root != NULL || (size_t)je.position + 3 < len)
 			cls = http == 429 ? MC_RATE : http >= 500 ? MC_RETRY : MC_FATAL;
 		market_error_set(err, cls, "", "%s: HTTP %ld, response is not a JSON object (%s)",
 		    chan, http, root ? "wrong type" : je.text);

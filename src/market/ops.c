@@ -9,8 +9,14 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "lazada.h"
+#include "shopee.h"
+#include "tiktok.h"
 
 static const struct market_ops *const ops_table[] = {
+	&shopee_ops,
+	&lazada_ops,
+	&tiktok_ops,
 	NULL,
 };
 

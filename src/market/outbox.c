@@ -4,26 +4,25 @@
  *
  *   claim   attempts + 1, next_at = now + lease (a crashed drainer's row comes due
  *           again when the lease runs out; a live one's row is not taken by another)
- *   call    through market_call (bucket, retries with backoff on transient errors)
- *   done    done_at, the order's tracking_no and an audit record, in one transaction
+ *   call    the channel's ops row (ops.h) for the row's kind: ready_to_ship -> ship,
+ *           cancel -> cancel; through market_call (bucket, retries with backoff)
+ *   done    done_at, the order's tracking_no (ship) and an audit record, in one
+ *           transaction
  *   failed  last_error, next_at = now + backoff; a FATAL error (signature, parameter)
  *           is never retried: next_at = OUTBOX_NEVER, the row stays with its error
  *
+ * A row whose channel has no ops row, or whose row lacks the call its kind needs, is
+ * not claimed: it keeps its place, gets a last_error that says so and is looked at
+ * again after backoff_max_s. Nothing owed is dropped.
+ *
  * Idempotency. The call can succeed and the done mark be lost (a crash or a lost answer
- * in between). Two guards keep a parcel from being shipped twice:
- *   1. A row claimed before (attempts > 0 at claim) first asks the platform whether the
- *      order already has a tracking number (get_tracking_number); if it has, the earlier
- *      call went through and the row is marked done without calling ship_order.
- *   2. ship_order's own refusal of an order shipped already (the platform's "already
- *      shipped" error, shopee_parse_ship) counts as success and the tracking number is
- *      fetched; this also covers a retry inside market_call after a dropped answer, and
- *      a platform that gives tracking numbers late.
- * Only ready_to_ship rows are drained here (a ship call per row); other kinds wait for
- * their channel code.
+ * in between). A row claimed before (attempts > 0 at claim) is passed to ship with
+ * recheck set: the channel's ship asks the platform first whether the order is shipped
+ * already and does not ship it twice; its own "already shipped" refusal also counts as
+ * success. A cancel is idempotent by contract (cancelled already is MC_OK).
  */
 #include "outbox.h"
 
-#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +33,6 @@
 #include "core/audit.h"
 #include "core/db.h"
 #include "core/xalloc.h"
-#include "shopee.h"
-
-#define KIND_SHIP "ready_to_ship"
 
 static const struct retry_policy default_policy = {
 	.max_attempts = 4,
@@ -45,100 +41,16 @@ static const struct retry_policy default_policy = {
 	.quota_utc_offset = 8 * 3600,
 };
 
-/* A channel's ship call: MC_OK with tn (maybe "") when the order is shipped, by this
- * call or an earlier one; recheck asks the platform first. */
-typedef enum market_class (*ship_fn)(const struct market_call_env *env,
-    const struct market_creds *creds, const char *order_no, int recheck, char *tn,
-    size_t tnlen, struct market_error *err);
-
-static enum market_class ship_shopee(const struct market_call_env *env,
-    const struct market_creds *creds, const char *order_no, int recheck, char *tn,
-    size_t tnlen, struct market_error *err);
-
-static const struct {
-	const char *channel;
-	ship_fn ship;
-} ship_table[] = {
-	{ "shopee", ship_shopee },
-	{ NULL, NULL },
-};
-
-static ship_fn
-ship_find(const char *channel)
-{
-	size_t i;
-
-	for (i = 0; channel != NULL && ship_table[i].channel != NULL; i++) {
-		if (strcmp(ship_table[i].channel, channel) == 0)
-			return ship_table[i].ship;
-	}
-	return NULL;
-}
-
-int
-outbox_supported(const char *channel)
-{
-	return ship_find(channel) != NULL;
-}
-
 static int64_t
 wall(const struct market_call_env *env)
 {
 	return env->wall_s != NULL ? env->wall_s(env->wall_ctx) : (int64_t)time(NULL);
 }
 
-/* ------------------------------------------------------------------ Shopee */
-
-static enum market_class
-shopee_tracking(const struct market_call_env *env, const struct market_creds *creds,
-    const char *order_no, char *tn, size_t tnlen, struct market_error *err)
+int
+outbox_supported(const char *channel)
 {
-	struct transport_resp resp = { 0 };
-	struct request r;
-	enum market_class cls;
-
-	if (shopee_tracking_request(creds, order_no, wall(env), &r, err->msg,
-	    sizeof err->msg) < 0)
-		return err->cls = MC_FATAL;
-	cls = market_call(env, &r, &resp, err, NULL);
-	if (cls == MC_OK)
-		cls = shopee_parse_tracking(resp.http, resp.body, resp.len, tn, tnlen, err);
-	transport_resp_free(&resp);
-	request_free(&r);
-	return cls;
-}
-
-static enum market_class
-ship_shopee(const struct market_call_env *env, const struct market_creds *creds,
-    const char *order_no, int recheck, char *tn, size_t tnlen, struct market_error *err)
-{
-	struct shopee_ship sh = { .order_sn = order_no, .mode = SHOPEE_DROPOFF };
-	struct transport_resp resp = { 0 };
-	struct request r;
-	enum market_class cls;
-	int already = 0;
-
-	tn[0] = '\0';
-	if (recheck) {
-		cls = shopee_tracking(env, creds, order_no, tn, tnlen, err);
-		if (cls == MC_OK && tn[0] != '\0')
-			return MC_OK;
-		/* Unknown to the platform (FATAL) or not shipped: ship_order says more. */
-		if (cls != MC_OK && cls != MC_FATAL)
-			return cls;
-	}
-	if (shopee_ship_request(creds, &sh, wall(env), &r, err->msg, sizeof err->msg) < 0)
-		return err->cls = MC_FATAL;
-	cls = market_call(env, &r, &resp, err, NULL);
-	if ((cls == MC_OK || cls == MC_FATAL) && resp.http != 0)
-		cls = shopee_parse_ship(resp.http, resp.body, resp.len, &already, err);
-	transport_resp_free(&resp);
-	request_free(&r);
-	if (cls != MC_OK)
-		return cls;
-	/* Shipped (now or before): a failure to read the number leaves the row for a retry,
-	 * whose recheck finds the order shipped. */
-	return shopee_tracking(env, creds, order_no, tn, tnlen, err);
+	return ops_find(channel) != NULL;
 }
 
 /* ------------------------------------------------------------------ rows */
@@ -146,6 +58,7 @@ ship_shopee(const struct market_call_env *env, const struct market_creds *creds,
 struct row {
 	int64_t id, order_id, attempts;     /* attempts before this claim */
 	char *payload;
+	char kind[32];
 };
 
 /* Claim row id when still due: 1 claimed, 0 taken by someone else, negative on error. */
@@ -193,6 +106,7 @@ static int
 mark_done(struct session *s, const struct row *row, const char *order_no, const char *tn,
     int64_t now)
 {
+	int ship = strcmp(row->kind, OUTBOX_SHIP) == 0;
 	json_t *after;
 	char *text;
 	int rc;
@@ -201,16 +115,21 @@ mark_done(struct session *s, const struct row *row, const char *order_no, const 
 		return rc;
 	rc = db_run(s->db, "UPDATE outbox SET done_at = ?, last_error = NULL WHERE id = ?", "ii",
 	    now, row->id);
-	if (rc == 0 && tn[0] != '\0' && row->order_id > 0)
+	if (rc == 0 && ship && tn[0] != '\0' && row->order_id > 0)
 		rc = db_run(s->db, "UPDATE orders SET tracking_no = ? WHERE id = ?", "si", tn,
 		    row->order_id);
 	if (rc == 0 && row->order_id > 0) {
-		after = json_pack("{s:s, s:s, s:I}", "order_no", order_no, "tracking_no", tn,
-		    "outbox", (json_int_t)row->id);
+		if (ship)
+			after = json_pack("{s:s, s:s, s:I}", "order_no", order_no, "tracking_no",
+			    tn, "outbox", (json_int_t)row->id);
+		else
+			after = json_pack("{s:s, s:I}", "order_no", order_no, "outbox",
+			    (json_int_t)row->id);
 		if (after == NULL || (text = json_dumps(after, JSON_COMPACT)) == NULL)
 			abort();
 		json_decref(after);
-		rc = audit_log(s, "order", row->order_id, "ship", "", text);
+		rc = audit_log(s, "order", row->order_id, ship ? "ship" : "market_cancel", "",
+		    text);
 		free(text);
 	}
 	if (rc != 0) {
@@ -247,27 +166,52 @@ mark_failed(struct session *s, const struct outbox_opts *o, const struct row *ro
 	    "done_at IS NULL", "sii", msg, next, row->id);
 }
 
-/* The order number a ready_to_ship payload names; NULL with err filled. */
+/* A row its channel has no call for: it stays owed, looked at again later. */
+static int
+park(struct session *s, const struct outbox_opts *o, int64_t id, const char *kind,
+    int64_t now, struct market_error *err)
+{
+	market_error_set(err, MC_FATAL, "unsupported", "%s has no %s call yet; the row stays "
+	    "owed", o->channel, kind);
+	return db_run(s->db, "UPDATE outbox SET last_error = ?, next_at = ? WHERE id = ? AND "
+	    "done_at IS NULL", "sii", err->msg, now + backoff(o, 99), id);
+}
+
+/* The string field name of a payload (NULL when absent); caller frees. */
 static char *
-payload_order(const char *payload, struct market_error *err)
+payload_str(const char *payload, const char *name)
 {
 	json_t *root = json_loads(payload, 0, NULL);
-	const char *no = json_string_value(json_object_get(root, "order_no"));
-	char *out = NULL;
+	const char *v = json_string_value(json_object_get(root, name));
+	char *out = v != NULL ? xstrdup(v) : NULL;
 
-	if (no != NULL && no[0] != '\0')
-		out = xstrdup(no);
-	else
-		market_error_set(err, MC_FATAL, "", "outbox: payload without order_no");
 	json_decref(root);
 	return out;
 }
 
+/* One claimed row's call: its class, tn filled by a ship. */
+static enum market_class
+call_row(const struct market_call_env *env, const struct market_ops *ops,
+    const struct market_creds *creds, const struct row *row, const char *order_no,
+    char *tn, size_t tnlen, struct market_error *err)
+{
+	char *reason;
+	enum market_class cls;
+
+	if (strcmp(row->kind, OUTBOX_SHIP) == 0)
+		return ops->ship(env, creds, order_no, row->payload, row->attempts > 0, tn, tnlen,
+		    err);
+	reason = payload_str(row->payload, "reason");
+	cls = ops->cancel(env, creds, order_no, reason != NULL ? reason : "", err);
+	free(reason);
+	return cls;
+}
+
 /* One row: 1 done, 0 not ours any more, 2 failed (err filled), negative db error. */
 static int
-drain_row(struct session *s, const struct market_call_env *env, ship_fn ship,
-    const struct market_creds *creds, const struct outbox_opts *o, int64_t id,
-    struct market_error *err)
+drain_row(struct session *s, const struct market_call_env *env,
+    const struct market_ops *ops, const struct market_creds *creds,
+    const struct outbox_opts *o, int64_t id, const char *kind, struct market_error *err)
 {
 	struct row row = { 0 };
 	char tn[64] = "", *order_no;
@@ -275,14 +219,22 @@ drain_row(struct session *s, const struct market_call_env *env, ship_fn ship,
 	int64_t now = wall(env);
 	int rc;
 
+	memset(err, 0, sizeof *err);
+	if (ops == NULL || (strcmp(kind, OUTBOX_SHIP) == 0 && ops->ship == NULL) ||
+	    (strcmp(kind, OUTBOX_CANCEL) == 0 && ops->cancel == NULL) ||
+	    (strcmp(kind, OUTBOX_SHIP) != 0 && strcmp(kind, OUTBOX_CANCEL) != 0)) {
+		rc = park(s, o, id, kind, now, err);
+		return rc != 0 ? rc : 2;
+	}
 	rc = claim(s, id, now, o->lease_s > 0 ? o->lease_s : 120, &row);
 	if (rc <= 0)
 		return rc;
-	memset(err, 0, sizeof *err);
-	if ((order_no = payload_order(row.payload, err)) == NULL)
+	snprintf(row.kind, sizeof row.kind, "%s", kind);
+	if ((order_no = payload_str(row.payload, "order_no")) == NULL || order_no[0] == '\0') {
+		market_error_set(err, MC_FATAL, "", "outbox: payload without order_no");
 		cls = MC_FATAL;
-	else
-		cls = ship(env, creds, order_no, row.attempts > 0, tn, sizeof tn, err);
+	} else
+		cls = call_row(env, ops, creds, &row, order_no, tn, sizeof tn, err);
 	now = wall(env);
 	if (cls == MC_OK)
 		rc = mark_done(s, &row, order_no, tn, now);
@@ -295,6 +247,11 @@ drain_row(struct session *s, const struct market_call_env *env, ship_fn ship,
 	return cls == MC_OK ? 1 : 2;
 }
 
+struct due {
+	int64_t id;
+	char kind[32];
+};
+
 int
 outbox_drain(struct session *s, const struct market_creds *creds, struct transport *t,
     const struct outbox_opts *o, struct outbox_counts *counts, struct market_error *err)
@@ -302,19 +259,20 @@ outbox_drain(struct session *s, const struct market_creds *creds, struct transpo
 	struct market_call_env env = { 0 };
 	struct outbox_counts local;
 	const struct channel *ch = channel_find(o->channel);
+	const struct market_ops *ops = o->ops != NULL ? o->ops : ops_find(o->channel);
 	struct market_error one;
 	struct db_stmt *st;
-	int64_t shop_id, *ids = NULL, now;
+	struct due *due = NULL;
+	int64_t shop_id, now;
 	size_t n = 0, cap = 0, i;
-	ship_fn ship = ship_find(o->channel);
 	int rc, failed = 0;
 
 	if (counts == NULL)
 		counts = &local;
 	memset(counts, 0, sizeof *counts);
 	memset(err, 0, sizeof *err);
-	if (ch == NULL || ship == NULL) {
-		market_error_set(err, MC_FATAL, "", "outbox: no ship call for channel %s",
+	if (ch == NULL) {
+		market_error_set(err, MC_FATAL, "", "outbox: unknown channel %s",
 		    o->channel ? o->channel : "(none)");
 		return DB_EINVAL;
 	}
@@ -333,8 +291,8 @@ outbox_drain(struct session *s, const struct market_creds *creds, struct transpo
 		goto dberr;
 
 	now = wall(&env);
-	st = db_prep(s->db, "SELECT id FROM outbox WHERE shop_id = ? AND kind = '" KIND_SHIP
-	    "' AND done_at IS NULL AND next_at <= ? ORDER BY next_at, id");
+	st = db_prep(s->db, "SELECT id, kind FROM outbox WHERE shop_id = ? AND done_at IS NULL "
+	    "AND next_at <= ? ORDER BY next_at, id");
 	if (st == NULL) {
 		rc = DB_ERR;
 		goto dberr;
@@ -346,16 +304,18 @@ outbox_drain(struct session *s, const struct market_creds *creds, struct transpo
 			break;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			ids = xrealloc(ids, cap * sizeof *ids);
+			due = xrealloc(due, cap * sizeof *due);
 		}
-		ids[n++] = db_col_int(st, 0);
+		due[n].id = db_col_int(st, 0);
+		snprintf(due[n].kind, sizeof due[n].kind, "%s", db_col_text(st, 1));
+		n++;
 	}
 	db_done(st);
 	if (rc < 0)
 		goto dberr;
 
 	for (i = 0; i < n; i++) {
-		rc = drain_row(s, &env, ship, creds, o, ids[i], &one);
+		rc = drain_row(s, &env, ops, creds, o, due[i].id, due[i].kind, &one);
 		if (rc < 0)
 			goto dberr;
 		if (rc == 1)
@@ -364,8 +324,8 @@ outbox_drain(struct session *s, const struct market_creds *creds, struct transpo
 			*err = one;
 	}
 	failed = counts->failed > 0;
-	free(ids);
-	ids = NULL;
+	free(due);
+	due = NULL;
 	rc = db_int(s->db, &counts->pending, "SELECT count(*) FROM outbox WHERE shop_id = ? AND "
 	    "done_at IS NULL", "i", shop_id);
 	if (rc == 0)
@@ -375,7 +335,7 @@ outbox_drain(struct session *s, const struct market_creds *creds, struct transpo
 		goto dberr;
 	return failed;
 dberr:
-	free(ids);
+	free(due);
 	market_error_set(err, MC_FATAL, "", "%s: outbox: database: %s", o->channel,
 	    db_errmsg(s->db));
 	return rc < 0 ? rc : DB_ERR;

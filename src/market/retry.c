@@ -127,10 +127,14 @@ market_call(const struct market_call_env *env, struct request *r,
 	for (;;) {
 		if (env->bucket != NULL) {
 			while ((wait = bucket_take(env->bucket, mono_ms(env->mono_ctx))) > 0) {
+				if (env->cancelled != NULL && env->cancelled(env->cancel_ctx))
+					break;
 				sleep_ms(env->sleep_ctx, wait);
 				stats->slept_ms += wait;
 			}
 		}
+		if (env->cancelled != NULL && env->cancelled(env->cancel_ctx))
+			return market_error_set(err, MC_RETRY, "", "stopped before the call");
 		transport_resp_free(resp);
 		cls = transport_send(env->transport, r, resp, err);
 		if (cls == MC_OK)

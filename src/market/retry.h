@@ -83,6 +83,10 @@ struct market_call_env {
 	void *mono_ctx;
 	int64_t (*wall_s)(void *ctx);                   /* NULL: time() */
 	void *wall_ctx;
+	/* Nonzero when the caller is shutting down: no further call or wait is made and
+	 * market_call returns MC_RETRY ("stopped"). NULL: never. */
+	int (*cancelled)(void *ctx);
+	void *cancel_ctx;
 };
 
 struct market_call_stats {

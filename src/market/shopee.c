@@ -2,7 +2,10 @@
  * shopee.c — Shopee Open Platform v2 (reference/marketplaces.md): the signer, the
  * builders of get_order_list / get_order_detail / access_token refresh, and the mappers
  * of its envelope {request_id, error, message, response} onto our error classes, order
- * list pages and orders. Pure: no I/O, the clock comes in as an argument.
+ * list pages and orders; the logistics (get_shipping_parameter, ship_order,
+ * get_tracking_number), update_stock, cancel_order, get_escrow_detail and lost-push
+ * builders and mappers; the push signer and parser. Pure: no I/O, the clock comes in as
+ * an argument. ops_shopee.c composes them into calls.
  */
 #include "shopee.h"
 
@@ -24,6 +27,12 @@
 #define PATH_REFRESH "/api/v2/auth/access_token/get"
 #define PATH_SHIP "/api/v2/logistics/ship_order"
 #define PATH_TRACKING "/api/v2/logistics/get_tracking_number"
+#define PATH_PARAM "/api/v2/logistics/get_shipping_parameter"
+#define PATH_STOCK "/api/v2/product/update_stock"
+#define PATH_CANCEL "/api/v2/order/cancel_order"           /* UNCONFIRMED */
+#define PATH_ESCROW "/api/v2/payment/get_escrow_detail"
+#define PATH_LOST "/api/v2/push/get_lost_push_message"      /* UNCONFIRMED */
+#define PATH_CONFIRM "/api/v2/push/confirm_consumed_lost_push_message"  /* UNCONFIRMED */
 
 /*
  * The codes ship_order answers for an order that is no longer READY_TO_SHIP because it
@@ -282,6 +291,20 @@ parse_list(long http, const char *body, size_t len, const struct market_listq *q
 	return MC_OK;
 }
 
+/* Note where sku is listed: item_id, and model_id unless it is 0 (no models). */
+static void
+listing(struct market_orders *set, struct market_order *mo, const json_t *it, const char *sku)
+{
+	char ib[32], mb[32];
+	const char *item = jsonx_text(it, "item_id", ib, sizeof ib);
+	const char *model = jsonx_text(it, "model_id", mb, sizeof mb);
+
+	if (item == NULL || strcmp(item, "0") == 0)
+		return;
+	market_order_listing(set, mo, sku, item, model != NULL && strcmp(model, "0") != 0 ?
+	    model : "");
+}
+
 /* One order_list entry of get_order_detail. */
 static int
 map_order(struct market_orders *set, const json_t *o, struct market_error *err)
@@ -300,6 +323,7 @@ map_order(struct market_orders *set, const json_t *o, struct market_error *err)
 	mo = market_orders_get(set, "shopee", sn);
 	mo->has_header = 1;
 	mo->in.nlines = 0;      /* a newer copy of the order replaces its lines */
+	mo->nlistings = 0;
 	channel_order_status(shopee_statuses, set, mo, jsonx_str(o, "order_status"));
 	mo->in.currency = market_orders_str(set, cur ? cur : "VND");
 	exp = market_currency_exp(mo->in.currency);
@@ -345,6 +369,7 @@ map_order(struct market_orders *set, const json_t *o, struct market_error *err)
 			return -1;
 		}
 		market_order_line(set, mo, s, qty, price);
+		listing(set, mo, it, s);
 	}
 	return 0;
 }
@@ -503,6 +528,432 @@ shopee_parse_tracking(long http, const char *body, size_t len, char *tn, size_t 
 	snprintf(tn, tnlen, "%s", v != NULL ? v : "");
 	json_decref(root);
 	return MC_OK;
+}
+
+/* A listing id as Shopee's integer: decimal digits only, > 0. 0 or -1. */
+static int
+id_parse(const char *text, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (text == NULL || text[0] < '0' || text[0] > '9')
+		return -1;
+	v = strtoll(text, &end, 10);
+	if (*end != '\0' || v <= 0)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* A shop-level GET of one order_sn. */
+static int
+order_get(const struct market_creds *c, const char *path, const char *what,
+    const char *order_sn, int64_t now, struct request *r, char *err, size_t errlen)
+{
+	if (order_sn == NULL || order_sn[0] == '\0') {
+		snprintf(err, errlen, "shopee: %s needs an order_sn", what);
+		return -1;
+	}
+	request_init(r, "GET", REQUEST_API, path);
+	if (common(r, c, now, 1, err, errlen) < 0) {
+		request_free(r);
+		return -1;
+	}
+	request_param(r, "order_sn", order_sn);
+	request_finish(r);
+	return 0;
+}
+
+/* A POST of body (stolen) at path, shop-level (shop 1) or partner-level. */
+static int
+post_json(const struct market_creds *c, const char *path, int shop, json_t *body,
+    int64_t now, struct request *r, char *err, size_t errlen)
+{
+	if (body == NULL)
+		abort();
+	request_init(r, "POST", REQUEST_API, path);
+	if (common(r, c, now, shop, err, errlen) < 0) {
+		json_decref(body);
+		request_free(r);
+		return -1;
+	}
+	request_set_body(r, json_dumps(body, JSON_COMPACT));
+	json_decref(body);
+	if (r->body == NULL)
+		abort();
+	request_header(r, "Content-Type", "application/json");
+	request_finish(r);
+	return 0;
+}
+
+int
+shopee_param_request(const struct market_creds *c, const char *order_sn, int64_t now,
+    struct request *r, char *err, size_t errlen)
+{
+	return order_get(c, PATH_PARAM, "get_shipping_parameter", order_sn, now, r, err,
+	    errlen);
+}
+
+enum market_class
+shopee_parse_param(long http, const char *body, size_t len, struct shopee_ship_param *out,
+    struct market_error *err)
+{
+	json_t *root = load(http, body, len, err), *resp, *needed, *addrs, *a, *pick = NULL;
+	const json_t *slot;
+	const char *flag;
+	size_t i, j;
+	json_t *f;
+
+	memset(out, 0, sizeof *out);
+	if (root == NULL)
+		return err->cls;
+	resp = json_object_get(root, "response");
+	needed = json_object_get(resp, "info_needed");
+	if (json_object_get(needed, "pickup") != NULL) {
+		out->mode = SHOPEE_PICKUP;
+		addrs = json_object_get(json_object_get(resp, "pickup"), "address_list");
+		json_array_foreach(addrs, i, a) {
+			json_array_foreach(json_object_get(a, "address_flag"), j, f) {
+				flag = json_string_value(f);
+				if (pick == NULL && flag != NULL && strcmp(flag, "pickup_address") == 0)
+					pick = a;
+			}
+		}
+		if (pick == NULL)
+			pick = json_array_get(addrs, 0);
+		slot = json_array_get(json_object_get(pick, "time_slot_list"), 0);
+		flag = jsonx_str(slot, "pickup_time_id");
+		if (jsonx_int(pick, "address_id", &out->address_id) < 0 || flag == NULL ||
+		    flag[0] == '\0' || strlen(flag) >= sizeof out->pickup_time_id) {
+			json_decref(root);
+			return market_error_set(err, MC_FATAL, "",
+			    "shopee: pickup offered without an address and time slot");
+		}
+		snprintf(out->pickup_time_id, sizeof out->pickup_time_id, "%s", flag);
+	} else if (json_object_get(needed, "dropoff") != NULL) {
+		out->mode = SHOPEE_DROPOFF;
+	} else if (json_object_get(needed, "non_integrated") != NULL) {
+		out->mode = SHOPEE_NON_INTEGRATED;
+	} else {
+		json_decref(root);
+		return market_error_set(err, MC_FATAL, "", "shopee: no shipping mode offered");
+	}
+	json_decref(root);
+	return MC_OK;
+}
+
+int
+shopee_stock_request(const struct market_creds *c, const struct market_stock *items,
+    size_t n, int64_t now, struct request *r, char *err, size_t errlen)
+{
+	json_t *list;
+	int64_t item, model;
+	size_t i;
+
+	if (n == 0 || n > SHOPEE_STOCK_BATCH) {
+		snprintf(err, errlen, "shopee: update_stock takes 1..%d models, not %zu",
+		    SHOPEE_STOCK_BATCH, n);
+		return -1;
+	}
+	if (items[0].item_id == NULL || id_parse(items[0].item_id, &item) < 0) {
+		snprintf(err, errlen, "shopee: %s: no item_id", items[0].sku);
+		return -1;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		json_t *ss;
+
+		if (items[i].item_id == NULL || strcmp(items[i].item_id, items[0].item_id) != 0) {
+			snprintf(err, errlen, "shopee: %s: one update_stock is one item_id (%s)",
+			    items[i].sku, items[0].item_id);
+			json_decref(list);
+			return -1;
+		}
+		model = 0;
+		if (items[i].model_id != NULL && items[i].model_id[0] != '\0' &&
+		    id_parse(items[i].model_id, &model) < 0) {
+			snprintf(err, errlen, "shopee: %s: bad model_id %s", items[i].sku,
+			    items[i].model_id);
+			json_decref(list);
+			return -1;
+		}
+		if (items[i].qty < 0) {
+			snprintf(err, errlen, "shopee: %s: negative stock", items[i].sku);
+			json_decref(list);
+			return -1;
+		}
+		ss = json_pack("{s:I}", "stock", (json_int_t)items[i].qty);
+		if (items[i].location != NULL && items[i].location[0] != '\0')
+			json_object_set_new(ss, "location_id", json_string(items[i].location));
+		json_array_append_new(list, json_pack("{s:I, s:[o]}", "model_id", (json_int_t)model,
+		    "seller_stock", ss));
+	}
+	return post_json(c, PATH_STOCK, 1, json_pack("{s:I, s:o}", "item_id", (json_int_t)item,
+	    "stock_list", list), now, r, err, errlen);
+}
+
+enum market_class
+shopee_parse_stock(long http, const char *body, size_t len, struct market_error *err)
+{
+	json_t *root = load(http, body, len, err), *fail;
+	const char *why;
+	char mb[32];
+
+	if (root == NULL)
+		return err->cls;
+	fail = json_array_get(json_object_get(json_object_get(root, "response"),
+	    "failure_list"), 0);
+	if (fail != NULL) {
+		why = jsonx_str(fail, "failed_reason");
+		market_error_set(err, MC_FATAL, "update_stock.failure", "shopee: model %s: %s",
+		    jsonx_text(fail, "model_id", mb, sizeof mb) ? mb : "?",
+		    why != NULL ? why : "refused");
+		json_decref(root);
+		return MC_FATAL;
+	}
+	json_decref(root);
+	return MC_OK;
+}
+
+const char *
+shopee_cancel_reason(const char *text)
+{
+	static const char *const own[] = { "OUT_OF_STOCK", "CUSTOMER_REQUEST",
+		"UNDELIVERABLE_AREA", "COD_NOT_SUPPORTED", NULL };
+	size_t i;
+
+	for (i = 0; text != NULL && own[i] != NULL; i++) {
+		if (strcmp(text, own[i]) == 0)
+			return own[i];
+	}
+	if (text != NULL && (strcasestr(text, "stock") != NULL ||
+	    strstr(text, "hết hàng") != NULL || strstr(text, "Hết hàng") != NULL))
+		return "OUT_OF_STOCK";
+	return "CUSTOMER_REQUEST";
+}
+
+int
+shopee_cancel_request(const struct market_creds *c, const char *order_sn,
+    const char *reason, const struct market_listing *listings, size_t n, int64_t now,
+    struct request *r, char *err, size_t errlen)
+{
+	const char *why = shopee_cancel_reason(reason);
+	json_t *items = json_array();
+	int64_t item, model;
+	size_t i;
+
+	if (order_sn == NULL || order_sn[0] == '\0') {
+		snprintf(err, errlen, "shopee: cancel_order needs an order_sn");
+		json_decref(items);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		model = 0;
+		if (id_parse(listings[i].item_id, &item) < 0 ||
+		    (listings[i].model_id != NULL && listings[i].model_id[0] != '\0' &&
+		    id_parse(listings[i].model_id, &model) < 0)) {
+			snprintf(err, errlen, "shopee: %s: bad item or model id", listings[i].sku);
+			json_decref(items);
+			return -1;
+		}
+		json_array_append_new(items, json_pack("{s:I, s:I}", "item_id", (json_int_t)item,
+		    "model_id", (json_int_t)model));
+	}
+	if (strcmp(why, "OUT_OF_STOCK") == 0 && n == 0) {
+		snprintf(err, errlen, "shopee: OUT_OF_STOCK needs the order's items");
+		json_decref(items);
+		return -1;
+	}
+	return post_json(c, PATH_CANCEL, 1, json_pack("{s:s, s:s, s:o}", "order_sn", order_sn,
+	    "cancel_reason", why, "item_list", items), now, r, err, errlen);
+}
+
+enum market_class
+shopee_parse_cancel(long http, const char *body, size_t len, int *already,
+    struct market_error *err)
+{
+	json_t *root = load(http, body, len, err);
+
+	*already = 0;
+	json_decref(root);
+	if (err->cls == MC_FATAL && strcmp(err->code, "order.order_already_cancelled") == 0) {
+		*already = 1;
+		return err->cls = MC_OK;
+	}
+	return err->cls;
+}
+
+int
+shopee_escrow_request(const struct market_creds *c, const char *order_sn, int64_t now,
+    struct request *r, char *err, size_t errlen)
+{
+	return order_get(c, PATH_ESCROW, "get_escrow_detail", order_sn, now, r, err, errlen);
+}
+
+enum market_class
+shopee_parse_escrow(long http, const char *body, size_t len, const char *currency,
+    struct market_settlement *out, struct market_error *err)
+{
+	/* sign: 1 as reported, -1 always negative (a deduction), 0 its own sign. */
+	static const struct {
+		const char *field;
+		int sign;
+	} fields[] = {
+		{ "escrow_amount", 1 }, { "buyer_total_amount", 1 }, { "original_price", 1 },
+		{ "seller_discount", -1 }, { "shopee_discount", 1 },
+		{ "voucher_from_seller", -1 }, { "voucher_from_shopee", 1 }, { "coins", 1 },
+		{ "buyer_paid_shipping_fee", 1 }, { "actual_shipping_fee", -1 },
+		{ "shopee_shipping_rebate", 1 }, { "final_shipping_fee", 0 },
+		{ "reverse_shipping_fee", -1 }, { "commission_fee", -1 }, { "service_fee", -1 },
+		{ "seller_transaction_fee", -1 }, { "campaign_fee", -1 }, { "escrow_tax", -1 },
+	};
+	json_t *root = load(http, body, len, err), *resp, *inc;
+	const char *sn;
+	int exp = market_currency_exp(currency != NULL ? currency : "VND");
+	size_t i;
+
+	if (root == NULL)
+		return err->cls;
+	resp = json_object_get(root, "response");
+	inc = json_object_get(resp, "order_income");
+	sn = jsonx_str(resp, "order_sn");
+	if (!json_is_object(inc) || sn == NULL) {
+		json_decref(root);
+		return market_error_set(err, MC_FATAL, "", "shopee: no response.order_income");
+	}
+	snprintf(out->order_no, sizeof out->order_no, "%s", sn);
+	snprintf(out->currency, sizeof out->currency, "%s", currency != NULL ? currency : "VND");
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		int64_t v;
+
+		if (json_object_get(inc, fields[i].field) == NULL)
+			continue;
+		if (jsonx_money(inc, fields[i].field, exp, &v) < 0) {
+			json_decref(root);
+			return market_error_set(err, MC_FATAL, "", "shopee: order %s: bad %s", sn,
+			    fields[i].field);
+		}
+		if (fields[i].sign < 0 && v > 0)
+			v = -v;
+		market_settlement_add(out, fields[i].field, v);
+	}
+	json_decref(root);
+	return MC_OK;
+}
+
+int
+shopee_lost_request(const struct market_creds *c, int64_t now, struct request *r,
+    char *err, size_t errlen)
+{
+	request_init(r, "GET", REQUEST_API, PATH_LOST);
+	if (common(r, c, now, 0, err, errlen) < 0) {
+		request_free(r);
+		return -1;
+	}
+	request_finish(r);
+	return 0;
+}
+
+enum market_class
+shopee_parse_lost(long http, const char *body, size_t len, int64_t shop_id,
+    struct market_page *ids, int64_t *last, int *more, struct market_error *err)
+{
+	json_t *root = load(http, body, len, err), *resp, *list, *m;
+	size_t i, k;
+
+	memset(ids, 0, sizeof *ids);
+	ids->total = -1;
+	ids->cursor = xstrdup("");
+	*last = 0;
+	*more = 0;
+	if (root == NULL)
+		return err->cls;
+	resp = json_object_get(root, "response");
+	list = json_object_get(resp, "push_message_list");
+	if (!json_is_array(list)) {
+		json_decref(root);
+		return market_error_set(err, MC_FATAL, "", "shopee: no response.push_message_list");
+	}
+	ids->ids = xcalloc(json_array_size(list) + 1, sizeof *ids->ids);
+	json_array_foreach(list, i, m) {
+		json_t *data = json_object_get(m, "data"), *parsed = NULL;
+		int64_t code = 0, shop = 0;
+		const char *sn;
+		int dup = 0;
+
+		if (jsonx_int(m, "code", &code) < 0 || code != 3)
+			continue;
+		if (shop_id != 0 && (jsonx_int(m, "shop_id", &shop) < 0 || shop != shop_id))
+			continue;
+		if (json_is_string(data))       /* the lost messages carry data as JSON text */
+			data = parsed = json_loads(json_string_value(data), 0, NULL);
+		sn = jsonx_str(data, "ordersn");
+		for (k = 0; sn != NULL && k < ids->n; k++)
+			dup = dup || strcmp(ids->ids[k], sn) == 0;
+		if (sn != NULL && sn[0] != '\0' && !dup)
+			ids->ids[ids->n++] = xstrdup(sn);
+		json_decref(parsed);
+	}
+	(void)jsonx_int(resp, "last_message_id", last);
+	*more = json_is_true(json_object_get(resp, "has_next_page"));
+	json_decref(root);
+	return MC_OK;
+}
+
+int
+shopee_confirm_request(const struct market_creds *c, int64_t last, int64_t now,
+    struct request *r, char *err, size_t errlen)
+{
+	if (last <= 0) {
+		snprintf(err, errlen, "shopee: nothing to confirm");
+		return -1;
+	}
+	return post_json(c, PATH_CONFIRM, 0, json_pack("{s:I}", "last_message_id",
+	    (json_int_t)last), now, r, err, errlen);
+}
+
+void
+shopee_push_sign(const char *partner_key, const char *url, const char *body, size_t len,
+    char out[65])
+{
+	size_t ulen = strlen(url);
+	char *base = xmalloc(ulen + 1 + len + 1);
+
+	memcpy(base, url, ulen);
+	base[ulen] = '|';
+	memcpy(base + ulen + 1, body, len);
+	request_hmac_hex(partner_key, base, ulen + 1 + len, 0, out);
+	free(base);
+}
+
+int
+shopee_push_parse(const char *body, size_t len, char *order_no, size_t olen, char *status,
+    size_t slen)
+{
+	json_t *root = json_loadb(body, len, 0, NULL), *data;
+	const char *sn = NULL, *st = NULL;
+	int64_t code;
+
+	if (olen > 0)
+		order_no[0] = '\0';
+	if (slen > 0)
+		status[0] = '\0';
+	if (!json_is_object(root) || jsonx_int(root, "code", &code) < 0) {
+		json_decref(root);
+		return -1;
+	}
+	data = json_object_get(root, "data");
+	if (code == 3) {
+		sn = jsonx_str(data, "ordersn");
+		st = jsonx_str(data, "status");
+	} else if (code == 4) {
+		sn = jsonx_str(data, "ordersn");
+	}
+	snprintf(order_no, olen, "%s", sn != NULL ? sn : "");
+	snprintf(status, slen, "%s", st != NULL ? st : "");
+	json_decref(root);
+	return 0;
 }
 
 const struct connector shopee_connector = {

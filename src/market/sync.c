@@ -14,6 +14,7 @@
 #include "core/db.h"
 #include "core/order.h"
 #include "core/xalloc.h"
+#include "stockpush.h"
 
 #define CURSOR_KIND "orders"
 
@@ -115,13 +116,20 @@ commit_page(struct session *s, const struct sync_opts *o, int64_t shop_id,
     struct market_orders *orders, const char *cursor, int64_t window_end, int64_t now,
     struct sync_counts *c, struct market_error *skip)
 {
-	size_t i;
+	size_t i, nch = 0;
+	int64_t *ids = NULL;
+	int *made = NULL;
 	int rc;
 
 	if ((rc = db_begin(s->db)) != 0)
 		return rc;
+	if (o->changed != NULL && orders->n > 0) {
+		ids = xcalloc(orders->n, sizeof *ids);
+		made = xcalloc(orders->n, sizeof *made);
+	}
 	for (i = 0; i < orders->n; i++) {
 		struct market_order *mo = &orders->v[i];
+		int64_t id = 0;
 		int created = 0;
 
 		if (!mo->has_header)
@@ -130,7 +138,7 @@ commit_page(struct session *s, const struct sync_opts *o, int64_t shop_id,
 		mo->in.shop = o->shop;
 		mo->in.lines = mo->lines;
 		c->pulled++;
-		rc = order_upsert(s, &mo->in, NULL, &created);
+		rc = order_upsert(s, &mo->in, &id, &created);
 		if (rc == DB_EINVAL || rc == DB_ESTATE) {
 			if (c->skipped++ == 0)
 				market_error_set(skip, MC_OK, "", "%s", s->err);
@@ -142,14 +150,30 @@ commit_page(struct session *s, const struct sync_opts *o, int64_t shop_id,
 			c->created++;
 		else
 			c->updated++;
+		if (ids != NULL) {
+			ids[i] = id;
+			made[i] = created;
+			nch++;
+		}
 	}
+	if (o->listings && (rc = stockpush_listings_from(s, o->channel, o->shop, orders,
+	    NULL)) != 0)
+		goto fail;
 	if (window_end > 0 && (rc = cursor_put(s, shop_id, cursor, window_end, now)) != 0)
 		goto fail;
 	if ((rc = db_commit(s->db)) != 0)
-		return rc;
-	return 0;
+		goto out;
+	/* Told only once committed, so a listener reads what was stored. */
+	for (i = 0; nch > 0 && i < orders->n; i++) {
+		if (ids[i] != 0)
+			o->changed(o->changed_ctx, ids[i], orders->v[i].in.order_no, made[i]);
+	}
+	goto out;
 fail:
 	db_rollback(s->db);
+out:
+	free(ids);
+	free(made);
 	return rc;
 }
 
@@ -172,6 +196,10 @@ pull_window(struct session *s, const struct market_call_env *env,
 		struct request r;
 		enum market_class cls;
 
+		if (o->keep_going != NULL && !o->keep_going(o->keep_ctx)) {
+			c->stopped = 1;
+			break;
+		}
 		if (conn->list_request(creds, &q, wall(env), &r, err->msg, sizeof err->msg) < 0) {
 			err->cls = MC_FATAL;
 			rc = -1;
@@ -243,7 +271,7 @@ sync_pull_once(struct session *s, const struct connector *conn, struct market_cr
 	n = market_window_split(start, to, conn->max_window, o->overlap, &w);
 	for (i = 0; i < n; i++) {
 		rc = pull_window(s, &env, creds, o, shop_id, &w[i], counts, err, &skipped);
-		if (rc != 0)
+		if (rc != 0 || counts->stopped)
 			break;
 		counts->windows++;
 		counts->window_end = w[i].to;

@@ -26,6 +26,17 @@ struct sync_opts {
 	/* Retry policy and hooks for market_call (transport and conn are set by the pull);
 	 * NULL: 4 attempts, 200 ms .. 5 s backoff, real sleep and clock. */
 	const struct market_call_env *env;
+	/* Called after each committed page for every order it created or updated (NULL:
+	 * nobody listens): the station hears of a buyer's cancel at once. */
+	void (*changed)(void *ctx, int64_t order_id, const char *order_no, int created);
+	void *changed_ctx;
+	/* Asked before each page: 0 stops the pull (the caller lost its lease or was told
+	 * to stop) after what was committed; NULL: always go on. */
+	int (*keep_going)(void *ctx);
+	void *keep_ctx;
+	/* 1: record where the orders' SKUs are listed (stockpush_listings_from) in each
+	 * page's transaction, so the stock push knows the channel's ids. */
+	int listings;
 };
 
 struct sync_counts {
@@ -35,6 +46,7 @@ struct sync_counts {
 	                             * transition); the first reason is in the error */
 	int64_t pages, windows;
 	int64_t window_end;         /* the cursor reached */
+	int stopped;                /* 1: keep_going said stop; the pull returned 0 early */
 };
 
 /*

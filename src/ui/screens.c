@@ -4,8 +4,13 @@
 #include <stdlib.h>
 
 #include "core/xalloc.h"
+#include "vm_audit.h"
 #include "vm_confirm.h"
+#include "vm_exceptions.h"
+#include "vm_inventory.h"
 #include "vm_sla.h"
+#include "vm_users.h"
+#include "vm_sync.h"
 
 static void *
 sla_open(struct session *op, int64_t now, int64_t tz_offset)
@@ -47,9 +52,116 @@ confirm_close(void *vm)
 	free(vm);
 }
 
+static void *
+exc_open(struct session *op, int64_t now, int64_t tz_offset)
+{
+	struct vm_exceptions *vm = xmalloc(sizeof *vm);
+
+	vm_exceptions_init(vm, op, now, tz_offset);
+	return vm;
+}
+
+static int exc_key(void *vm, int key) { return vm_exceptions_key(vm, key); }
+static int exc_tick(void *vm, int64_t now) { return vm_exceptions_tick(vm, now); }
+static void exc_render(void *vm, struct vm_screen *scr) { vm_exceptions_render(vm, scr); }
+
+static void
+exc_close(void *vm)
+{
+	vm_exceptions_free(vm);
+	free(vm);
+}
+
+static void *
+inv_open(struct session *op, int64_t now, int64_t tz_offset)
+{
+	struct vm_inventory *vm = xmalloc(sizeof *vm);
+
+	vm_inventory_init(vm, op, now, tz_offset);
+	return vm;
+}
+
+static int inv_key(void *vm, int key) { return vm_inventory_key(vm, key); }
+static int inv_tick(void *vm, int64_t now) { return vm_inventory_tick(vm, now); }
+static void inv_render(void *vm, struct vm_screen *scr) { vm_inventory_render(vm, scr); }
+
+static void
+inv_close(void *vm)
+{
+	vm_inventory_free(vm);
+	free(vm);
+}
+
+static void *
+sync_open(struct session *op, int64_t now, int64_t tz_offset)
+{
+	struct vm_sync *vm = xmalloc(sizeof *vm);
+
+	vm_sync_init(vm, op, now, tz_offset);
+	return vm;
+}
+
+static int sync_key(void *vm, int key) { return vm_sync_key(vm, key); }
+static int sync_tick(void *vm, int64_t now) { return vm_sync_tick(vm, now); }
+static void sync_render(void *vm, struct vm_screen *scr) { vm_sync_render(vm, scr); }
+
+static void
+sync_close(void *vm)
+{
+	vm_sync_free(vm);
+	free(vm);
+}
+
+static void *
+audit_open(struct session *op, int64_t now, int64_t tz_offset)
+{
+	struct vm_audit *vm = xmalloc(sizeof *vm);
+
+	vm_audit_init(vm, op, now, tz_offset);
+	return vm;
+}
+
+static int audit_key(void *vm, int key) { return vm_audit_key(vm, key); }
+static int audit_tick(void *vm, int64_t now) { return vm_audit_tick(vm, now); }
+static void audit_render(void *vm, struct vm_screen *scr) { vm_audit_render(vm, scr); }
+
+static void
+audit_close(void *vm)
+{
+	vm_audit_free(vm);
+	free(vm);
+}
+
+static void *
+users_open(struct session *op, int64_t now, int64_t tz_offset)
+{
+	struct vm_users *vm = xmalloc(sizeof *vm);
+
+	vm_users_init(vm, op, now, tz_offset);
+	return vm;
+}
+
+static int users_key(void *vm, int key) { return vm_users_key(vm, key); }
+static int users_tick(void *vm, int64_t now) { return vm_users_tick(vm, now); }
+static void users_render(void *vm, struct vm_screen *scr) { vm_users_render(vm, scr); }
+
+static void
+users_close(void *vm)
+{
+	vm_users_free(vm);
+	free(vm);
+}
+
 const struct ui_screen_def ui_screens[] = {
 	{ "SLA board", ROLE_SUPERVISOR, sla_open, sla_key, sla_tick, sla_render, sla_close },
 	{ "Confirmation queue", ROLE_SUPERVISOR, confirm_open, confirm_key, confirm_tick,
 	  confirm_render, confirm_close },
+	{ "Exceptions", ROLE_SUPERVISOR, exc_open, exc_key, exc_tick, exc_render, exc_close },
+	{ "Inventory", ROLE_SUPERVISOR, inv_open, inv_key, inv_tick, inv_render, inv_close },
+	{ "Audit log", ROLE_SUPERVISOR, audit_open, audit_key, audit_tick, audit_render,
+	  audit_close },
+	{ "Users", ROLE_ADMIN, users_open, users_key, users_tick, users_render, users_close },
+	{ "Marketplace sync", ROLE_SUPERVISOR, sync_open, sync_key, sync_tick, sync_render,
+	  sync_close },
 };
 const size_t ui_nscreens = sizeof ui_screens / sizeof ui_screens[0];

@@ -50,7 +50,7 @@ enum ui_screen {
 	SCR_EXTRA,                  /* ui_screens[u->cur] */
 };
 
-#define UI_MAX_SCREENS 8
+#define UI_MAX_SCREENS 12
 
 /* Everything the screens hold; lives on the heap for the whole run. */
 struct ui {
@@ -295,7 +295,8 @@ ui_logged_in(struct ui *u)
 	u->op = u->login.out;
 	memset(&o, 0, sizeof o);
 	snprintf(o.printer, sizeof o.printer, "%s", u->st->printer);
-	snprintf(o.sync, sizeof o.sync, "off");
+	snprintf(o.sync, sizeof o.sync, "%s",
+	    u->st->sync_pump != NULL && u->st->sync_fd >= 0 ? "on" : "off");
 	o.scale_sim = u->st->scale_sim;
 	o.demo = u->st->demo;
 	o.tz_offset = ui_tz_offset(now);
@@ -491,10 +492,11 @@ int
 ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 {
 	struct sigaction old[3];
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	struct ui *u;
 	char where[64], hint[160];
 	int redraw = 1, done = 0, r, npfd = st->dev_pump != NULL && st->dev_fd >= 0 ? 2 : 1;
+	int sync_on = st->sync_pump != NULL && st->sync_fd >= 0;
 	int64_t now;
 
 	ui_locale();
@@ -523,10 +525,13 @@ ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 		pfd[0].fd = STDIN_FILENO;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;
-		pfd[1].fd = st->dev_fd;
+		pfd[1].fd = npfd > 1 ? st->dev_fd : -1;
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
-		if (poll(pfd, (nfds_t)npfd, ui_timeout(u)) < 0 && errno != EINTR)
+		pfd[2].fd = sync_on ? st->sync_fd : -1;
+		pfd[2].events = POLLIN;
+		pfd[2].revents = 0;
+		if (poll(pfd, sync_on ? 3 : (nfds_t)npfd, ui_timeout(u)) < 0 && errno != EINTR)
 			break;
 		/* Keys, and KEY_RESIZE after SIGWINCH interrupted poll(). */
 		while (!done && (kind = get_wch(&ch)) != ERR) {
@@ -548,6 +553,9 @@ ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 				redraw = 1;
 		}
 		if (!done && (pfd[1].revents & POLLIN) && (ui_devices(u) & VM_REDRAW))
+			redraw = 1;
+		if (!done && (pfd[2].revents & POLLIN) &&
+		    (st->sync_pump(st->sync_arg, u->pack_on ? &u->pack : NULL) & VM_REDRAW))
 			redraw = 1;
 		if (pfd[0].revents & (POLLHUP | POLLERR))
 			break;

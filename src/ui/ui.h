@@ -35,6 +35,15 @@ struct ui_station {
 	int dev_fd;
 	int (*dev_pump)(void *arg, struct vm_pack *pack, struct vm_login *login);
 	void *dev_arg;
+
+	/*
+	 * The background sync thread, driven by the app like the devices: sync_pump is
+	 * called on the main thread when sync_fd is readable, with the packing screen
+	 * (NULL when nobody is logged in); it returns VM_* flags. NULL sync_pump: no sync.
+	 */
+	int sync_fd;
+	int (*sync_pump)(void *arg, struct vm_pack *pack);
+	void *sync_arg;
 };
 
 /*

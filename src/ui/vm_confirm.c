@@ -3,7 +3,8 @@
  *   0      title: screen, NEW count, marked, search, clock, operator
  *   1      column headings
  *   2..r-3 the orders: mark, order no, channel, left to ship-by, COD, buyer, risk
- *   r-2    message, the pending action's countdown, or the search prompt
+ *   r-2    message, the pending action's countdown, the search prompt, or the
+ *          selected order's risk reasons
  *   r-1    key legend
  * The reason list and the `?` panel are centred panels over the list.
  */
@@ -29,6 +30,9 @@ static const char *const hold_reasons[] = {
 	"call buyer to verify", "address incomplete", "high COD: check buyer",
 	"suspected duplicate", "waiting for stock",
 };
+static const char *const block_reasons[] = {
+	"refused COD parcels", "suspected fraud", "fake orders", "address does not exist",
+};
 static const char *const cancel_reasons[] = {
 	"buyer asked to cancel", "out of stock", "suspected fraud",
 	"address undeliverable", "duplicate order",
@@ -40,6 +44,7 @@ static const struct vm_key_help queue_keys[] = {
 	{ "c", "Cancel", "cancel them, with a reason picked from a list" },
 	{ "Spc", "Mark", "mark or unmark the selected order and move down" },
 	{ "/", "Find", "search order no, buyer or phone; Enter keeps, Esc clears" },
+	{ "b", "Block", "blacklist the order's phone or address (or unblock its phone)" },
 	{ "u", "Undo", "undo the last action within 5 seconds" },
 	{ "Tab", "Next", "next screen" },
 	{ "Esc", "Back", "back to the pack screen" },
@@ -54,6 +59,10 @@ vm_confirm_reasons(enum order_status to, int *n)
 	if (to == ST_CANCELLED) {
 		*n = (int)NELEM(cancel_reasons);
 		return cancel_reasons;
+	}
+	if (to == ST_NEW) {
+		*n = (int)NELEM(block_reasons);
+		return block_reasons;
 	}
 	*n = (int)NELEM(hold_reasons);
 	return hold_reasons;
@@ -111,6 +120,8 @@ vm_confirm_reload(struct vm_confirm *vm)
 {
 	struct order_row *rows;
 	struct vm_confirm_row *nr;
+	struct risk_flag flags[RISK_MAX_FLAGS];
+	int nflags;
 	int64_t keep = vm->sel < vm->n ? vm->rows[vm->sel].r.id : 0;
 	size_t n, i, j;
 	int rc;
@@ -124,8 +135,10 @@ vm_confirm_reload(struct vm_confirm *vm)
 	nr = xcalloc(n ? n : 1, sizeof *nr);
 	for (i = 0; i < n; i++) {
 		nr[i].r = rows[i];
-		if (risk_flags(vm->op, rows[i].id, nr[i].risk, sizeof nr[i].risk) != 0)
-			nr[i].risk[0] = '\0';
+		if (risk_check(vm->op, rows[i].id, flags, RISK_MAX_FLAGS, &nflags) != 0)
+			nflags = 0;
+		risk_join(flags, nflags, 0, nr[i].risk, sizeof nr[i].risk);
+		risk_join(flags, nflags, 1, nr[i].why, sizeof nr[i].why);
 		/* Marks stay on the orders that are still here. */
 		for (j = 0; j < vm->n; j++)
 			if (vm->rows[j].r.id == rows[i].id) {
@@ -303,6 +316,89 @@ search_key(struct vm_confirm *vm, int key)
 	return VM_REDRAW;
 }
 
+/* `b`: read the selected order's phone and address for the blacklist picker. */
+static int
+block_open(struct vm_confirm *vm)
+{
+	struct order *o;
+
+	if (vm->n == 0) {
+		set_msg(vm, ROLE_WARN, "no order to act on");
+		return VM_REDRAW;
+	}
+	if (order_load(vm->op, vm->rows[vm->sel].r.id, &o) != 0) {
+		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+		return VM_REDRAW;
+	}
+	snprintf(vm->bphone, sizeof vm->bphone, "%s", o->buyer_phone);
+	/* Without a street address the rest would block a whole district or province. */
+	if (strspn(o->address, " \t,.") == strlen(o->address))
+		vm->baddr[0] = '\0';
+	else
+		snprintf(vm->baddr, sizeof vm->baddr, "%s, %s, %s", o->address, o->district,
+		    o->province);
+	order_free(o);
+	vm->bphone_blocked = strstr(vm->rows[vm->sel].risk, "BLOCKED PHONE") != NULL;
+	vm->bstep = 1;
+	vm->bpick = 0;
+	return VM_REDRAW;
+}
+
+static int
+block_key(struct vm_confirm *vm, int key)
+{
+	int n = 2, rc;
+	const char *const *r = vm->bstep == 2 ? vm_confirm_reasons(ST_NEW, &n) : NULL;
+
+	if (key == VK_ESC) {
+		vm->bstep = 0;
+		return VM_REDRAW;
+	}
+	if ((key == VK_UP || key == 'k') && vm->bpick > 0) {
+		vm->bpick--;
+		return VM_REDRAW;
+	}
+	if ((key == VK_DOWN || key == 'j') && vm->bpick + 1 < n) {
+		vm->bpick++;
+		return VM_REDRAW;
+	}
+	if (key >= '1' && key < '1' + n)
+		vm->bpick = key - '1';
+	else if (key != VK_ENTER)
+		return VM_HANDLED;
+	if (vm->bstep == 1) {
+		vm->bwhat = vm->bpick;
+		if (vm->bwhat == 0 && vm->bphone_blocked) {
+			vm->bstep = 0;
+			rc = risk_unblock(vm->op, RISK_BLOCK_PHONE, vm->bphone);
+			if (rc != 0)
+				set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+			else
+				set_msg(vm, ROLE_MESSAGE, "phone %s taken off the blacklist", vm->bphone);
+			vm_confirm_reload(vm);
+			return VM_REDRAW;
+		}
+		if (vm->bwhat == 1 && vm->baddr[0] == '\0') {
+			vm->bstep = 0;
+			set_msg(vm, ROLE_WARN, "this order has no street address to block");
+			return VM_REDRAW;
+		}
+		vm->bstep = 2;
+		vm->bpick = 0;
+		return VM_REDRAW;
+	}
+	vm->bstep = 0;
+	rc = risk_block(vm->op, vm->bwhat == 0 ? RISK_BLOCK_PHONE : RISK_BLOCK_ADDRESS,
+	    vm->bwhat == 0 ? vm->bphone : vm->baddr, r[vm->bpick]);
+	if (rc != 0)
+		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+	else
+		set_msg(vm, ROLE_MESSAGE, "%s %s blacklisted: %s", vm->bwhat == 0 ? "phone" :
+		    "address", vm->bwhat == 0 ? vm->bphone : vm->baddr, r[vm->bpick]);
+	vm_confirm_reload(vm);
+	return VM_REDRAW;
+}
+
 static int
 pick_key(struct vm_confirm *vm, int key)
 {
@@ -346,6 +442,8 @@ vm_confirm_key(struct vm_confirm *vm, int key)
 		return search_key(vm, key);
 	if (vm->picking != ST_NEW)
 		return pick_key(vm, key);
+	if (vm->bstep != 0)
+		return block_key(vm, key);
 	if (key == VK_TAB)
 		return VM_SWITCH;
 	if (move(vm, key))
@@ -379,6 +477,8 @@ vm_confirm_key(struct vm_confirm *vm, int key)
 		return VM_REDRAW;
 	case VK_ENTER:
 		return act(vm, ST_CONFIRMED, NULL);
+	case 'b':
+		return block_open(vm);
 	case 'h':
 	case 'c':
 		if (vm->n == 0) {
@@ -498,6 +598,38 @@ picker(struct vm_confirm *vm, struct vm_screen *scr)
 	vm_screen_fit(scr, y + n, x, w, ROLE_PANEL, "Enter or 1-5 picks, Esc closes", VM_LEFT);
 }
 
+static void
+block_picker(struct vm_confirm *vm, struct vm_screen *scr)
+{
+	const char *const *r;
+	char line[VM_CELL_MAX];
+	int n, i, y, x, w;
+
+	if (vm->bstep == 1) {
+		w = vm_keys_box(scr, "Blacklist: what", 3, 60, &y, &x);
+		snprintf(line, sizeof line, "1 %s phone %s", vm->bphone_blocked ? "unblock" :
+		    "block", vm->bphone[0] ? vm->bphone : "(none)");
+		vm_screen_fit(scr, y, x, w, vm->bpick == 0 ? ROLE_PACK_LAST : ROLE_PANEL, line,
+		    VM_LEFT);
+		snprintf(line, sizeof line, "2 %s%s", vm->baddr[0] ? "block address " :
+		    "(no street address to block)", vm->baddr);
+		vm_screen_fit(scr, y + 1, x, w, vm->bpick == 1 ? ROLE_PACK_LAST : ROLE_PANEL, line,
+		    VM_LEFT);
+		vm_screen_fit(scr, y + 2, x, w, ROLE_PANEL, "Enter or 1-2 picks, Esc closes",
+		    VM_LEFT);
+		return;
+	}
+	r = vm_confirm_reasons(ST_NEW, &n);
+	w = vm_keys_box(scr, vm->bwhat == 0 ? "Block phone: pick a reason" :
+	    "Block address: pick a reason", n + 1, 40, &y, &x);
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof line, "%d %s", i + 1, r[i]);
+		vm_screen_fit(scr, y + i, x, w, i == vm->bpick ? ROLE_PACK_LAST : ROLE_PANEL, line,
+		    VM_LEFT);
+	}
+	vm_screen_fit(scr, y + n, x, w, ROLE_PANEL, "Enter or 1-4 picks, Esc closes", VM_LEFT);
+}
+
 void
 vm_confirm_render(struct vm_confirm *vm, struct vm_screen *scr)
 {
@@ -516,10 +648,15 @@ vm_confirm_render(struct vm_confirm *vm, struct vm_screen *scr)
 		    vm->pend.reason[0] ? ": " : "", vm->pend.reason, left > 0 ? left : 0);
 	} else if (vm->msg[0] != '\0') {
 		vm_screen_fit(scr, y, 1, scr->cols - 2, vm->msg_role, vm->msg, VM_LEFT);
+	} else if (vm->sel < vm->n && vm->rows[vm->sel].why[0] != '\0') {
+		vm_screen_fit(scr, y, 1, scr->cols - 2, ROLE_WARN, vm->rows[vm->sel].why,
+		    VM_LEFT);
 	}
 	vm_keys_legend(scr, scr->rows - 1, queue_keys, (int)NELEM(queue_keys));
 	if (vm->picking != ST_NEW)
 		picker(vm, scr);
+	if (vm->bstep != 0)
+		block_picker(vm, scr);
 	if (vm->help)
 		vm_keys_panel(scr, "Keys: confirmation queue", queue_keys,
 		    (int)NELEM(queue_keys));

@@ -1,7 +1,9 @@
 /*
  * vm_confirm.h — the confirmation queue without curses: NEW orders most urgent first
- * with their risk flags; Enter confirms, h holds and c cancels (with a reason picked
- * from a list), space marks several so one key acts on all, `/` searches. An action is
+ * with their risk flags (the selected order's reasons in words under the list); Enter
+ * confirms, h holds and c cancels (with a reason picked
+ * from a list), space marks several so one key acts on all, `/` searches, `b` puts the
+ * selected order's phone or address on the risk blacklist (or takes its phone off). An action is
  * not committed at once: it waits VM_CONFIRM_GRACE seconds, counted down on screen,
  * during which `u` undoes it; then it goes through order_transition() (the core checks
  * the role and the state machine). A second action commits the first one at once.
@@ -22,6 +24,7 @@
 struct vm_confirm_row {
 	struct order_row r;
 	char risk[128];             /* risk_flags(); "" none */
+	char why[400];              /* risk_reasons(): each flag's reason */
 	int marked;
 };
 
@@ -44,6 +47,11 @@ struct vm_confirm {
 	enum order_status picking;  /* ST_ON_HOLD or ST_CANCELLED: the reason list is open;
 	                             * ST_NEW: closed */
 	int pick;                   /* selected reason */
+	/* `b`: the blacklist for the selected order's phone or address. bstep 1 picks what
+	 * (phone, address), 2 the reason; 0 closed. */
+	int bstep, bpick, bwhat;
+	char bphone[64], baddr[400];
+	int bphone_blocked;
 	int help;
 	struct vm_confirm_pending pend;
 	int committed;              /* orders committed since the screen opened */
@@ -65,7 +73,8 @@ int vm_confirm_commit(struct vm_confirm *vm);
 int vm_confirm_key(struct vm_confirm *vm, int key);
 void vm_confirm_render(struct vm_confirm *vm, struct vm_screen *scr);
 
-/* The reasons offered for a hold or a cancel; *n set. */
+/* The reasons offered for a hold or a cancel (ST_ON_HOLD, ST_CANCELLED), or for a
+ * blacklist entry (ST_NEW); *n set. */
 const char *const *vm_confirm_reasons(enum order_status to, int *n);
 
 #endif

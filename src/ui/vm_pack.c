@@ -19,6 +19,7 @@
  */
 #include "vm_pack.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,7 +27,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/alerts.h"
+#include "core/audit.h"
 #include "core/clock.h"
+#include "core/db.h"
 #include "core/order.h"
 #include "core/sku.h"
 #include "core/xalloc.h"
@@ -165,6 +169,7 @@ vm_pack_init(struct vm_pack *vm, struct session *s, const struct pack_config *cf
 	vm->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)now;
 	vm->msg_role = ROLE_NORMAL;
 	vm_pack_hints(vm);
+	vm_pack_alerts(vm, now);
 }
 
 void
@@ -186,9 +191,28 @@ int
 vm_pack_tick(struct vm_pack *vm, int64_t now)
 {
 	int64_t old = vm->now;
+	int r = vm_pack_watch(vm);
 
 	vm->now = now;
-	return now / 60 != old / 60 ? VM_REDRAW : 0;
+	if (now - vm->alert_at >= VM_PACK_ALERT_SECS)
+		r |= vm_pack_alerts(vm, now);
+	return r | (now / 60 != old / 60 ? VM_REDRAW : 0);
+}
+
+int
+vm_pack_alerts(struct vm_pack *vm, int64_t now)
+{
+	struct alerts a;
+	char line[sizeof vm->alert];
+
+	vm->alert_at = now;
+	if (alerts_read(vm->p.s, vm->p.cfg.warehouse_id, now, &a) != 0)
+		return 0;
+	alerts_line(&a, line, sizeof line);
+	if (strcmp(line, vm->alert) == 0)
+		return 0;
+	memcpy(vm->alert, line, sizeof line);
+	return VM_REDRAW;
 }
 
 static void
@@ -204,6 +228,126 @@ set_msg(struct vm_pack *vm, enum theme_role role, const char *fmt, ...)
 	vsnprintf(vm->msg, sizeof vm->msg, fmt, ap);
 	va_end(ap);
 	vm->msg_role = role;
+}
+
+/* ---- an order cancelled under the packer ---- */
+
+/* One audit record about the open order, in a transaction of its own. */
+static void
+cancel_audit(struct vm_pack *vm, const char *action, const char *after)
+{
+	struct session *s = vm->p.s;
+
+	if (db_begin(s->db) != 0)
+		return;
+	if (audit_log(s, "order", vm->p.order_id, action, "", after) != 0 ||
+	    db_commit(s->db) != 0)
+		db_rollback(s->db);
+}
+
+/* Who cancelled the open order: its last transition's author among the newest audit
+ * records ("system" is the marketplace sync: the buyer). */
+static void
+cancel_author(struct vm_pack *vm)
+{
+	struct db_stmt *st;
+	const char *who = "system";
+
+	st = db_prep(vm->p.s->db, "SELECT user_name FROM audit WHERE entity = 'order' AND "
+	    "entity_id = ? AND action = 'transition' AND id > (SELECT coalesce(max(id), 0) - "
+	    "10000 FROM audit) ORDER BY id DESC LIMIT 1");
+	if (st != NULL) {
+		db_bind_int(st, 1, vm->p.order_id);
+		if (db_step(st) == DB_ROW)
+			who = db_col_text(st, 0);
+	}
+	snprintf(vm->cancel_by, sizeof vm->cancel_by, "%s", strcmp(who, "system") == 0 ?
+	    "buyer" : who);
+	if (st != NULL)
+		db_done(st);
+}
+
+/* Lock the station on the cancelled open order; whatever else was open is dropped. */
+static void
+cancel_lock(struct vm_pack *vm)
+{
+	char after[160], who[96];
+
+	cancel_author(vm);
+	vm->cancelled = 1;
+	vm->mode = VP_MAIN;
+	vm->input[0] = '\0';
+	vm->pending = 0;
+	explicit_bzero(vm->badge, sizeof vm->badge);
+	vm->p.lock = PACK_LOCK_ORDER;
+	if (strcmp(vm->cancel_by, "buyer") == 0)
+		snprintf(who, sizeof who, "the buyer on %s", vm_orders_channel(vm->p.channel));
+	else
+		snprintf(who, sizeof who, "%s", vm->cancel_by);
+	snprintf(vm->p.lock_msg, sizeof vm->p.lock_msg, "order %s was cancelled by %s while "
+	    "being packed: do not label or ship it; put its items back", vm->p.order_no, who);
+	set_msg(vm, ROLE_ERROR_LOCK, "%s", vm->p.lock_msg);
+	snprintf(after, sizeof after, "{\"lock\":\"cancelled\",\"by\":\"%s\"}",
+	    strcmp(vm->cancel_by, "buyer") == 0 ? "buyer" : "operator");
+	cancel_audit(vm, "lock", after);
+	vm->bell = 1;
+}
+
+int
+vm_pack_watch(struct vm_pack *vm)
+{
+	struct db *db = vm->p.s->db;
+	struct db_stmt *st;
+	int64_t dv = -1;
+	uint64_t tx = db_tx_serial(db);
+	int gone = 0;
+
+	if (vm->p.order_id == 0 || vm->cancelled)
+		return 0;
+	if (db_int(db, &dv, "PRAGMA data_version", "") != 0)
+		dv = -1;
+	if (vm->watch_id == vm->p.order_id && dv >= 0 && dv == vm->watch_dv &&
+	    tx == vm->watch_tx)
+		return 0;
+	vm->watch_id = vm->p.order_id;
+	vm->watch_dv = dv;
+	vm->watch_tx = tx;
+	if ((st = db_prep(db, "SELECT status FROM orders WHERE id = ?")) == NULL)
+		return 0;
+	db_bind_int(st, 1, vm->p.order_id);
+	if (db_step(st) == DB_ROW)
+		gone = strcmp(db_col_text(st, 0), order_status_name(ST_CANCELLED)) == 0;
+	db_done(st);
+	if (!gone)
+		return 0;
+	cancel_lock(vm);
+	return VM_REDRAW;
+}
+
+/* The packer saw it: the order is closed at this station (it stays CANCELLED). */
+static int
+cancel_ack(struct vm_pack *vm)
+{
+	struct pack_config cfg = vm->p.cfg;
+	struct session *s = vm->p.s;
+	int64_t last = vm->p.last_order_id;
+	char summary[sizeof vm->p.last_summary], no[sizeof vm->p.order_no];
+
+	cancel_audit(vm, "ack", "{\"lock\":\"cancelled\"}");
+	memcpy(summary, vm->p.last_summary, sizeof summary);
+	memcpy(no, vm->p.order_no, sizeof no);
+	pack_free(&vm->p);
+	pack_init(&vm->p, s, &cfg);
+	vm->p.last_order_id = last;
+	memcpy(vm->p.last_summary, summary, sizeof summary);
+	vm->cancelled = 0;
+	vm->last_line = -1;
+	vm->line_top = 0;
+	vm->scale_g = -1;
+	set_msg(vm, ROLE_WARN, "order %s closed (cancelled by %s); scan the next order", no,
+	    vm->cancel_by);
+	vm_pack_hints(vm);
+	return VM_HANDLED | VM_REDRAW;
 }
 
 /* Print through the app; say how it went after the result's message. */
@@ -309,6 +453,14 @@ run(struct vm_pack *vm, enum call c, const char *text, int64_t n)
 	size_t nbefore = vm->p.nlines, i;
 	int flags;
 
+	/* A cancelled order takes nothing but an acknowledge (and log-out); input that
+	 * arrives just after the cancel is dropped for the lock. */
+	if (!vm->cancelled && vm_pack_watch(vm) != 0 &&
+	    !(c == CALL_INPUT && strcasecmp(text, "CMD:LOGOUT") == 0))
+		return VM_HANDLED | VM_REDRAW;
+	if (vm->cancelled && (c == CALL_ACK || (c == CALL_INPUT &&
+	    strcasecmp(text, "CMD:ACK") == 0)))
+		return cancel_ack(vm);
 	if (nbefore > 0) {
 		before = xcalloc(nbefore, sizeof *before);
 		for (i = 0; i < nbefore; i++)
@@ -941,6 +1093,9 @@ title(struct vm_pack *vm, struct vm_screen *scr, enum theme_role base)
 
 	n = vm_screen_seg(s, n, 12, base, 2, 0, "%s", vm->p.cfg.station);
 	n = vm_screen_seg(s, n, 12, base, 2, 0, "%s", vm->p.s->user);
+	if (vm->alert[0] != '\0')
+		n = vm_screen_seg(s, n, 12, base == ROLE_ERROR_LOCK ? base : ROLE_TITLE_ALERT, 2, 0,
+		    "⚠ %s", vm->alert);
 	if (scale != NULL && !scale->bad && vm->live) {
 		n = vm_screen_seg(s, n, 12, base, 2, 0, "scale: %s", vm->live_shown);
 	} else if (scale != NULL) {
@@ -1529,16 +1684,24 @@ lock_body(struct vm_pack *vm, struct vm_screen *scr, int compact)
 	char big[VM_BIG_ROWS][256], lines[6][VM_CELL_MAX], buf[VM_CELL_MAX];
 	int y = 1, w, n, i, bottom = compact ? scr->rows - 4 : scr->rows - 7, maxl;
 	int weight = vm->p.lock == PACK_LOCK_WEIGHT;
+	char cancel_title[96];
+	const char *title_text = lock_titles[vm->p.lock];
 
+	if (vm->cancelled) {
+		snprintf(cancel_title, sizeof cancel_title, "CANCELLED BY %s", vm->cancel_by);
+		for (i = 0; cancel_title[i] != '\0'; i++)
+			cancel_title[i] = (char)toupper((unsigned char)cancel_title[i]);
+		title_text = cancel_title;
+	}
 	if (!compact) {
 		w = big_stop(big);
 		for (i = 0; i < VM_BIG_ROWS; i++)
 			vm_screen_put(scr, 2 + i, (scr->cols - w) / 2, E, big[i]);
 		y = 2 + VM_BIG_ROWS + 1;
-		vm_screen_centre(scr, y, E, lock_titles[vm->p.lock]);
+		vm_screen_centre(scr, y, E, title_text);
 		y += 2;
 	} else {
-		snprintf(buf, sizeof buf, "STOP: %s", lock_titles[vm->p.lock]);
+		snprintf(buf, sizeof buf, "STOP: %s", title_text);
 		vm_screen_centre(scr, y++, E, buf);
 	}
 	/* What the last input got, when it is not the lock itself (a refused override,

@@ -78,6 +78,8 @@ struct vm_pack_dev {
 	int bad;                    /* needs a person: shown in the alert role */
 };
 
+#define VM_PACK_ALERT_SECS 5
+
 struct vm_pack {
 	struct pack p;              /* the flow; vm_pack_free() releases it */
 	struct vm_pack_opts o;
@@ -105,6 +107,19 @@ struct vm_pack {
 	int64_t live_g;
 	int live_final;             /* stable: the only reading that weighs */
 	char live_shown[32];        /* as the status line shows it */
+
+	/* The open order was cancelled under the packer (by the buyer through the
+	 * marketplace, or by a supervisor): locked until acknowledged (vm_pack_watch). */
+	int cancelled;
+	char cancel_by[64];         /* "buyer", or the operator who cancelled it */
+	int64_t watch_id;           /* the order, data_version and transaction count of */
+	int64_t watch_dv;           /* the last look, to skip it when nothing changed */
+	uint64_t watch_tx;
+
+	/* The warehouse's alerts (core/alerts.h) on the status line, read every
+	 * VM_PACK_ALERT_SECS seconds by vm_pack_tick. */
+	char alert[192];
+	int64_t alert_at;
 };
 
 /* Start the flow for operator s (borrowed, must outlive vm) at the configured station. */
@@ -119,6 +134,18 @@ int vm_pack_scan(struct vm_pack *vm, const char *text);
 int vm_pack_idle(struct vm_pack *vm);
 /* Move the clock; VM_REDRAW when something on screen changes. */
 int vm_pack_tick(struct vm_pack *vm, int64_t now);
+/*
+ * Look whether the open order was cancelled meanwhile (by a pull or re-fetch in this
+ * process's sync thread or in another process, or by a supervisor); if so lock the
+ * station: "cancelled by buyer", nothing more is taken for the order but an
+ * acknowledge, which closes it (nothing is labelled or shipped). Cheap: one primary-key
+ * read, skipped when the database did not change (PRAGMA data_version and this
+ * connection's transaction count). vm_pack_tick calls it; call it on a sync event too.
+ * VM_REDRAW when the lock opened.
+ */
+int vm_pack_watch(struct vm_pack *vm);
+/* Read the warehouse's alerts for the status line now; VM_REDRAW when they changed. */
+int vm_pack_alerts(struct vm_pack *vm, int64_t now);
 /* 1 once after a lock opened or a locked station refused input: ring the bell. */
 int vm_pack_bell(struct vm_pack *vm);
 /* Read the demo's packable order numbers again (no-op outside the demo). */

@@ -40,6 +40,7 @@ static const struct vm_key_help board_keys[] = {
 
 static const struct vm_key_help drill_keys[] = {
 	{ "Up/Down", "Move", "move (also j k, PgUp PgDn, Home End)" },
+	{ "Enter", "Open", "open the order with its audit trail" },
 	{ "Esc", "Board", "back to the board" },
 	{ "Tab", "Next", "next screen" },
 	{ "?", "Keys", "this list" },
@@ -68,6 +69,7 @@ vm_sla_init(struct vm_sla *vm, struct session *op, int64_t now, int64_t tz_offse
 void
 vm_sla_free(struct vm_sla *vm)
 {
+	vm_trail_close(&vm->trail);
 	free(vm->rows);
 	vm->rows = NULL;
 	vm->nrows = 0;
@@ -123,6 +125,8 @@ int
 vm_sla_tick(struct vm_sla *vm, int64_t now)
 {
 	vm->now = now;
+	if (vm->trail.o != NULL)
+		return VM_HANDLED;
 	vm_sla_reload(vm);
 	return VM_REDRAW;
 }
@@ -173,6 +177,13 @@ drill_key(struct vm_sla *vm, int key)
 	case VK_END:
 		vm->sel = vm->nrows ? vm->nrows - 1 : 0;
 		return VM_REDRAW;
+	case VK_ENTER:
+		if (vm->sel < vm->nrows && vm_trail_open(&vm->trail, vm->op, vm->rows[vm->sel].id,
+		    vm->tz_offset) != 0) {
+			snprintf(vm->msg, sizeof vm->msg, "%s", vm->trail.err);
+			vm->msg_role = ROLE_WARN;
+		}
+		return VM_REDRAW;
 	}
 	return VM_HANDLED;
 }
@@ -191,6 +202,12 @@ vm_sla_key(struct vm_sla *vm, int key)
 	}
 	if (key == VK_TAB)
 		return VM_SWITCH;
+	if (vm->trail.o != NULL) {
+		vm_trail_key(&vm->trail, key);
+		if (vm->trail.o == NULL)
+			vm_sla_reload(vm);
+		return VM_REDRAW;
+	}
 	if (vm->drill)
 		return drill_key(vm, key);
 	switch (key) {
@@ -259,6 +276,42 @@ title(struct vm_sla *vm, struct vm_screen *scr, const char *what)
 	vm_screen_segs(scr, 0, ROLE_TITLE, s, n, 1);
 }
 
+/* Each configured carrier's next cut-off and the time left to it, on row y (and the
+ * next when they do not fit on one). */
+static void
+cutoffs(struct vm_sla *vm, struct vm_screen *scr, int y)
+{
+	const struct sla_carrier *c;
+	char line[VM_CELL_MAX], at[32], left[16];
+	size_t o;
+	int n, i;
+
+	c = sla_carriers(&n);
+	if (n == 0) {
+		vm_screen_fit(scr, y, 1, scr->cols - 2, ROLE_DONE, "no carrier cut-offs configured "
+		    "([carriers] in the config)", VM_LEFT);
+		return;
+	}
+	o = (size_t)snprintf(line, sizeof line, "Cut-off:");
+	for (i = 0; i < n && o < sizeof line; i++) {
+		int64_t next = sla_next_cutoff(&c[i], vm->now);
+
+		if (next == 0) {
+			o += (size_t)snprintf(line + o, sizeof line - o, " %s none%s", c[i].name,
+			    i + 1 < n ? "," : "");
+			continue;
+		}
+		clock_format(next, vm->tz_offset, at, sizeof at);
+		vm_keys_left(left, sizeof left, next, vm->now);
+		o += (size_t)snprintf(line + o, sizeof line - o, " %s %s (%s)%s", c[i].name,
+		    at + 11, left, i + 1 < n ? "," : "");
+	}
+	vm_screen_fit(scr, y, 1, scr->cols - 2, ROLE_NORMAL, line, VM_LEFT);
+	if (vm_orders_width(line) > scr->cols - 2)
+		vm_screen_fit(scr, y + 1, 1, scr->cols - 2, ROLE_NORMAL, line + (scr->cols - 2),
+		    VM_LEFT);
+}
+
 /* The grid: a label column then one column per bucket and the total. */
 static void
 board(struct vm_sla *vm, struct vm_screen *scr)
@@ -299,6 +352,7 @@ board(struct vm_sla *vm, struct vm_screen *scr)
 	vm_screen_fit(scr, 8, 1, scr->cols - 2, ROLE_NORMAL, what, VM_LEFT);
 	vm_screen_fit(scr, 10, 1, scr->cols - 2, ROLE_DONE, "overdue: past ship-by; < 2h: "
 	    "due within 2 hours; counts refresh every second", VM_LEFT);
+	cutoffs(vm, scr, 12);
 }
 
 static void
@@ -343,6 +397,14 @@ vm_sla_render(struct vm_sla *vm, struct vm_screen *scr)
 {
 	char what[160];
 
+	if (vm->trail.o != NULL) {
+		vm_trail_render(&vm->trail, scr);
+		vm_keys_legend(scr, scr->rows - 1, vm_trail_keys, vm_trail_nkeys);
+		if (vm->help)
+			vm_keys_panel(scr, "Keys: order and audit trail", vm_trail_keys,
+			    vm_trail_nkeys);
+		return;
+	}
 	if (vm->drill) {
 		snprintf(what, sizeof what, "SLA %s %s: %zu%s",
 		    vm->g < SLA__GROUPS ? sla_group_name((enum sla_group)vm->g) : "all",

@@ -1,8 +1,9 @@
 /*
  * vm_sla.h — the SLA aging board screen without curses: the counts of sla_board() as a
  * grid of state groups by time left, each count coloured by urgency, a cell selected
- * with the arrows, Enter drilling down to its orders most urgent first (Esc back), `c`
- * cycling the channel filter and `w` the warehouse filter. It reads the board again every second (tick), so counts
+ * with the arrows, Enter drilling down to its orders most urgent first (Esc back; Enter
+ * there opens the order with its audit trail), `c` cycling the channel filter and `w`
+ * the warehouse filter; each configured carrier's next cut-off under the grid. It reads the board again every second (tick), so counts
  * move as time passes and as orders change. Key handlers return VM_* flags.
  */
 #ifndef PB_VM_SLA_H
@@ -13,6 +14,7 @@
 
 #include "core/sla.h"
 #include "vm_screen.h"
+#include "vm_trail.h"
 
 #define VM_SLA_ROWS 500         /* orders read for a drill-down */
 #define VM_SLA_WAREHOUSES 16    /* warehouses the filter cycles through */
@@ -32,6 +34,7 @@ struct vm_sla {
 	int drill;                  /* showing the orders of the selected cell */
 	struct order_row *rows;     /* owned */
 	size_t nrows, sel, top;
+	struct vm_trail trail;      /* the drill-down's order opened with Enter */
 	int help;                   /* the `?` panel is open */
 	char msg[600];
 	enum theme_role msg_role;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ sim_start(struct sim *sm, const char *path, const char *const *args)
 	if ((sm->pid = fork()) < 0)
 		return -1;
 	if (sm->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);   /* a crashed test leaves no simulator */
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);

@@ -430,7 +430,8 @@ test_risk(void)
 	struct order_in o = {
 		.channel = "tiktok", .shop = "t1", .order_no = "R-1", .created_at = TEST_EPOCH,
 		.status = ST_CONFIRMED, .cod = 2500000, .currency = "VND", .total = 2500000,
-		.buyer_phone = "0911000111", .lines = &line, .nlines = 1,
+		.buyer_phone = "0911000111", .district = "Q1", .province = "Hồ Chí Minh",
+		.lines = &line, .nlines = 1,
 	};
 	struct pack_config c = config("ST1", hcm);
 	struct pack_result r;

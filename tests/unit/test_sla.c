@@ -218,6 +218,43 @@ test_role(void)
 	CU_ASSERT_STRING_EQUAL(sla_group_name(SLA_PACKED), "packed");
 }
 
+/*
+ * A page of the drill-down is the first rows of the whole list, whatever the group and
+ * filters, with deadlines tied across the page's end (the page is narrowed to end just
+ * after its last deadline, sla.c narrow()).
+ */
+static void
+test_page(void)
+{
+	static const struct sla_filter shopee = { .channel = "shopee" };
+	static const struct sla_filter hcm = { .warehouse = "HCM" };
+	const struct sla_filter *fs[] = { NULL, &shopee, &hcm };
+	struct order_row *all, *page;
+	size_t na, np, i;
+	int k, g, lim;
+	char no[32];
+
+	for (k = 0; k < 60; k++) {
+		snprintf(no, sizeof no, "PG-%d", k);
+		/* Three orders share each deadline, two days out and more. */
+		add(k % 2 ? "shopee" : "lazada", k % 2 ? "S1" : "L1", no, k % 3 == 0 ? ST_NEW :
+		    k % 3 == 1 ? ST_CONFIRMED : ST_PACKED, NOW + 48 * H + (k / 3) * 60);
+	}
+	for (k = 0; k < 3; k++)
+		for (g = -1; g < SLA__GROUPS; g++)
+			for (lim = 1; lim <= 25; lim += 4) {
+				CU_ASSERT_EQUAL_FATAL(sla_orders(&sup, fs[k], g, SLA_LATER, NOW, 0,
+				    &all, &na), 0);
+				CU_ASSERT_EQUAL_FATAL(sla_orders(&sup, fs[k], g, SLA_LATER, NOW, lim,
+				    &page, &np), 0);
+				CU_ASSERT_EQUAL(np, na < (size_t)lim ? na : (size_t)lim);
+				for (i = 0; i < np && i < na; i++)
+					CU_ASSERT_EQUAL(page[i].id, all[i].id);
+				free(all);
+				free(page);
+			}
+}
+
 /* The board's count comes from the partial index of open orders, not the table. */
 static void
 test_plan(void)
@@ -232,6 +269,20 @@ test_plan(void)
 	while (db_step(st) == DB_ROW)
 		if (strstr(db_col_text(st, 3), "orders_open") != NULL)
 			used = 1;
+	db_done(st);
+	CU_ASSERT(used);
+	/* The drill-down's page end reads each status's first deadlines in index order. */
+	used = 0;
+	st = db_prep(db, "EXPLAIN QUERY PLAN SELECT o.ship_by FROM orders o WHERE "
+	    "status IN ('NEW', 'CONFIRMED', 'ON_HOLD', 'ALLOCATED', 'PACKING', 'PACKED') AND "
+	    "o.status = 'NEW' AND o.ship_by >= 1 AND o.ship_by < 2 AND o.shop_id IN (1, 3) "
+	    "ORDER BY o.ship_by LIMIT 200");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	while (db_step(st) == DB_ROW) {
+		if (strstr(db_col_text(st, 3), "orders_open") != NULL)
+			used = 1;
+		CU_ASSERT_PTR_NULL(strstr(db_col_text(st, 3), "TEMP B-TREE"));
+	}
 	db_done(st);
 	CU_ASSERT(used);
 }
@@ -249,5 +300,6 @@ main(void)
 	CU_add_test(s, "filters and drill-down", test_filters_and_drill);
 	CU_add_test(s, "role", test_role);
 	CU_add_test(s, "plan", test_plan);
+	CU_add_test(s, "a drill-down page", test_page);
 	return tu_run();
 }

@@ -875,6 +875,116 @@ test_packages(void)
 	vm_pack_free(&vm);
 }
 
+/* The marketplace's cancel of order no, as a pull in another process stores it. */
+static void
+cancel_elsewhere(const char *no, const char *sku, int64_t qty)
+{
+	struct order_line_in line = { sku, qty, 100000 };
+	struct order_in in = {
+		.channel = "shopee", .shop = "285037461", .order_no = no, .created_at = NOW - 20 * H,
+		.ship_by = NOW + 5 * H, .status = ST_CANCELLED, .currency = "VND", .total = 150000,
+		.buyer_name = "Nguyễn Thị Hương", .province = "Hồ Chí Minh", .lines = &line,
+		.nlines = 1,
+	};
+	struct session other;
+	struct db *db2;
+	char err[256];
+
+	CU_ASSERT_EQUAL_FATAL(db_open(&db2, path, err, sizeof err), 0);
+	session_system(&other, db2, "sync");
+	CU_ASSERT_EQUAL(order_upsert(&other, &in, NULL, NULL), 0);
+	db_close(db2);
+}
+
+/* A buyer cancels the order being packed: the station locks at once and takes nothing
+ * but an acknowledge, which closes the order unlabelled. */
+static void
+test_cancel_lock(void)
+{
+	struct vm_pack vm;
+	struct session sup;
+	int64_t a, b, c, n;
+	int r;
+
+	a = order("VMP-C1", ST_CONFIRMED, NOW + 5 * H, 0, "KHAN", 2, NULL, 0);
+	b = order("VMP-C2", ST_CONFIRMED, NOW + 5 * H, 0, "KHAN", 2, NULL, 0);
+	c = order("VMP-C3", ST_CONFIRMED, NOW + 5 * H, 0, "KHAN", 2, NULL, 0);
+	start(&vm, 0);
+	vm_pack_scan(&vm, "VMP-C1");
+	vm_pack_scan(&vm, "8930000000026");
+	CU_ASSERT_EQUAL(vm.p.lines[0].scanned, 1);
+	/* Nothing changed: the tick finds nothing. */
+	CU_ASSERT_EQUAL(vm_pack_tick(&vm, NOW + 1) & VM_REDRAW, 0);
+	CU_ASSERT_EQUAL(vm.cancelled, 0);
+	vm_pack_bell(&vm);
+
+	cancel_elsewhere("VMP-C1", "KHAN", 2);
+	CU_ASSERT_STRING_EQUAL(status_of(a), "CANCELLED");
+	r = vm_pack_tick(&vm, NOW + 2);
+	CU_ASSERT(r & VM_REDRAW);
+	CU_ASSERT_EQUAL(vm.cancelled, 1);
+	CU_ASSERT_STRING_EQUAL(vm.cancel_by, "buyer");
+	CU_ASSERT_EQUAL(vm_pack_bell(&vm), 1);
+	CU_ASSERT(on_screen(&vm, 24, 80, "CANCELLED BY BUYER"));
+	CU_ASSERT(on_screen(&vm, 24, 80, "cancelled by the buyer on Shopee"));
+	CU_ASSERT(on_screen(&vm, 24, 80, "do not label or ship it"));
+	CU_ASSERT(on_screen(&vm, 12, 40, "STOP: CANCELLED BY BUYER"));
+	CU_ASSERT(rows_fit(&vm, 24, 80));
+	{
+		struct shot *sh = malloc(sizeof *sh);
+
+		shoot(&vm, 24, 80, sh);
+		CU_ASSERT_EQUAL(sh->scr.bg, ROLE_ERROR_LOCK);
+		shot_free(sh);
+		free(sh);
+	}
+	/* Nothing else is taken: a unit, the weight, confirm, Tab. */
+	vm_pack_scan(&vm, "8930000000026");
+	CU_ASSERT_EQUAL(vm.p.lines[0].scanned, 1);
+	vm_pack_key(&vm, VK_F(6));
+	vm_pack_scan(&vm, "CMD:CONFIRM");
+	CU_ASSERT_EQUAL(vm_pack_key(&vm, VK_TAB) & VM_SWITCH, 0);
+	CU_ASSERT_EQUAL(vm.cancelled, 1);
+	CU_ASSERT_EQUAL(printed.calls, 0);
+	/* Acknowledged: the order is closed here, never packed or labelled. */
+	vm_pack_key(&vm, VK_ENTER);
+	CU_ASSERT_EQUAL(vm.cancelled, 0);
+	CU_ASSERT_EQUAL(vm.p.order_id, 0);
+	CU_ASSERT_EQUAL(vm.p.lock, PACK_LOCK_NONE);
+	CU_ASSERT(strstr(vm.msg, "VMP-C1 closed (cancelled by buyer)") != NULL);
+	CU_ASSERT_STRING_EQUAL(status_of(a), "CANCELLED");
+	CU_ASSERT(on_screen(&vm, 24, 80, "SCAN AN ORDER"));
+	db_int(db, &n, "SELECT count(*) FROM package WHERE order_id = ?", "i", a);
+	CU_ASSERT_EQUAL(n, 0);
+	db_int(db, &n, "SELECT count(*) FROM outbox WHERE order_id = ?", "i", a);
+	CU_ASSERT_EQUAL(n, 0);
+	db_int(db, &n, "SELECT count(*) FROM audit WHERE entity = 'order' AND entity_id = ? "
+	    "AND after LIKE '%\"lock\":\"cancelled\"%'", "i", a);
+	CU_ASSERT_EQUAL(n, 2);          /* the lock and its acknowledgement */
+	CU_ASSERT_EQUAL(printed.calls, 0);
+
+	/* The cancel lands just before a scan: the scan is not applied, the lock shows. */
+	vm_pack_scan(&vm, "VMP-C2");
+	CU_ASSERT_EQUAL(vm.p.order_id, b);
+	cancel_elsewhere("VMP-C2", "KHAN", 2);
+	vm_pack_scan(&vm, "8930000000026");
+	CU_ASSERT_EQUAL(vm.cancelled, 1);
+	CU_ASSERT_EQUAL(vm.p.lines[0].scanned, 0);
+	vm_pack_scan(&vm, "CMD:ACK");
+	CU_ASSERT_EQUAL(vm.p.order_id, 0);
+
+	/* A supervisor cancels it on this very connection: named on the lock. */
+	vm_pack_scan(&vm, "VMP-C3");
+	CU_ASSERT_EQUAL_FATAL(user_login(db, &sup, "thao", "5678", "ST9"), 0);
+	CU_ASSERT_EQUAL(order_transition(&sup, c, 0, ST_CANCELLED, "buyer phoned"), 0);
+	CU_ASSERT(vm_pack_tick(&vm, NOW + 3) & VM_REDRAW);
+	CU_ASSERT_STRING_EQUAL(vm.cancel_by, "thao");
+	CU_ASSERT(on_screen(&vm, 24, 80, "CANCELLED BY THAO"));
+	vm_pack_key(&vm, VK_F(1));
+	CU_ASSERT_EQUAL(vm.p.order_id, 0);
+	vm_pack_free(&vm);
+}
+
 static void
 test_hold_and_cancel(void)
 {
@@ -1087,6 +1197,7 @@ main(void)
 	CU_add_test(s, "box keys", test_box_keys);
 	CU_add_test(s, "packages", test_packages);
 	CU_add_test(s, "hold and cancel", test_hold_and_cancel);
+	CU_add_test(s, "cancelled under the packer", test_cancel_lock);
 	CU_add_test(s, "switch and logout", test_switch_logout);
 	CU_add_test(s, "layouts", test_layouts);
 	CU_add_test(s, "scroll", test_scroll);

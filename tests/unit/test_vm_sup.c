@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/order.h"
+#include "core/risk.h"
 #include "screens.h"
 #include "testutil.h"
 #include "vm_confirm.h"
@@ -193,6 +194,42 @@ test_board(void)
 	vm_sla_free(&vm);
 }
 
+/* Carrier cut-offs under the grid; Enter in the drill-down opens the order and its
+ * trail, Esc closes it and keeps the drill-down. */
+static void
+test_cutoffs_and_open(void)
+{
+	struct sla_carrier c[2] = { { "GHN", 16 * 60, 48 }, { "JT", -1, 72 } };
+	struct vm_sla vm;
+
+	vm_sla_init(&vm, &sup, NOW, 7 * H);
+	CU_ASSERT(shows(sla_draw, &vm, "no carrier cut-offs configured"));
+	sla_set_carriers(c, 2, 7 * H);
+	/* 07:00 in Viet Nam: GHN's 16:00 is 9 h away; past it, tomorrow's. */
+	CU_ASSERT_EQUAL(sla_next_cutoff(&c[0], NOW), NOW + 9 * H);
+	CU_ASSERT_EQUAL(sla_next_cutoff(&c[0], NOW + 9 * H), NOW + 9 * H);
+	CU_ASSERT_EQUAL(sla_next_cutoff(&c[0], NOW + 9 * H + 1), NOW + 33 * H);
+	CU_ASSERT_EQUAL(sla_next_cutoff(&c[1], NOW), 0);
+	CU_ASSERT_PTR_NOT_NULL(sla_carrier_find("ghn"));
+	CU_ASSERT(shows(sla_draw, &vm, "Cut-off: GHN 16:00 (9h00), JT none"));
+	/* The overdue order of the to-confirm row. */
+	vm.g = SLA_TO_CONFIRM;
+	vm.b = SLA_OVERDUE;
+	vm_sla_key(&vm, VK_ENTER);
+	CU_ASSERT_EQUAL(vm.drill, 1);
+	CU_ASSERT(shows(sla_draw, &vm, "Q-LATE"));
+	vm_sla_key(&vm, VK_ENTER);
+	CU_ASSERT_PTR_NOT_NULL(vm.trail.o);
+	CU_ASSERT(shows(sla_draw, &vm, "Order Q-LATE  NEW  shopee S1"));
+	CU_ASSERT(shows(sla_draw, &vm, "create"));
+	vm_sla_key(&vm, VK_ESC);
+	CU_ASSERT_PTR_NULL(vm.trail.o);
+	CU_ASSERT_EQUAL(vm.drill, 1);
+	CU_ASSERT(shows(sla_draw, &vm, "Q-LATE"));
+	vm_sla_free(&vm);
+	sla_set_carriers(NULL, 0, 7 * H);
+}
+
 static void
 test_packer(void)
 {
@@ -331,6 +368,49 @@ test_search_and_leave(void)
 	CU_ASSERT_STRING_EQUAL(status_of(a), "NEW");
 }
 
+/* `b`: the selected order's phone on the blacklist and off again, its address on. */
+static void
+test_blacklist(void)
+{
+	struct vm_confirm q;
+	struct risk_block_row *rows;
+	size_t n;
+	int64_t b;
+
+	b = add("B-1", ST_NEW, NOW - 2 * H, 0, "Bùi Thị Lan");
+	CU_ASSERT(b > 0);
+	vm_confirm_init(&q, &sup, NOW, 7 * H);
+	CU_ASSERT_EQUAL_FATAL(q.rows[0].r.id, b);
+	q.sel = 0;
+	vm_confirm_key(&q, 'b');
+	CU_ASSERT(shows(q_draw, &q, "1 block phone 0912345678"));
+	CU_ASSERT(shows(q_draw, &q, "2 (no street address to block)"));
+	vm_confirm_key(&q, VK_ENTER);
+	CU_ASSERT(shows(q_draw, &q, "Block phone: pick a reason"));
+	vm_confirm_key(&q, '2');
+	CU_ASSERT_EQUAL(q.bstep, 0);
+	CU_ASSERT(shows(q_draw, &q, "phone 0912345678 blacklisted: suspected fraud"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(q.rows[0].risk, "BLOCKED PHONE"));
+	/* Again: now it offers to take it off. */
+	vm_confirm_key(&q, 'b');
+	CU_ASSERT(shows(q_draw, &q, "1 unblock phone 0912345678"));
+	vm_confirm_key(&q, '1');
+	CU_ASSERT(shows(q_draw, &q, "phone 0912345678 taken off the blacklist"));
+	CU_ASSERT_PTR_NULL(strstr(q.rows[0].risk, "BLOCKED PHONE"));
+	/* Esc changes nothing; an order without a street address cannot block the whole
+	 * province. */
+	vm_confirm_key(&q, 'b');
+	vm_confirm_key(&q, VK_ESC);
+	CU_ASSERT_EQUAL(q.bstep, 0);
+	vm_confirm_key(&q, 'b');
+	vm_confirm_key(&q, '2');
+	CU_ASSERT(shows(q_draw, &q, "this order has no street address to block"));
+	CU_ASSERT_EQUAL(risk_block_list(&sup, &rows, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	free(rows);
+	vm_confirm_free(&q);
+}
+
 int
 main(void)
 {
@@ -340,8 +420,10 @@ main(void)
 		return 1;
 	s = CU_add_suite("vm_sup", setup, teardown);
 	CU_add_test(s, "SLA board", test_board);
+	CU_add_test(s, "cut-offs, order from the drill-down", test_cutoffs_and_open);
 	CU_add_test(s, "packer", test_packer);
 	CU_add_test(s, "confirmation queue", test_queue);
 	CU_add_test(s, "search and leave", test_search_and_leave);
+	CU_add_test(s, "blacklist from the queue", test_blacklist);
 	return tu_run();
 }

@@ -1,0 +1,242 @@
+/*
+ * ops_tiktok.c — TikTok Shop's row of the owed-call table (ops.h): ship each package
+ * of the order, the inventory push, the seller cancel, the statement lines and the push
+ * helpers, each a few market_call's through tiktok.c's pure builders and mappers.
+ *
+ * Shipping never ships twice: every ship starts by reading the order (its package ids
+ * come from there anyway), and an order already awaiting collection or beyond is done;
+ * a package the platform says was shipped already counts as shipped.
+ *
+ * Stock: stock_batch is the SKUs of one inventory update; the platform takes the SKUs
+ * of one product per call, so items passed together are sent one call per product_id
+ * (in the order they come), each at most TIKTOK_STOCK_BATCH SKUs.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/xalloc.h"
+#include "ops.h"
+#include "tiktok.h"
+
+static int64_t
+wall(const struct market_call_env *env)
+{
+	return env->wall_s != NULL ? env->wall_s(env->wall_ctx) : (int64_t)time(NULL);
+}
+
+static enum market_class
+call(const struct market_call_env *env, struct request *r, struct transport_resp *resp,
+    struct market_error *err)
+{
+	struct market_call_env e = *env;
+
+	e.conn = &tiktok_connector;
+	return market_call(&e, r, resp, err, NULL);
+}
+
+static enum market_class
+fetch_info(const struct market_call_env *env, const struct market_creds *c,
+    const char *order_no, struct tiktok_shipinfo *info, struct market_error *err)
+{
+	const char *ids[1] = { order_no };
+	struct transport_resp resp = { 0 };
+	struct request r;
+	enum market_class cls;
+
+	memset(info, 0, sizeof *info);
+	if (tiktok_connector.detail_request(c, ids, 1, wall(env), &r, err->msg,
+	    sizeof err->msg) < 0)
+		return err->cls = MC_FATAL;
+	cls = call(env, &r, &resp, err);
+	if (cls == MC_OK)
+		cls = tiktok_parse_shipinfo(resp.http, resp.body, resp.len, order_no, info, err);
+	transport_resp_free(&resp);
+	request_free(&r);
+	return cls;
+}
+
+/* The order is handed over, or further along: no ship call is owed. */
+static int
+shipped(const char *status)
+{
+	static const char *const done[] = {
+		"AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED", NULL,
+	};
+	size_t i;
+
+	for (i = 0; done[i] != NULL; i++) {
+		if (strcmp(status, done[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The payload's "handover_method" (DROP_OFF or PICKUP), DROP_OFF when it names none. */
+static char *
+handover(const char *payload)
+{
+	json_t *root = payload != NULL ? json_loads(payload, 0, NULL) : NULL;
+	const char *v = json_string_value(json_object_get(root, "handover_method"));
+	char *out = xstrdup(v != NULL && v[0] != '\0' ? v : "DROP_OFF");
+
+	json_decref(root);
+	return out;
+}
+
+/* recheck is not needed: the order is always read first (see the top). */
+static enum market_class
+ship(const struct market_call_env *env, const struct market_creds *c, const char *order_no,
+    const char *payload, int recheck, char *tn, size_t tnlen, struct market_error *err)
+{
+	struct tiktok_shipinfo info;
+	enum market_class cls;
+	char *how = NULL;
+	size_t i;
+
+	(void)recheck;
+	snprintf(tn, tnlen, "%s", "");
+	if ((cls = fetch_info(env, c, order_no, &info, err)) != MC_OK)
+		return cls;
+	if (strcmp(info.status, "CANCELLED") == 0)
+		return market_error_set(err, MC_FATAL, "", "tiktok: order %s is cancelled",
+		    order_no);
+	if (!shipped(info.status)) {
+		if (info.npackages == 0)
+			return market_error_set(err, MC_RETRY, "", "tiktok: order %s (%s) has no "
+			    "package yet", order_no, info.status);
+		how = handover(payload);
+		for (i = 0; i < info.npackages; i++) {
+			struct transport_resp resp = { 0 };
+			struct request r;
+			int already = 0;
+
+			if (tiktok_ship_request(c, info.packages[i], how, wall(env), &r, err->msg,
+			    sizeof err->msg) < 0) {
+				free(how);
+				return err->cls = MC_FATAL;
+			}
+			cls = call(env, &r, &resp, err);
+			if ((cls == MC_OK || cls == MC_FATAL) && resp.http != 0)
+				cls = tiktok_parse_ship(resp.http, resp.body, resp.len, &already, err);
+			transport_resp_free(&resp);
+			request_free(&r);
+			if (cls != MC_OK) {
+				free(how);
+				return cls;
+			}
+		}
+		free(how);
+		/* The tracking number comes with the shipped order. */
+		if ((cls = fetch_info(env, c, order_no, &info, err)) != MC_OK)
+			return cls;
+	}
+	snprintf(tn, tnlen, "%s", info.tracking);
+	return market_error_set(err, MC_OK, "0", "ok");
+}
+
+static enum market_class
+stock_one(const struct market_call_env *env, const struct market_creds *c,
+    const struct market_stock *items, size_t n, struct market_error *err)
+{
+	struct transport_resp resp = { 0 };
+	struct request r;
+	enum market_class cls;
+
+	if (tiktok_stock_request(c, items, n, wall(env), &r, err->msg, sizeof err->msg) < 0)
+		return err->cls = MC_FATAL;
+	cls = call(env, &r, &resp, err);
+	if (cls == MC_OK)
+		cls = tiktok_parse_stock(resp.http, resp.body, resp.len, err);
+	transport_resp_free(&resp);
+	request_free(&r);
+	return cls;
+}
+
+static enum market_class
+stock(const struct market_call_env *env, const struct market_creds *c,
+    const struct market_stock *items, size_t n, struct market_error *err)
+{
+	struct market_stock *group;
+	unsigned char *sent;
+	enum market_class cls = MC_OK;
+	size_t i, j, k;
+
+	if (n == 0)
+		return market_error_set(err, MC_FATAL, "", "tiktok: a stock push of no SKU");
+	group = xcalloc(n, sizeof *group);
+	sent = xcalloc(n, 1);
+	for (i = 0; i < n && cls == MC_OK; i++) {
+		if (sent[i])
+			continue;
+		for (j = i, k = 0; j < n; j++) {
+			if (!sent[j] && items[j].item_id != NULL && items[i].item_id != NULL &&
+			    strcmp(items[j].item_id, items[i].item_id) == 0) {
+				group[k++] = items[j];
+				sent[j] = 1;
+			}
+		}
+		if (k == 0) {   /* no product_id: the builder names the SKU */
+			group[k++] = items[i];
+			sent[i] = 1;
+		}
+		for (j = 0; j < k && cls == MC_OK; j += TIKTOK_STOCK_BATCH)
+			cls = stock_one(env, c, group + j, k - j < TIKTOK_STOCK_BATCH ? k - j :
+			    TIKTOK_STOCK_BATCH, err);
+	}
+	free(group);
+	free(sent);
+	return cls;
+}
+
+static enum market_class
+cancel(const struct market_call_env *env, const struct market_creds *c,
+    const char *order_no, const char *reason, struct market_error *err)
+{
+	struct transport_resp resp = { 0 };
+	struct request r;
+	enum market_class cls;
+	int already = 0;
+
+	if (tiktok_cancel_request(c, order_no, reason, wall(env), &r, err->msg,
+	    sizeof err->msg) < 0)
+		return err->cls = MC_FATAL;
+	cls = call(env, &r, &resp, err);
+	if ((cls == MC_OK || cls == MC_FATAL) && resp.http != 0)
+		cls = tiktok_parse_cancel(resp.http, resp.body, resp.len, &already, err);
+	transport_resp_free(&resp);
+	request_free(&r);
+	return cls;
+}
+
+static enum market_class
+settlement(const struct market_call_env *env, const struct market_creds *c,
+    const char *order_no, struct market_settlement *out, struct market_error *err)
+{
+	struct transport_resp resp = { 0 };
+	struct request r;
+	enum market_class cls;
+
+	if (tiktok_finance_request(c, order_no, wall(env), &r, err->msg, sizeof err->msg) < 0)
+		return err->cls = MC_FATAL;
+	cls = call(env, &r, &resp, err);
+	if (cls == MC_OK)
+		cls = tiktok_parse_finance(resp.http, resp.body, resp.len, order_no, out, err);
+	transport_resp_free(&resp);
+	request_free(&r);
+	return cls;
+}
+
+const struct market_ops tiktok_ops = {
+	.channel = "tiktok",
+	.ship = ship,
+	.stock_batch = TIKTOK_STOCK_BATCH,
+	.stock = stock,
+	.cancel = cancel,
+	.settlement = settlement,
+	.lost_push = NULL,              /* TikTok retries its pushes itself */
+	.push_sign = tiktok_push_sign,
+	.push_parse = tiktok_push_parse,
+};
