@@ -100,7 +100,7 @@ const struct cmd cmd_table[] = {
 	  "line-mode packing: one scan or command per stdin line (or device, with "
 	  "--devices), one result line each",
 	  cmd_scan_run },
-	{ "demo", NULL, "[--orders N] [--skus M] [--seed S] [--reset]",
+	{ "demo", NULL, "[--orders N] [--skus M] [--seed S] [--reset] [--no-market]",
 	  "demo database (made when empty or stale) and the station TUI", cmd_demo_run },
 	{ "demo-data", NULL, "[--orders N] [--skus M] [--seed S]",
 	  "fill an empty --db database with the demo seller", cmd_demo_data_run },

@@ -32,6 +32,7 @@
 #include "core/stock.h"
 #include "auth_pam.h"
 #include "config.h"
+#include "demo_market.h"
 #include "station.h"
 #include "station_dev.h"
 #include "station_sync.h"
@@ -95,7 +96,7 @@ generate(struct session *s, const struct demo_opts *o, const char *path)
 
 /* Shared option parsing of demo and demo-data. */
 static int
-demo_opts_parse(struct cmd_ctx *c, struct demo_opts *o, int *reset)
+demo_opts_parse(struct cmd_ctx *c, struct demo_opts *o, int *reset, int *market)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -103,6 +104,7 @@ demo_opts_parse(struct cmd_ctx *c, struct demo_opts *o, int *reset)
 		{ "skus", required_argument, NULL, 'k' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "reset", no_argument, NULL, 'r' },
+		{ "no-market", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long long v;
@@ -130,6 +132,11 @@ demo_opts_parse(struct cmd_ctx *c, struct demo_opts *o, int *reset)
 				return cmd_usage(c);
 			*reset = 1;
 			break;
+		case 'M':
+			if (market == NULL)
+				return cmd_usage(c);
+			*market = 0;
+			break;
 		default:
 			if (cmd_common_opt(c, opt, optarg, &rc))
 				return rc;
@@ -149,7 +156,7 @@ cmd_demo_data_run(struct cmd_ctx *c)
 	int64_t newest;
 	int rc;
 
-	if ((rc = demo_opts_parse(c, &o, NULL)) >= 0)
+	if ((rc = demo_opts_parse(c, &o, NULL, NULL)) >= 0)
 		return rc;
 	if (cmd_open(c, &db, &s) != 0)
 		return EXIT_FAIL;
@@ -253,11 +260,13 @@ printer_label(const char *uri, char *buf, size_t len)
 
 /*
  * The station TUI on s's database. demo: the warehouse defaults to HCM and the screens
- * hint the demo's users and packable orders.
+ * hint the demo's users and packable orders. market: start the demo's marketplace
+ * (demo_market.c) so new orders keep arriving.
  */
 static int
-station(struct cmd_ctx *c, struct session *s, int demo)
+station(struct cmd_ctx *c, struct session *s, int demo, int market)
 {
+	struct demo_market *dm = NULL;
 	struct station_app app;
 	struct ui_station st;
 	struct config cfg;
@@ -303,6 +312,12 @@ station(struct cmd_ctx *c, struct session *s, int demo)
 		st.dev_pump = station_pump_cb;
 		st.dev_arg = app.sd;
 	}
+	if (market) {
+		if (demo_market_start(s, &cfg, &dm, err, sizeof err) != 0)
+			fprintf(stderr, "packbench: demo: %s; no new orders will arrive\n", err);
+		else if (cfg.sync.interval_s > 5)
+			cfg.sync.interval_s = 5;    /* new orders on the screen within seconds */
+	}
 	/* The sync thread on its own connection, unless [sync] in_station = no. */
 	app.sync = NULL;
 	st.sync_fd = -1;
@@ -319,6 +334,7 @@ station(struct cmd_ctx *c, struct session *s, int demo)
 		rc = EXIT_FAIL;
 	}
 	station_sync_stop(app.sync);
+	demo_market_stop(dm);
 	station_dev_stop(app.sd);
 	config_free(&cfg);
 	return rc;
@@ -332,9 +348,9 @@ cmd_demo_run(struct cmd_ctx *c)
 	struct session s;
 	struct db *db;
 	int64_t newest;
-	int rc, reset = 0, own;
+	int rc, reset = 0, own, market = 1;
 
-	if ((rc = demo_opts_parse(c, &o, &reset)) >= 0)
+	if ((rc = demo_opts_parse(c, &o, &reset, &market)) >= 0)
 		return rc;
 	own = !c->db_given;
 	if (own) {
@@ -365,7 +381,7 @@ cmd_demo_run(struct cmd_ctx *c)
 		rc = cmd_fail(&s);
 		goto out;
 	}
-	rc = station(c, &s, 1);
+	rc = station(c, &s, 1, market);
 out:
 	db_close(db);
 	return rc;
@@ -380,7 +396,7 @@ cmd_station_run(struct cmd_ctx *c)
 
 	if ((rc = cmd_start(c, 0, &db, &s)) >= 0)
 		return rc;
-	rc = station(c, &s, 0);
+	rc = station(c, &s, 0, 0);
 	db_close(db);
 	return rc;
 }

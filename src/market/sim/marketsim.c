@@ -15,7 +15,8 @@
  *   --seed S             the seed of every generated order and token (default 1)
  *   --skus FILE          the catalogue, one SKU a line (default: the 8 SKUs below)
  *   --hold-ms MS         how long a timeout fault holds its answer (default 3000)
- *   --gen-rate N         new orders per second per shop (default 0), also /_sim/gen
+ *   --gen-rate N         new orders per second per shop (default 0; 0.2 is one every
+ *                        5 s), also /_sim/gen
  *   --shop CHANNEL:CODE  a shop (repeatable, up to 16; CHANNEL shopee, lazada, tiktok);
  *                        its credentials not given are derived from CODE: Shopee shop_id
  *                        = CODE when all digits, else 2000000 + hash % 1000000, partner_id
@@ -1547,7 +1548,6 @@ main(int argc, char **argv)
 	for (a = 1; a < argc; a++) {
 		const char *opt = argv[a], *v = a + 1 < argc ? argv[a + 1] : NULL;
 		int bad = 0, r;
-		int64_t n;
 
 		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
 			usage();
@@ -1568,8 +1568,10 @@ main(int argc, char **argv)
 		} else if (strcmp(opt, "--hold-ms") == 0) {
 			bad = sim_int(v, &sim.hold_ms) < 0 || sim.hold_ms < 0;
 		} else if (strcmp(opt, "--gen-rate") == 0) {
-			bad = sim_int(v, &n) < 0 || n < 0;
-			sim.gen_rate = (double)n;
+			char *end;
+
+			sim.gen_rate = strtod(v, &end);
+			bad = end == v || *end != '\0' || !(sim.gen_rate >= 0 && sim.gen_rate <= 1e6);
 		} else if (strcmp(opt, "--shop") == 0) {
 			const char *colon = strchr(v, ':');
 			struct sim_shop *sh;
