@@ -825,8 +825,7 @@ pack_cancel(struct pack *p, struct pack_result *r)
 static int
 confirm_tx(struct pack *p, int64_t *total_g)
 {
-	char payload[256], after[160];
-	int64_t shop_id = 0;
+	char after[160];
 	int i, rc;
 
 	*total_g = 0;
@@ -853,17 +852,15 @@ confirm_tx(struct pack *p, int64_t *total_g)
 		rc = db_run(p->s->db, "DELETE FROM pack_pkg WHERE order_id = ?", "i", p->order_id);
 	if (rc == 0)
 		rc = tote_release(p->s, p->order_id);
-	if (rc == 0)
-		rc = db_int(p->s->db, &shop_id, "SELECT shop_id FROM orders WHERE id = ?", "i",
-		    p->order_id);
 	if (rc != 0)
 		return session_fail(p->s, rc, "%s", db_errmsg(p->s->db));
-	/* What the marketplace is owed: ready-to-ship, drained by the sync thread. */
-	snprintf(payload, sizeof payload, "{\"order_no\":\"%s\",\"packages\":%d,\"weight_g\":%"
-	    PRId64 "}", p->order_no, p->npkgs, *total_g);
+	/* What the marketplace is owed: ready-to-ship, drained by the sync thread. A manual
+	 * shop's order owes nobody a call. */
 	rc = db_run(p->s->db, "INSERT INTO outbox(shop_id, order_id, kind, payload, created_at) "
-	    "VALUES (?, ?, 'ready_to_ship', ?, ?)", "iisi", shop_id, p->order_id, payload,
-	    clock_now());
+	    "SELECT o.shop_id, o.id, 'ready_to_ship', json_object('order_no', o.order_no, "
+	    "'packages', ?, 'weight_g', ?), ? FROM orders o JOIN shop p ON p.id = o.shop_id "
+	    "WHERE o.id = ? AND p.channel <> 'manual'", "iiii", (int64_t)p->npkgs, *total_g,
+	    clock_now(), p->order_id);
 	if (rc != 0)
 		return session_fail(p->s, rc, "outbox: %s", db_errmsg(p->s->db));
 	snprintf(after, sizeof after, "{\"packages\":%d,\"weight_g\":%" PRId64 "}", p->npkgs,

@@ -457,6 +457,51 @@ test_risk(void)
 	pack_free(&p);
 }
 
+/* Pack one TEE of order no (channel ch) through to PACKED. */
+static void
+pack_one_tee(const char *ch, const char *no)
+{
+	struct order_line_in line = { "TEE", 1, 100000 };
+	struct order_in o = {
+		.channel = ch, .shop = "own", .order_no = no, .created_at = TEST_EPOCH,
+		.status = ST_CONFIRMED, .currency = "VND", .total = 100000,
+		.district = "Q1", .province = "Hồ Chí Minh", .lines = &line, .nlines = 1,
+	};
+	struct pack_config c = config("ST1", hcm);
+	struct pack_result r;
+	struct pack p;
+
+	CU_ASSERT_EQUAL_FATAL(order_upsert(&sys, &o, NULL, NULL), 0);
+	pack_init(&p, &packer, &c);
+	CU_ASSERT_EQUAL(in(&p, no, &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "TEE", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "BOX M", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "WEIGHT 280", &r), PACK_OK);
+	CU_ASSERT_EQUAL(in(&p, "CMD:CONFIRM", &r), PACK_PACKED);
+	CU_ASSERT_STRING_EQUAL(status_of(no), "PACKED");
+	pack_free(&p);
+}
+
+/* The ship call a packed order owes: a JSON payload whatever its number holds, and
+ * none for a manual shop's order (nobody to call; it would stay owed for ever). */
+static void
+test_owed_ship_call(void)
+{
+	int64_t n = -1;
+
+	pack_one_tee("lazada", "Q-\"1\\");
+	db_int(db, &n, "SELECT count(*) FROM outbox o JOIN orders d ON d.id = o.order_id "
+	    "WHERE d.order_no = ? AND o.kind = 'ready_to_ship' AND "
+	    "json_extract(o.payload, '$.order_no') = d.order_no AND "
+	    "json_extract(o.payload, '$.packages') = 1 AND "
+	    "json_extract(o.payload, '$.weight_g') = 280", "s", (const char *)"Q-\"1\\");
+	CU_ASSERT_EQUAL(n, 1);
+	pack_one_tee("manual", "M-1");
+	db_int(db, &n, "SELECT count(*) FROM outbox o JOIN orders d ON d.id = o.order_id "
+	    "WHERE d.order_no = 'M-1'", "");
+	CU_ASSERT_EQUAL(n, 0);
+}
+
 static void
 test_chain_and_ledger_hold(void)
 {
@@ -509,6 +554,7 @@ main(void)
 	CU_add_test(s, "locks and acknowledge, weight override", test_locks);
 	CU_add_test(s, "orders that cannot be packed here", test_order_locks);
 	CU_add_test(s, "shelf life from a GS1 scan", test_shelf_life);
+	CU_add_test(s, "the ship call a packed order owes", test_owed_ship_call);
 	CU_add_test(s, "two stations, resume, hold", test_two_stations_and_resume);
 	CU_add_test(s, "several packages", test_multi_package);
 	CU_add_test(s, "totes and pick lists", test_tote);
