@@ -20,6 +20,11 @@ int cmd_init_run(struct cmd_ctx *c);
 int cmd_warehouse_add(struct cmd_ctx *c);
 int cmd_tote_assign(struct cmd_ctx *c);
 int cmd_tote_list(struct cmd_ctx *c);
+int cmd_returns_receive(struct cmd_ctx *c);
+int cmd_returns_open(struct cmd_ctx *c);
+int cmd_returns_units(struct cmd_ctx *c);
+int cmd_returns_list(struct cmd_ctx *c);
+int cmd_returns_reasons(struct cmd_ctx *c);
 int cmd_warehouse_list(struct cmd_ctx *c);
 int cmd_orders_list(struct cmd_ctx *c);
 int cmd_order_show(struct cmd_ctx *c);
@@ -37,10 +42,22 @@ int cmd_devices_read(struct cmd_ctx *c);
 int cmd_gs1_run(struct cmd_ctx *c);
 int cmd_scan_run(struct cmd_ctx *c);
 int cmd_report_sla(struct cmd_ctx *c);
+int cmd_report_recon(struct cmd_ctx *c);
+int cmd_report_kpi(struct cmd_ctx *c);
+int cmd_report_forecast(struct cmd_ctx *c);
+int cmd_report_carriers(struct cmd_ctx *c);
+int cmd_carriers_list(struct cmd_ctx *c);
+int cmd_carriers_quote(struct cmd_ctx *c);
+int cmd_carriers_costs(struct cmd_ctx *c);
+int cmd_import_settlement(struct cmd_ctx *c);
 int cmd_risk_block(struct cmd_ctx *c);
 int cmd_risk_unblock(struct cmd_ctx *c);
 int cmd_risk_list(struct cmd_ctx *c);
 int cmd_risk_check(struct cmd_ctx *c);
+int cmd_rules_check(struct cmd_ctx *c);
+int cmd_rules_load(struct cmd_ctx *c);
+int cmd_rules_show(struct cmd_ctx *c);
+int cmd_rules_dry_run(struct cmd_ctx *c);
 int cmd_stock_list(struct cmd_ctx *c);
 int cmd_stock_adjust(struct cmd_ctx *c);
 int cmd_stock_threshold(struct cmd_ctx *c);
@@ -56,6 +73,28 @@ const struct cmd cmd_table[] = {
 	  "list orders, newest first", cmd_orders_list },
 	{ "report", "sla", "[--channel C] [--shop S] [--warehouse W] [--format F]",
 	  "open orders by time left to ship-by and by state (supervisor)", cmd_report_sla },
+	{ "report", "recon", "[--from DATE] [--to DATE] [--discrepancies] [--format F]",
+	  "settlements per channel and shop against the [fees] schedule (supervisor)",
+	  cmd_report_recon },
+	{ "report", "kpi", "[--from DATE] [--to DATE] [--by day|week|channel|shop] "
+	  "[--section S] [--format F]", "OTIF, cancels, returns, lead times, costs, profit, "
+	  "packers, stock (supervisor)", cmd_report_kpi },
+	{ "report", "forecast", "[--sku SKU] [--warehouse W] [--lead-time DAYS] [--horizon DAYS] "
+	  "[--campaigns FILE] [--format F]", "demand forecast per SKU and warehouse: cover, "
+	  "out-of-stock date, reorder quantity (supervisor)", cmd_report_forecast },
+	{ "report", "carriers", "[--from DATE] [--to DATE] [--format F]",
+	  "carrier scorecard per region: promised vs actual days, delivery and failed-COD "
+	  "rates, cost vs quote (supervisor)", cmd_report_carriers },
+	{ "carriers", "list", "[--format F]",
+	  "the carrier rate tables in use (the compiled-in SAMPLES unless [carriers] rates)",
+	  cmd_carriers_list },
+	{ "carriers", "quote", "--from PROVINCE --to PROVINCE --weight G [--cod VND] "
+	  "[--deliver-by DATE] [--at TIME] [--format F]",
+	  "each carrier's price and promise for a parcel, and the one routing would choose",
+	  cmd_carriers_quote },
+	{ "carriers", "costs", "FILE.csv",
+	  "record what parcels actually cost (order_no,cost; all or nothing; supervisor)",
+	  cmd_carriers_costs },
 	{ "risk", "block", "phone|address VALUE --reason TEXT",
 	  "blacklist a buyer phone or address text (supervisor)", cmd_risk_block },
 	{ "risk", "unblock", "phone|address VALUE",
@@ -64,6 +103,14 @@ const struct cmd cmd_table[] = {
 	  "the blacklist of phones and addresses (supervisor)", cmd_risk_list },
 	{ "risk", "check", "ID|ORDER_NO [--format F]",
 	  "an order's risk flags with their reasons", cmd_risk_check },
+	{ "rules", "check", "FILE",
+	  "validate a rules file: every error as FILE:LINE:COL: message", cmd_rules_check },
+	{ "rules", "load", "FILE",
+	  "store a rules file as the new active version (supervisor)", cmd_rules_load },
+	{ "rules", "show", "[--versions] [--format F]",
+	  "the active rules, or every stored version", cmd_rules_show },
+	{ "rules", "dry-run", "FILE [--since 30d] [--format F]",
+	  "replay rules over past orders: per rule, the orders touched and how", cmd_rules_dry_run },
 	{ "stock", "list", "[--warehouse W] [--search TEXT] [--low] [--format F]",
 	  "stock by SKU and warehouse: available, threshold, lots, pushes (supervisor)",
 	  cmd_stock_list },
@@ -91,6 +138,8 @@ const struct cmd cmd_table[] = {
 	  "receive stock by warehouse, SKU and lot (all or nothing)", cmd_import_run },
 	{ "import", "orders", "FILE.csv",
 	  "load or update orders, one row per line (all or nothing)", cmd_import_run },
+	{ "import", "settlement", "FILE.csv",
+	  "load a channel's settlement report (all or nothing)", cmd_import_settlement },
 	{ "skus", "check", "[--format F]",
 	  "report duplicate and bad barcodes, SKUs without barcode or weight", cmd_skus_check },
 	{ "station", NULL, "",
@@ -109,6 +158,20 @@ const struct cmd cmd_table[] = {
 	  cmd_tote_assign },
 	{ "tote", "list", "[--format F]",
 	  "totes and pick lists with their orders still to pack", cmd_tote_list },
+	{ "returns", "receive", "SCAN [SKU:CONDITION:REASON[:QTY[:LOT]]...] "
+	  "[--ship-cost N] [--handling-cost N] [--note TEXT]",
+	  "receive a returned parcel (tracking no, order no or return id): each unit back "
+	  "in its lot or written off; units one a line on stdin when none given",
+	  cmd_returns_receive },
+	{ "returns", "open", "SCAN [--return-id ID] [--source station|marketplace]",
+	  "open a return announced or started, to be received later", cmd_returns_open },
+	{ "returns", "units", "SCAN [--format F]",
+	  "the units an order shipped, per lot, and how many came back", cmd_returns_units },
+	{ "returns", "list", "[--older-than N] [--format F]",
+	  "open returns (announced or started, not received) opened N days ago or more",
+	  cmd_returns_list },
+	{ "returns", "reasons", "[--format F]",
+	  "the reason codes a returned unit may carry", cmd_returns_reasons },
 	{ "warehouse", "add", "CODE --province P [--name N]",
 	  "add a warehouse or change its name and province", cmd_warehouse_add },
 	{ "warehouse", "list", "[--format F]",

@@ -67,4 +67,8 @@ int cmd_start(struct cmd_ctx *c, int nargs, struct db **db, struct session *s);
 /* Report a core failure: "packbench: " + s->err to stderr; returns EXIT_FAIL. */
 int cmd_fail(struct session *s);
 
+/* --from/--to of a report (YYYY-MM-DD[THH:MM], dates at off seconds east of UTC) into
+ * [*f, *t); default the 7 days to now. 0, or -1 after printing the error (cmd_recon.c). */
+int cmd_period(const char *from, const char *to, int64_t off, int64_t *f, int64_t *t);
+
 #endif

@@ -23,12 +23,14 @@
 #include <ini.h>
 
 #include "cmd.h"
+#include "core/carrier.h"
+#include "core/route.h"
 #include "core/xalloc.h"
 #include "devices/devuri.h"
 
 #define MAX_LINE 4096               /* inih's line buffer while we parse */
 #define MAX_SHOP_NAME 63
-#define MAX_KEYS 16
+#define MAX_KEYS 24
 
 enum kind {
 	K_BUF,                      /* text into a char array of max bytes */
@@ -118,9 +120,34 @@ static const struct key risk_keys[] = {
 	{ "check_address", K_BOOL, RK(check_address), 0, 0, 0, 0 },
 };
 
+#define RO(f) offsetof(struct config_routing, f)
+#define RO_CHANNEL(ch) \
+	{ #ch "_min_shelf_days", K_INT, RO(ch.min_shelf_days), 0, 3650, 0, 0 }, \
+	{ #ch "_split", K_BOOL, RO(ch.split), 0, 0, 0, 0 }, \
+	{ #ch "_merge", K_BOOL, RO(ch.merge), 0, 0, 0, 0 }, \
+	{ #ch "_deliver_days", K_INT, RO(ch.deliver_days), 0, 60, 0, 0 }
+static const struct key routing_keys[] = {
+	{ "allocate_on_confirm", K_BOOL, RO(allocate_on_confirm), 0, 0, 0, 0 },
+	RO_CHANNEL(shopee),
+	RO_CHANNEL(lazada),
+	RO_CHANNEL(tiktok),
+	RO_CHANNEL(manual),
+};
+
+#define FC(f) offsetof(struct demand_params, f)
+static const struct key forecast_keys[] = {
+	{ "lead_time_days", K_INT, FC(lead_time_days), 1, 365, 0, 0 },
+	{ "service_level_pct", K_INT, FC(service_level_pct), 0, 99, 0, 0 },
+	{ "safety_days", K_INT, FC(safety_days), 0, 365, 0, 0 },
+	{ "horizon_days", K_INT, FC(horizon_days), 1, 730, 0, 0 },
+	{ "history_days", K_INT, FC(history_days), 7, 3660, 0, 0 },
+	{ "campaigns", K_BUF, FC(campaigns), 0,
+	  (int64_t)sizeof(((struct demand_params *)NULL)->campaigns), 0, 0 },
+};
+
 #define NKEYS(t) (sizeof (t) / sizeof (t)[0])
 _Static_assert(NKEYS(station_keys) <= MAX_KEYS && NKEYS(shop_keys) <= MAX_KEYS &&
-    NKEYS(sync_keys) <= MAX_KEYS, "raise MAX_KEYS");
+    NKEYS(sync_keys) <= MAX_KEYS && NKEYS(routing_keys) <= MAX_KEYS, "raise MAX_KEYS");
 
 static const char *const channel_names[] = {
 	[CONFIG_SHOPEE] = "shopee",
@@ -140,7 +167,7 @@ static const struct {
 };
 
 enum sec { SEC_NONE, SEC_STATION, SEC_SHOP, SEC_SYNC, SEC_BOXES, SEC_RISK, SEC_CARRIERS,
-    SEC_AUTH, SEC__COUNT };
+    SEC_AUTH, SEC_FEES, SEC_ROUTING, SEC_FORECAST, SEC__COUNT };
 
 /* One parse in progress. */
 struct load {
@@ -562,6 +589,13 @@ load_carrier(struct load *ld, const char *name, const char *value)
 	int i, hh = -1, mm = -1, n = 0;
 	int64_t h;
 
+	if (strcmp(name, "rates") == 0) {       /* the rate tables' directory */
+		if (strlen(value) >= sizeof cfg->carrier_rates)
+			return load_bad(ld, name, "longer than %d characters",
+			    (int)sizeof cfg->carrier_rates - 1);
+		memcpy(cfg->carrier_rates, value, strlen(value) + 1);
+		return 1;
+	}
 	for (i = 0; i < cfg->ncarriers; i++) {
 		if (strcasecmp(cfg->carriers[i].name, name) == 0)
 			return load_bad(ld, name, "carrier set twice");
@@ -611,6 +645,13 @@ load_handler(void *user, const char *section, const char *name, const char *valu
 		return load_box(ld, name, value);
 	if (ld->sec == SEC_CARRIERS)
 		return load_carrier(ld, name, value);
+	if (ld->sec == SEC_FEES) {
+		char why[200];
+
+		if (recon_fees_set(&ld->cfg->fees, name, value, why, sizeof why) != 0)
+			return load_bad(ld, name, "%s", why);
+		return 1;
+	}
 	for (i = 0; i < ld->nkeys; i++) {
 		if (strcmp(ld->keys[i].name, name) == 0)
 			break;
@@ -706,6 +747,18 @@ load_section(struct load *ld, const char *name, size_t len)
 		ld->base = &cfg->risk;
 	} else if (len == 8 && memcmp(name, "carriers", 8) == 0) {
 		ld->sec = SEC_CARRIERS;
+	} else if (len == 7 && memcmp(name, "routing", 7) == 0) {
+		ld->sec = SEC_ROUTING;
+		ld->keys = routing_keys;
+		ld->nkeys = NKEYS(routing_keys);
+		ld->base = &cfg->routing;
+	} else if (len == 4 && memcmp(name, "fees", 4) == 0) {
+		ld->sec = SEC_FEES;
+	} else if (len == 8 && memcmp(name, "forecast", 8) == 0) {
+		ld->sec = SEC_FORECAST;
+		ld->keys = forecast_keys;
+		ld->nkeys = NKEYS(forecast_keys);
+		ld->base = &cfg->forecast;
 	} else if (len == 4 && memcmp(name, "auth", 4) == 0) {
 		ld->sec = SEC_AUTH;
 		ld->keys = auth_keys;
@@ -847,8 +900,11 @@ config_defaults(struct config *cfg)
 	cfg->sync.outbox_retry_max_s = 300;
 	cfg->sync.in_station = 1;
 	risk_config_defaults(&cfg->risk);
+	demand_params_default(&cfg->forecast);
 	snprintf(cfg->auth.pam_service, sizeof cfg->auth.pam_service, "packbench");
 	cfg->sync.stock_buffer = 0;
+	recon_fees_init(&cfg->fees);
+	cfg->routing.manual.split = cfg->routing.manual.merge = 1;
 }
 
 static void
@@ -881,6 +937,7 @@ config_free(struct config *cfg)
 	}
 	free(cfg->shops);
 	free(cfg->path);
+	recon_fees_free(&cfg->fees);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -984,6 +1041,33 @@ config_weight_tolerance_g(const struct config *cfg, int64_t expected_g)
 	return pct > cfg->station.weight_tolerance_g ? pct : cfg->station.weight_tolerance_g;
 }
 
+/* [routing] and the carrier rate tables into the core (route.h, carrier.h). */
+static int
+apply_routing(const struct config *cfg, char *err, size_t len)
+{
+	static const char *const names[] = { "shopee", "lazada", "tiktok", "manual" };
+	const struct config_route_channel *ch[] = { &cfg->routing.shopee,
+	    &cfg->routing.lazada, &cfg->routing.tiktok, &cfg->routing.manual };
+	struct carrier_table t;
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct route_policy p = { ch[i]->min_shelf_days, ch[i]->split, ch[i]->merge,
+		    ch[i]->deliver_days };
+
+		route_set_policy(names[i], &p);
+	}
+	route_set_auto(cfg->routing.allocate_on_confirm);
+	carrier_set_tz((int64_t)cfg->station.utc_offset_min * 60);
+	if (cfg->carrier_rates[0] == '\0')
+		return 0;
+	if (carrier_table_load_dir(&t, cfg->carrier_rates, err, len) != 0)
+		return -1;
+	carrier_set_table(&t);
+	carrier_table_free(&t);
+	return 0;
+}
+
 int
 cmd_config(struct cmd_ctx *c, struct config *cfg)
 {
@@ -995,7 +1079,13 @@ cmd_config(struct cmd_ctx *c, struct config *cfg)
 	}
 	/* The core's process-wide settings, before any thread starts. */
 	risk_set_config(&cfg->risk);
+	demand_set_config(&cfg->forecast);
 	sla_set_carriers(cfg->carriers, cfg->ncarriers,
 	    (int64_t)cfg->station.utc_offset_min * 60);
+	if (apply_routing(cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "packbench: %s\n", err);
+		config_free(cfg);       /* a failure leaves the caller nothing to free */
+		return EXIT_FAIL;
+	}
 	return 0;
 }

@@ -14,7 +14,9 @@
 
 #define CONFIG_MAX_BOXES 9          /* the pack screen picks boxes with keys 1..9 */
 
+#include "core/recon.h"
 #include "core/risk.h"
+#include "core/demand.h"
 #include "core/sla.h"
 
 struct cmd_ctx;
@@ -88,6 +90,17 @@ struct config_box {
 	char barcode[48];           /* "" when the box has none */
 };
 
+/* [routing]: per channel (route.h's policy) and whether confirming allocates. */
+struct config_route_channel {
+	int64_t min_shelf_days;
+	int split, merge;
+	int64_t deliver_days;
+};
+struct config_routing {
+	int allocate_on_confirm;
+	struct config_route_channel shopee, lazada, tiktok, manual;
+};
+
 struct config {
 	char *path;                 /* the file read; NULL when only defaults */
 	struct config_station station;
@@ -98,10 +111,17 @@ struct config {
 	int nboxes;
 	struct config_auth auth;    /* [auth] */
 	struct risk_config risk;    /* [risk]: thresholds of the risk rules (risk.h) */
+	struct demand_params forecast;  /* [forecast]: lead time, safety, horizon (demand.h) */
 	/* [carriers]: NAME = HH:MM, HOURS: the daily cut-off (local) and promised hours in
 	 * transit; in file order */
 	struct sla_carrier carriers[SLA_MAX_CARRIERS];
 	int ncarriers;
+	/* [carriers] rates = DIR: the rate tables (carrier.h); "": the compiled-in samples */
+	char carrier_rates[256];
+	struct config_routing routing;
+	/* [fees]: the fee schedules per channel and shop, the discrepancy threshold, the
+	 * packing cost per parcel and the dead-stock days (core/recon.h) */
+	struct recon_fees fees;
 };
 
 /* Fill *cfg with the defaults; allocates nothing. */

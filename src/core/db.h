@@ -120,6 +120,7 @@ uint64_t db_rollbacks(struct db *db);
 enum db_slot {
 	DB_SLOT_AUDIT,
 	DB_SLOT_ORDER,
+	DB_SLOT_RULES,
 	DB_NSLOTS
 };
 void **db_slot(struct db *db, enum db_slot which);

@@ -15,8 +15,11 @@
 #include <strings.h>
 
 #include "audit.h"
+#include "carrier.h"
 #include "clock.h"
 #include "db.h"
+#include "route.h"
+#include "rules.h"
 #include "stock.h"
 #include "xalloc.h"
 
@@ -33,6 +36,7 @@ static const char *const status_names[ST__COUNT] = {
 	[ST_CANCELLED] = "CANCELLED",
 	[ST_RETURNING] = "RETURNING",
 	[ST_RETURNED] = "RETURNED",
+	[ST_PART_RETURNED] = "PART_RETURNED",
 };
 
 enum effect {
@@ -71,7 +75,18 @@ static const struct transition transitions[] = {
 	{ ST_SHIPPED,   ST_RETURNING, ROLE_SYSTEM,     FX_NONE },
 	{ ST_DELIVERED, ST_COMPLETED, ROLE_SYSTEM,     FX_NONE },
 	{ ST_DELIVERED, ST_RETURNING, ROLE_SYSTEM,     FX_NONE },
-	{ ST_RETURNING, ST_RETURNED,  ROLE_SUPERVISOR, FX_NONE },
+	{ ST_COMPLETED, ST_RETURNING, ROLE_SYSTEM,     FX_NONE },
+	/* A returned parcel received at the station (returns.c moves the stock): the
+	 * receiving clerk, a packer, may do it. */
+	{ ST_RETURNING, ST_RETURNED,  ROLE_PACKER,     FX_NONE },
+	{ ST_RETURNING, ST_PART_RETURNED, ROLE_PACKER, FX_NONE },
+	{ ST_SHIPPED,   ST_RETURNED,  ROLE_PACKER,     FX_NONE },
+	{ ST_SHIPPED,   ST_PART_RETURNED, ROLE_PACKER, FX_NONE },
+	{ ST_DELIVERED, ST_RETURNED,  ROLE_PACKER,     FX_NONE },
+	{ ST_DELIVERED, ST_PART_RETURNED, ROLE_PACKER, FX_NONE },
+	{ ST_COMPLETED, ST_RETURNED,  ROLE_PACKER,     FX_NONE },
+	{ ST_COMPLETED, ST_PART_RETURNED, ROLE_PACKER, FX_NONE },
+	{ ST_PART_RETURNED, ST_RETURNED, ROLE_PACKER,   FX_NONE },
 };
 
 #define NTRANSITIONS (sizeof transitions / sizeof transitions[0])
@@ -236,88 +251,18 @@ settlement_due(struct session *s, int64_t order_id, int64_t shop_id, enum order_
 	    db_errmsg(s->db)) : 0;
 }
 
-/* Try warehouses (the preferred one first) until one can reserve every line. */
+/* Reserve every line where routing says (route.h: the nearest warehouse that fills it,
+ * a split where the channel allows), then choose the carrier (carrier.h). */
 static int
 reserve_all(struct session *s, struct head *h, int64_t only_wh)
 {
-	struct db_stmt *st;
-	int64_t *whs = NULL, pref = 0;
-	size_t nwh = 0, i;
-	int rc = DB_ESTOCK;
-	char why[sizeof s->err] = "";
+	struct route_result res;
+	int rc;
 
-	db_int(s->db, &pref, "SELECT coalesce(warehouse_id, 0) FROM shop WHERE id = ?", "i",
-	    h->shop_id);
-	if ((st = db_prep(s->db, "SELECT id FROM warehouse ORDER BY id = ? DESC, id")) == NULL)
-		return session_fail(s, DB_ERR, "allocate: %s", db_errmsg(s->db));
-	db_bind_int(st, 1, pref);
-	while (db_step(st) == DB_ROW) {
-		if (only_wh != 0 && db_col_int(st, 0) != only_wh)
-			continue;
-		whs = xrealloc(whs, (nwh + 1) * sizeof *whs);
-		whs[nwh++] = db_col_int(st, 0);
-	}
-	db_done(st);
-
-	for (i = 0; i < nwh; i++) {
-		int64_t line_id, sku_id, qty;
-		struct db_stmt *ls;
-
-		if ((rc = db_begin(s->db)) != 0)
-			break;
-		ls = db_prep(s->db, "SELECT id, sku_id, qty FROM order_line WHERE order_id = ? "
-		    "ORDER BY line_no");
-		if (ls == NULL) {
-			rc = DB_ERR;
-			db_rollback(s->db);
-			break;
-		}
-		db_bind_int(ls, 1, h->id);
-		/* Collect first: stock_reserve uses statements of its own. */
-		{
-			int64_t (*lines)[3] = NULL;
-			size_t n = 0, j;
-
-			while (db_step(ls) == DB_ROW) {
-				lines = xrealloc(lines, (n + 1) * sizeof *lines);
-				lines[n][0] = db_col_int(ls, 0);
-				lines[n][1] = db_col_int(ls, 1);
-				lines[n][2] = db_col_int(ls, 2);
-				n++;
-			}
-			db_done(ls);
-			rc = 0;
-			for (j = 0; j < n && rc == 0; j++) {
-				line_id = lines[j][0];
-				sku_id = lines[j][1];
-				qty = lines[j][2];
-				rc = stock_reserve(s, h->id, line_id, whs[i], sku_id, qty);
-			}
-			free(lines);
-		}
-		if (rc == 0)
-			rc = db_run(s->db, "UPDATE orders SET warehouse_id = ? WHERE id = ?", "ii",
-			    whs[i], h->id);
-		if (rc == 0) {
-			rc = db_commit(s->db);
-			if (rc == 0)
-				h->warehouse_id = whs[i];
-			break;
-		}
-		db_rollback(s->db);
-		if (rc != DB_ESTOCK)
-			break;
-		if (why[0] == '\0')
-			snprintf(why, sizeof why, "%s", s->err);
-	}
-	free(whs);
-	if (nwh == 0)
-		return session_fail(s, DB_ESTOCK, "order %s: no warehouse to allocate from",
-		    h->order_no);
-	if (rc == DB_ESTOCK)
-		return session_fail(s, DB_ESTOCK, "order %s: no warehouse can fill it (%s)",
-		    h->order_no, why);
-	return rc;
+	if ((rc = route_allocate(s, h->id, only_wh, &res)) != 0)
+		return rc;
+	h->warehouse_id = res.warehouse_id;
+	return carrier_assign(s, h->id, carrier_tz(), NULL, 0);
 }
 
 /*
@@ -391,6 +336,8 @@ apply_transition_at(struct session *s, struct head *h, int64_t expect_version,
 		return rc;
 	if ((rc = settlement_due(s, h->id, h->shop_id, to)) != 0)
 		return rc;
+	if ((rc = carrier_track(s, h->id, to)) != 0)
+		return rc;
 	h->status = to;
 	h->version++;
 	return 0;
@@ -419,6 +366,11 @@ order_transition(struct session *s, int64_t id, int64_t expect_version,
 	}
 	if ((rc = db_commit(s->db)) != 0)
 		return session_fail(s, rc, "order %" PRId64 ": %s", id, db_errmsg(s->db));
+	if (to == ST_CONFIRMED && route_auto() && !db_in_tx(s->db)) {
+		/* Allocated at once, or held with what is missing (order_route). */
+		rc = order_route(s, id);
+		return rc == DB_ESTOCK ? 0 : rc;
+	}
 	return 0;
 }
 
@@ -463,6 +415,7 @@ start_packing(struct session *s, int64_t id, const char *station, int64_t wh)
 			[ST_CANCELLED] = "is cancelled",
 			[ST_RETURNING] = "is being returned",
 			[ST_RETURNED] = "was returned",
+			[ST_PART_RETURNED] = "was partly returned",
 		};
 
 		return session_fail(s, DB_ESTATE, "order %s %s (%s): do not pack it", h.order_no,
@@ -499,6 +452,24 @@ int
 order_allocate(struct session *s, int64_t id, int64_t expect_version)
 {
 	return order_transition(s, id, expect_version, ST_ALLOCATED, NULL);
+}
+
+int
+order_route(struct session *s, int64_t id)
+{
+	char why[sizeof s->err];
+	int rc;
+
+	rc = order_transition(s, id, 0, ST_ALLOCATED, NULL);
+	if (rc != DB_ESTOCK)
+		return rc;
+	/* "order N: out of stock: SKU 3 missing, ..." (route.c) becomes the hold reason. */
+	snprintf(why, sizeof why, "%s", strstr(s->err, "out of stock") != NULL ?
+	    strstr(s->err, "out of stock") : s->err);
+	if ((rc = order_transition(s, id, 0, ST_ON_HOLD, why)) != 0)
+		return rc;
+	snprintf(s->err, sizeof s->err, "%s", why);
+	return DB_ESTOCK;
 }
 
 /* Shops seen on this connection; shops are never deleted, so an id stays good unless
@@ -611,7 +582,26 @@ lags(enum order_status theirs, enum order_status ours)
 		return ours == ST_ALLOCATED || ours == ST_PACKING || ours == ST_PACKED;
 	if (theirs == ST_PACKED)
 		return ours == ST_SHIPPED;
+	/* What came back is what the station received, whatever the channel says. */
+	if (ours == ST_RETURNED || ours == ST_PART_RETURNED)
+		return theirs == ST_SHIPPED || theirs == ST_DELIVERED ||
+		    theirs == ST_COMPLETED || theirs == ST_RETURNING || theirs == ST_RETURNED;
+	if (ours == ST_RETURNING)
+		return theirs == ST_RETURNED;
 	return 0;
+}
+
+/*
+ * A channel's "returned" for an order that left us only announces the parcel: it is
+ * RETURNING until the station receives it (returns.c), which makes it RETURNED.
+ */
+static enum order_status
+announced(enum order_status theirs, enum order_status ours)
+{
+	if (theirs == ST_RETURNED && (ours == ST_SHIPPED || ours == ST_DELIVERED ||
+	    ours == ST_COMPLETED))
+		return ST_RETURNING;
+	return theirs;
 }
 
 /* 1 when the stored order already says exactly what in says (a repeated pull). */
@@ -745,7 +735,8 @@ upsert_locked(struct session *s, const struct order_in *in, int64_t *idp, int *c
 		snprintf(after, sizeof after, "{\"status\":\"%s\",\"lines\":%zu,\"total\":%"
 		    PRId64 "}", order_status_name(in->status), in->nlines, in->total);
 		if ((rc = audit_log(s, "order", id, "create", "", after)) != 0 ||
-		    (rc = settlement_due(s, id, shop_id, in->status)) != 0)
+		    (rc = settlement_due(s, id, shop_id, in->status)) != 0 ||
+		    (rc = rules_apply(s, id)) != 0)
 			return rc;
 	} else if (!unchanged(s, id, in)) {
 		if ((rc = load_head(s, id, &h)) != 0)
@@ -776,7 +767,11 @@ upsert_locked(struct session *s, const struct order_in *in, int64_t *idp, int *c
 		if ((rc = audit_log(s, "order", id, "update", "", after)) != 0)
 			return rc;
 		if (in->status != h.status && !lags(in->status, h.status) &&
-		    (rc = apply_transition(s, &h, 0, in->status, "update", 0)) != 0)
+		    (rc = apply_transition(s, &h, 0, announced(in->status, h.status), "update",
+		    0)) != 0)
+			return rc;
+		/* The rules again, on the order as it is now. */
+		if ((rc = rules_apply(s, id)) != 0)
 			return rc;
 	}
 	if (idp != NULL)

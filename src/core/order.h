@@ -27,6 +27,7 @@ enum order_status {
 	ST_CANCELLED,
 	ST_RETURNING,
 	ST_RETURNED,
+	ST_PART_RETURNED,          /* some of the shipped units came back (returns.h) */
 	ST__COUNT
 };
 
@@ -65,7 +66,8 @@ struct order_in {
  * are refreshed, lines replaced while the order is still NEW/CONFIRMED/ON_HOLD, and a
  * different status is applied as a transition (an illegal one fails with DB_ESTATE).
  * The shop is created on first sight. Unknown SKUs fail with DB_EINVAL naming the SKU.
- * *id gets the order id, *created 1 when it was new (both may be NULL).
+ * *id gets the order id, *created 1 when it was new (both may be NULL). The active
+ * rules (rules.h) apply, in the same transaction, to a new order and to one that changed.
  */
 int order_upsert(struct session *s, const struct order_in *in, int64_t *id, int *created);
 
@@ -118,6 +120,14 @@ int order_transition(struct session *s, int64_t id, int64_t expect_version,
 /* Allocate: reserve every line in one warehouse (the shop's, else the first that can
  * fill it) and move to ALLOCATED. DB_ESTOCK when no warehouse can fill it. */
 int order_allocate(struct session *s, int64_t id, int64_t expect_version);
+
+/*
+ * Route a CONFIRMED order (route.h): allocated from the nearest warehouse that fills it
+ * (or split where the channel allows) with its carrier chosen (carrier.h), or, when out
+ * of stock, ON_HOLD with the missing quantities as the reason (then DB_ESTOCK, s->err
+ * the reason). With route_set_auto(1) every confirmation does this itself.
+ */
+int order_route(struct session *s, int64_t id);
 
 /*
  * Claim order id for packing at station: ALLOCATED (to warehouse wh, unless wh is 0)

@@ -221,6 +221,7 @@ struct order_facts {
 	char phone[64], norm_phone[32];
 	char address[256], district[64], province[64];
 	char full[512];             /* address, district, province normalised */
+	char rule_flags[512];       /* flags set by rules (rules.h), "; "-separated */
 };
 
 #define RISK_DUP_CANDIDATES 16
@@ -522,8 +523,27 @@ rule_duplicate(struct ctx *c)
 	return 0;
 }
 
+/* The order rules' flags (rules.h): each its own flag, labelled with its words. */
+static int
+rule_flagged(struct ctx *c)
+{
+	const char *p = c->o->rule_flags;
+
+	while (*p) {
+		const char *e = strstr(p, "; ");
+		int n = e ? (int)(e - p) : (int)strlen(p);
+		char label[32];
+
+		snprintf(label, sizeof label, "%.*s", n, p);
+		add(c, RISK_RULE, label, "flagged by a rule: %.*s", n, p);
+		p += n + (e ? 2 : 0);
+	}
+	return 0;
+}
+
 static int (*const rules[])(struct ctx *) = {
 	rule_high_cod, rule_history, rule_blocked, rule_address, rule_phone, rule_duplicate,
+	rule_flagged,
 };
 
 static int
@@ -535,7 +555,7 @@ load_facts(struct session *s, int64_t order_id, struct order_facts *o)
 
 	memset(o, 0, sizeof *o);
 	st = db_prep(s->db, "SELECT cod, currency, buyer_phone, address, district, province, "
-	    "created_at FROM orders WHERE id = ?");
+	    "created_at, rule_flags FROM orders WHERE id = ?");
 	if (st == NULL)
 		return session_fail(s, DB_ERR, "risk: %s", db_errmsg(s->db));
 	db_bind_int(st, 1, order_id);
@@ -548,6 +568,7 @@ load_facts(struct session *s, int64_t order_id, struct order_facts *o)
 		snprintf(o->district, sizeof o->district, "%s", db_col_text(st, 4));
 		snprintf(o->province, sizeof o->province, "%s", db_col_text(st, 5));
 		o->created_at = db_col_int(st, 6);
+		snprintf(o->rule_flags, sizeof o->rule_flags, "%s", db_col_text(st, 7));
 	}
 	db_done(st);
 	if (rc != DB_ROW)

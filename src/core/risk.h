@@ -39,6 +39,7 @@ enum risk_kind {
 	RISK_ADDRESS,
 	RISK_PHONE,
 	RISK_DUPLICATE,
+	RISK_RULE,                  /* a rule's `flag "reason"` (rules.h) */
 	RISK__KINDS
 };
 

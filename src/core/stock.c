@@ -586,7 +586,7 @@ picks_load(struct session *s, const struct key *k, struct pick **out, size_t *n)
 
 static int
 reserve(struct session *s, int64_t order_id, int64_t line_id, int64_t wh, int64_t sku,
-    int64_t qty)
+    int64_t qty, int64_t min_days)
 {
 	struct key k;
 	struct pick *p = NULL;
@@ -608,6 +608,8 @@ reserve(struct session *s, int64_t order_id, int64_t line_id, int64_t wh, int64_
 		    " is for SKU %" PRId64 ", not %" PRId64, line_id, order_id, line_sku, sku);
 	if ((rc = key_load(s, "reserve", wh, sku, &k)) != 0)
 		return rc;
+	if (min_days > k.min_shelf_days)
+		k.min_shelf_days = min_days;    /* the channel's, when stricter */
 	if ((rc = picks_load(s, &k, &p, &n)) != 0)
 		return rc;
 
@@ -659,7 +661,21 @@ stock_reserve(struct session *s, int64_t order_id, int64_t line_id, int64_t wh,
 		return rc;
 	if ((rc = tx_begin(s, &outer)) != 0)
 		return rc;
-	rc = reserve(s, order_id, line_id, wh, sku_id, qty);
+	rc = reserve(s, order_id, line_id, wh, sku_id, qty, 0);
+	return tx_end(s, outer, rc);
+}
+
+int
+stock_reserve_fresh(struct session *s, int64_t order_id, int64_t line_id, int64_t wh,
+    int64_t sku_id, int64_t qty, int64_t min_shelf_days)
+{
+	int rc, outer;
+
+	if ((rc = session_require(s, ROLE_PACKER, "reserve stock")) != 0)
+		return rc;
+	if ((rc = tx_begin(s, &outer)) != 0)
+		return rc;
+	rc = reserve(s, order_id, line_id, wh, sku_id, qty, min_shelf_days);
 	return tx_end(s, outer, rc);
 }
 
@@ -862,6 +878,44 @@ stock_return(struct session *s, int64_t order_id, int64_t wh, int64_t sku_id,
 	if ((rc = tx_begin(s, &outer)) != 0)
 		return rc;
 	rc = restock(s, order_id, wh, sku_id, lot_code != NULL ? lot_code : "", qty);
+	return tx_end(s, outer, rc);
+}
+
+static int
+return_lot(struct session *s, int64_t order_id, int64_t wh, int64_t sku, int64_t lot,
+    int64_t qty, int write_off, const char *note)
+{
+	struct key k;
+	int64_t x;
+	int rc;
+
+	if ((rc = qty_check(s, "return", qty)) != 0 ||
+	    (rc = order_exists(s, "return", order_id)) != 0 ||
+	    (rc = key_load(s, "return", wh, sku, &k)) != 0)
+		return rc;
+	rc = db_int(s->db, &x, "SELECT id FROM lot WHERE id = ? AND sku_id = ?", "ii", lot,
+	    sku);
+	if (rc == DB_ENOTFOUND)
+		return session_fail(s, rc, "return: lot %" PRId64 " is not a lot of %s", lot,
+		    k.sku_code);
+	if (rc != 0)
+		return dberr(s, rc, "return");
+	if ((rc = move(s, "return", wh, sku, lot, qty, 0, order_id, note)) != 0 || !write_off)
+		return rc;
+	return move(s, "writeoff", wh, sku, lot, -qty, 0, order_id, note);
+}
+
+int
+stock_return_lot(struct session *s, int64_t order_id, int64_t wh, int64_t sku_id,
+    int64_t lot_id, int64_t qty, int write_off, const char *note)
+{
+	int rc, outer;
+
+	if ((rc = session_require(s, ROLE_PACKER, "receive a return")) != 0)
+		return rc;
+	if ((rc = tx_begin(s, &outer)) != 0)
+		return rc;
+	rc = return_lot(s, order_id, wh, sku_id, lot_id, qty, write_off, note);
 	return tx_end(s, outer, rc);
 }
 

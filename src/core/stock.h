@@ -49,6 +49,10 @@ int stock_receive(struct session *s, int64_t wh, int64_t sku_id, const char *lot
  */
 int stock_reserve(struct session *s, int64_t order_id, int64_t line_id, int64_t wh,
     int64_t sku_id, int64_t qty);
+/* The same, lots also keeping at least min_shelf_days (a channel's minimum shelf life;
+ * the SKU's own min_shelf_days still applies when longer). */
+int stock_reserve_fresh(struct session *s, int64_t order_id, int64_t line_id, int64_t wh,
+    int64_t sku_id, int64_t qty, int64_t min_shelf_days);
 /* Release every reservation of the order. */
 int stock_unreserve_order(struct session *s, int64_t order_id);
 /* The order leaves: on hand and reserved both drop by each reservation; rows removed. */
@@ -62,6 +66,15 @@ int stock_adjust(struct session *s, int64_t wh, int64_t sku_id, const char *lot_
 /* Units back from a buyer into a lot; supervisor. */
 int stock_return(struct session *s, int64_t order_id, int64_t wh, int64_t sku_id,
     const char *lot_code, int64_t qty);
+
+/*
+ * A buyer's return: qty units of order_id back on hand into lot lot_id (the lot its ship
+ * movements took them from), a 'return' movement; with write_off set they are written
+ * off from that lot at once (a 'writeoff' movement: back, but not to be sold). note goes
+ * on the movements. Packer (the receiving clerk; a write-off needs no approval).
+ */
+int stock_return_lot(struct session *s, int64_t order_id, int64_t wh, int64_t sku_id,
+    int64_t lot_id, int64_t qty, int write_off, const char *note);
 
 /* Totals over all lots of sku in wh (wh 0: all warehouses). */
 int stock_on_hand(struct session *s, int64_t wh, int64_t sku_id, int64_t *out);

@@ -13,33 +13,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "channel.h"
 #include "core/audit.h"
 #include "core/db.h"
 #include "core/xalloc.h"
+#include "ops_util.h"
 
 #define NEVER INT64_MAX             /* next_at of a final settlement */
-
-static const struct retry_policy default_policy = {
-	.max_attempts = 4,
-	.base_ms = 200,
-	.cap_ms = 5000,
-	.quota_utc_offset = 8 * 3600,
-};
 
 /* Orders due a fetch: a settlement row (made when the order was delivered or
  * completed, core/order.c), not final, time come; by the index settlement_due. */
 #define DUE_WHERE \
 	"FROM settlement st JOIN orders o ON o.id = st.order_id " \
 	"WHERE st.shop_id = ? AND st.final = 0 AND st.next_at <= ?"
-
-static int64_t
-wall(const struct market_call_env *env)
-{
-	return env->wall_s != NULL ? env->wall_s(env->wall_ctx) : (int64_t)time(NULL);
-}
 
 /* ------------------------------------------------------------------ store */
 
@@ -182,12 +169,8 @@ claim(struct session *s, int64_t shop_id, int64_t order_id, int64_t now, int64_t
 static int64_t
 backoff(const struct finance_opts *o, int64_t attempts)
 {
-	int64_t base = o->backoff_base_s > 0 ? o->backoff_base_s : 60;
-	int64_t max = o->backoff_max_s > 0 ? o->backoff_max_s : 6 * 3600, d = base;
-
-	while (--attempts > 0 && d < max)
-		d *= 2;
-	return d < max ? d : max;
+	return ops_backoff(o->backoff_base_s > 0 ? o->backoff_base_s : 60,
+	    o->backoff_max_s > 0 ? o->backoff_max_s : 6 * 3600, attempts);
 }
 
 static int
@@ -211,7 +194,7 @@ fetch_one(struct session *s, const struct market_call_env *env,
 {
 	struct market_settlement ms;
 	enum market_class cls;
-	int64_t now = wall(env), attempts = 0;
+	int64_t now = ops_wall(env), attempts = 0;
 	int rc;
 
 	rc = claim(s, shop_id, d->id, now, o->lease_s > 0 ? o->lease_s : 120, &attempts);
@@ -220,7 +203,7 @@ fetch_one(struct session *s, const struct market_call_env *env,
 	memset(&ms, 0, sizeof ms);
 	memset(err, 0, sizeof *err);
 	cls = ops->settlement(env, creds, d->order_no, &ms, err);
-	now = wall(env);
+	now = ops_wall(env);
 	if (cls == MC_OK) {
 		rc = finance_store(s, d->id, &ms, now,
 		    now + (o->refetch_s > 0 ? o->refetch_s : 6 * 3600));
@@ -265,20 +248,14 @@ finance_fetch_due(struct session *s, const struct market_creds *creds,
 		    o->channel ? o->channel : "(none)");
 		return DB_EINVAL;
 	}
-	if (o->env != NULL)
-		env = *o->env;
-	if (env.policy == NULL)
-		env.policy = &default_policy;
-	env.transport = t;
-	env.conn = ch->conn;
+	ops_env(&env, o->env, t, ch->conn);
 
-	rc = db_int(s->db, &shop_id, "SELECT id FROM shop WHERE channel = ? AND shop_code = ?",
-	    "ss", o->channel, o->shop);
+	rc = ops_shop_id(s, o->channel, o->shop, 0, &shop_id);
 	if (rc == DB_ENOTFOUND)
 		return 0;
 	if (rc != 0)
 		goto dberr;
-	now = wall(&env);
+	now = ops_wall(&env);
 	if (ops == NULL || ops->settlement == NULL)
 		goto tally;
 
@@ -317,7 +294,7 @@ finance_fetch_due(struct session *s, const struct market_creds *creds,
 	due = NULL;
 tally:
 	rc = db_int(s->db, &counts->due, "SELECT count(*) " DUE_WHERE, "ii", shop_id,
-	    wall(&env));
+	    ops_wall(&env));
 	if (rc != 0)
 		goto dberr;
 	if ((ops == NULL || ops->settlement == NULL) && counts->due > 0) {

@@ -11,30 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lazada.h"
 #include "ops.h"
+#include "ops_util.h"
 
 #define RTS_MAX 20                  /* packages per /order/package/rts */
-
-static int64_t
-wall(const struct market_call_env *env)
-{
-	return env->wall_s != NULL ? env->wall_s(env->wall_ctx) : (int64_t)time(NULL);
-}
-
-/* market_call with Lazada's envelope check; a refused call keeps its answer in resp
- * (http != 0) for the caller's mapper. */
-static enum market_class
-call(const struct market_call_env *env, struct request *r, struct transport_resp *resp,
-    struct market_error *err)
-{
-	struct market_call_env e = *env;
-
-	e.conn = &lazada_connector;
-	return market_call(&e, r, resp, err, NULL);
-}
 
 static enum market_class
 fetch_items(const struct market_call_env *env, const struct market_creds *c,
@@ -45,13 +27,12 @@ fetch_items(const struct market_call_env *env, const struct market_creds *c,
 	enum market_class cls;
 
 	memset(it, 0, sizeof *it);
-	if (lazada_items_request(c, order_no, wall(env), &r, err->msg, sizeof err->msg) < 0)
+	if (lazada_items_request(c, order_no, ops_wall(env), &r, err->msg, sizeof err->msg) < 0)
 		return err->cls = MC_FATAL;
-	cls = call(env, &r, &resp, err);
+	cls = ops_call(env, &lazada_connector, &r, &resp, err);
 	if (cls == MC_OK)
 		cls = lazada_parse_items(resp.http, resp.body, resp.len, it, err);
 	transport_resp_free(&resp);
-	request_free(&r);
 	return cls;
 }
 
@@ -100,13 +81,13 @@ pack(const struct market_call_env *env, const struct market_creds *c, const char
 	enum market_class cls;
 	int already = 0;
 
-	if (lazada_pack_request(c, order_no, it, wall(env), &r, err->msg, sizeof err->msg) < 0)
+	if (lazada_pack_request(c, order_no, it, ops_wall(env), &r, err->msg,
+	    sizeof err->msg) < 0)
 		return err->cls = MC_FATAL;
-	cls = call(env, &r, &resp, err);
-	if ((cls == MC_OK || cls == MC_FATAL) && resp.http != 0)
+	cls = ops_call(env, &lazada_connector, &r, &resp, err);
+	if (ops_answered(cls, &resp))
 		cls = lazada_parse_pack(resp.http, resp.body, resp.len, it, &already, err);
 	transport_resp_free(&resp);
-	request_free(&r);
 	if (cls == MC_OK && already) {
 		/* Packed by an earlier call: its package ids are on the units now. */
 		lazada_items_free(it);
@@ -124,13 +105,12 @@ rts(const struct market_call_env *env, const struct market_creds *c,
 	enum market_class cls;
 	int already = 0;
 
-	if (lazada_rts_request(c, ids, n, wall(env), &r, err->msg, sizeof err->msg) < 0)
+	if (lazada_rts_request(c, ids, n, ops_wall(env), &r, err->msg, sizeof err->msg) < 0)
 		return err->cls = MC_FATAL;
-	cls = call(env, &r, &resp, err);
-	if ((cls == MC_OK || cls == MC_FATAL) && resp.http != 0)
+	cls = ops_call(env, &lazada_connector, &r, &resp, err);
+	if (ops_answered(cls, &resp))
 		cls = lazada_parse_rts(resp.http, resp.body, resp.len, &already, err);
 	transport_resp_free(&resp);
-	request_free(&r);
 	return cls;
 }
 
@@ -205,13 +185,12 @@ stock(const struct market_call_env *env, const struct market_creds *c,
 	struct request r;
 	enum market_class cls;
 
-	if (lazada_stock_request(c, items, n, wall(env), &r, err->msg, sizeof err->msg) < 0)
+	if (lazada_stock_request(c, items, n, ops_wall(env), &r, err->msg, sizeof err->msg) < 0)
 		return err->cls = MC_FATAL;
-	cls = call(env, &r, &resp, err);
+	cls = ops_call(env, &lazada_connector, &r, &resp, err);
 	if (cls == MC_OK)
 		cls = lazada_parse_stock(resp.http, resp.body, resp.len, err);
 	transport_resp_free(&resp);
-	request_free(&r);
 	return cls;
 }
 
@@ -233,16 +212,15 @@ cancel(const struct market_call_env *env, const struct market_creds *c,
 
 		if (!is_live(&it.v[i]))
 			continue;
-		if (lazada_cancel_request(c, it.v[i].id, reason, wall(env), &r, err->msg,
+		if (lazada_cancel_request(c, it.v[i].id, reason, ops_wall(env), &r, err->msg,
 		    sizeof err->msg) < 0) {
 			cls = err->cls = MC_FATAL;
 			goto out;
 		}
-		cls = call(env, &r, &resp, err);
-		if ((cls == MC_OK || cls == MC_FATAL) && resp.http != 0)
+		cls = ops_call(env, &lazada_connector, &r, &resp, err);
+		if (ops_answered(cls, &resp))
 			cls = lazada_parse_cancel(resp.http, resp.body, resp.len, &already, err);
 		transport_resp_free(&resp);
-		request_free(&r);
 		if (cls != MC_OK)
 			goto out;
 	}
@@ -261,13 +239,13 @@ settlement(const struct market_call_env *env, const struct market_creds *c,
 	struct request r;
 	enum market_class cls;
 
-	if (lazada_finance_request(c, order_no, wall(env), &r, err->msg, sizeof err->msg) < 0)
+	if (lazada_finance_request(c, order_no, ops_wall(env), &r, err->msg,
+	    sizeof err->msg) < 0)
 		return err->cls = MC_FATAL;
-	cls = call(env, &r, &resp, err);
+	cls = ops_call(env, &lazada_connector, &r, &resp, err);
 	if (cls == MC_OK)
 		cls = lazada_parse_finance(resp.http, resp.body, resp.len, order_no, out, err);
 	transport_resp_free(&resp);
-	request_free(&r);
 	return cls;
 }
 

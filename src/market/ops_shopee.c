@@ -14,20 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/xalloc.h"
 #include "jsonx.h"
 #include "ops.h"
+#include "ops_util.h"
 #include "shopee.h"
 
 #define LOST_PAGES 20           /* at most this many get_lost_push_message pages a run */
-
-static int64_t
-wall(const struct market_call_env *env)
-{
-	return env->wall_s != NULL ? env->wall_s(env->wall_ctx) : (int64_t)time(NULL);
-}
 
 /* env with Shopee's connector (its envelope check) when the caller left it unset. */
 static struct market_call_env
@@ -60,7 +54,7 @@ order_detail(const struct market_call_env *env, const struct market_creds *c,
 	enum market_class cls;
 
 	*mo = NULL;
-	if (shopee_connector.detail_request(c, &order_no, 1, wall(env), &r, err->msg,
+	if (shopee_connector.detail_request(c, &order_no, 1, ops_wall(env), &r, err->msg,
 	    sizeof err->msg) < 0)
 		return build_failed(err);
 	cls = market_call(env, &r, &resp, err, NULL);
@@ -96,7 +90,8 @@ tracking(const struct market_call_env *env, const struct market_creds *c,
 	struct request r;
 	enum market_class cls;
 
-	if (shopee_tracking_request(c, order_no, wall(env), &r, err->msg, sizeof err->msg) < 0)
+	if (shopee_tracking_request(c, order_no, ops_wall(env), &r, err->msg,
+	    sizeof err->msg) < 0)
 		return build_failed(err);
 	cls = market_call(env, &r, &resp, err, NULL);
 	if (cls == MC_OK)
@@ -165,7 +160,8 @@ ship(const struct market_call_env *env0, const struct market_creds *c, const cha
 		if (cls != MC_OK || shipped)
 			return cls;
 	}
-	if (shopee_param_request(c, order_no, wall(&env), &r, err->msg, sizeof err->msg) < 0)
+	if (shopee_param_request(c, order_no, ops_wall(&env), &r, err->msg,
+	    sizeof err->msg) < 0)
 		return build_failed(err);
 	cls = market_call(&env, &r, &resp, err, NULL);
 	if (cls == MC_OK)
@@ -190,7 +186,7 @@ ship(const struct market_call_env *env0, const struct market_creds *c, const cha
 	sh.address_id = sp.address_id;
 	sh.pickup_time_id = sp.pickup_time_id;
 	sh.tracking_number = payload_tracking(payload, own_tn, sizeof own_tn);
-	if (shopee_ship_request(c, &sh, wall(&env), &r, err->msg, sizeof err->msg) < 0)
+	if (shopee_ship_request(c, &sh, ops_wall(&env), &r, err->msg, sizeof err->msg) < 0)
 		return build_failed(err);
 	cls = market_call(&env, &r, &resp, err, NULL);
 	if ((cls == MC_OK || cls == MC_FATAL) && resp.http != 0)
@@ -221,7 +217,8 @@ stock(const struct market_call_env *env0, const struct market_creds *c,
 	enum market_class cls;
 
 	memset(err, 0, sizeof *err);
-	if (shopee_stock_request(c, items, n, wall(&env), &r, err->msg, sizeof err->msg) < 0)
+	if (shopee_stock_request(c, items, n, ops_wall(&env), &r, err->msg,
+	    sizeof err->msg) < 0)
 		return build_failed(err);
 	cls = market_call(&env, &r, &resp, err, NULL);
 	if (cls == MC_OK)
@@ -251,7 +248,7 @@ cancel(const struct market_call_env *env0, const struct market_creds *c, const c
 		return MC_OK;
 	}
 	if (cls == MC_OK && shopee_cancel_request(c, order_no, reason, mo->listings,
-	    mo->nlistings, wall(&env), &r, err->msg, sizeof err->msg) < 0)
+	    mo->nlistings, ops_wall(&env), &r, err->msg, sizeof err->msg) < 0)
 		cls = build_failed(err);
 	market_orders_free(&set);
 	if (cls != MC_OK)
@@ -286,7 +283,8 @@ settlement(const struct market_call_env *env0, const struct market_creds *c,
 	market_orders_free(&set);
 	if (cls != MC_OK)
 		return cls;
-	if (shopee_escrow_request(c, order_no, wall(&env), &r, err->msg, sizeof err->msg) < 0)
+	if (shopee_escrow_request(c, order_no, ops_wall(&env), &r, err->msg,
+	    sizeof err->msg) < 0)
 		return build_failed(err);
 	cls = market_call(&env, &r, &resp, err, NULL);
 	if (cls == MC_OK)
@@ -319,7 +317,7 @@ lost_push(const struct market_call_env *env0, const struct market_creds *c,
 		int64_t last = 0;
 
 		more = 0;
-		if (shopee_lost_request(c, wall(&env), &r, err->msg, sizeof err->msg) < 0)
+		if (shopee_lost_request(c, ops_wall(&env), &r, err->msg, sizeof err->msg) < 0)
 			return build_failed(err);
 		cls = market_call(&env, &r, &resp, err, NULL);
 		if (cls == MC_OK)
@@ -350,7 +348,8 @@ lost_push(const struct market_call_env *env0, const struct market_creds *c,
 		market_page_free(&page);
 		if (last <= 0)
 			break;
-		if (shopee_confirm_request(c, last, wall(&env), &r, err->msg, sizeof err->msg) < 0)
+		if (shopee_confirm_request(c, last, ops_wall(&env), &r, err->msg,
+		    sizeof err->msg) < 0)
 			return build_failed(err);
 		cls = market_call(&env, &r, &resp, err, NULL);
 		transport_resp_free(&resp);

@@ -15,27 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/xalloc.h"
 #include "ops.h"
+#include "ops_util.h"
 #include "tiktok.h"
-
-static int64_t
-wall(const struct market_call_env *env)
-{
-	return env->wall_s != NULL ? env->wall_s(env->wall_ctx) : (int64_t)time(NULL);
-}
-
-static enum market_class
-call(const struct market_call_env *env, struct request *r, struct transport_resp *resp,
-    struct market_error *err)
-{
-	struct market_call_env e = *env;
-
-	e.conn = &tiktok_connector;
-	return market_call(&e, r, resp, err, NULL);
-}
 
 static enum market_class
 fetch_info(const struct market_call_env *env, const struct market_creds *c,
@@ -47,14 +31,13 @@ fetch_info(const struct market_call_env *env, const struct market_creds *c,
 	enum market_class cls;
 
 	memset(info, 0, sizeof *info);
-	if (tiktok_connector.detail_request(c, ids, 1, wall(env), &r, err->msg,
+	if (tiktok_connector.detail_request(c, ids, 1, ops_wall(env), &r, err->msg,
 	    sizeof err->msg) < 0)
 		return err->cls = MC_FATAL;
-	cls = call(env, &r, &resp, err);
+	cls = ops_call(env, &tiktok_connector, &r, &resp, err);
 	if (cls == MC_OK)
 		cls = tiktok_parse_shipinfo(resp.http, resp.body, resp.len, order_no, info, err);
 	transport_resp_free(&resp);
-	request_free(&r);
 	return cls;
 }
 
@@ -113,16 +96,15 @@ ship(const struct market_call_env *env, const struct market_creds *c, const char
 			struct request r;
 			int already = 0;
 
-			if (tiktok_ship_request(c, info.packages[i], how, wall(env), &r, err->msg,
+			if (tiktok_ship_request(c, info.packages[i], how, ops_wall(env), &r, err->msg,
 			    sizeof err->msg) < 0) {
 				free(how);
 				return err->cls = MC_FATAL;
 			}
-			cls = call(env, &r, &resp, err);
-			if ((cls == MC_OK || cls == MC_FATAL) && resp.http != 0)
+			cls = ops_call(env, &tiktok_connector, &r, &resp, err);
+			if (ops_answered(cls, &resp))
 				cls = tiktok_parse_ship(resp.http, resp.body, resp.len, &already, err);
 			transport_resp_free(&resp);
-			request_free(&r);
 			if (cls != MC_OK) {
 				free(how);
 				return cls;
@@ -145,13 +127,12 @@ stock_one(const struct market_call_env *env, const struct market_creds *c,
 	struct request r;
 	enum market_class cls;
 
-	if (tiktok_stock_request(c, items, n, wall(env), &r, err->msg, sizeof err->msg) < 0)
+	if (tiktok_stock_request(c, items, n, ops_wall(env), &r, err->msg, sizeof err->msg) < 0)
 		return err->cls = MC_FATAL;
-	cls = call(env, &r, &resp, err);
+	cls = ops_call(env, &tiktok_connector, &r, &resp, err);
 	if (cls == MC_OK)
 		cls = tiktok_parse_stock(resp.http, resp.body, resp.len, err);
 	transport_resp_free(&resp);
-	request_free(&r);
 	return cls;
 }
 
@@ -200,14 +181,13 @@ cancel(const struct market_call_env *env, const struct market_creds *c,
 	enum market_class cls;
 	int already = 0;
 
-	if (tiktok_cancel_request(c, order_no, reason, wall(env), &r, err->msg,
+	if (tiktok_cancel_request(c, order_no, reason, ops_wall(env), &r, err->msg,
 	    sizeof err->msg) < 0)
 		return err->cls = MC_FATAL;
-	cls = call(env, &r, &resp, err);
-	if ((cls == MC_OK || cls == MC_FATAL) && resp.http != 0)
+	cls = ops_call(env, &tiktok_connector, &r, &resp, err);
+	if (ops_answered(cls, &resp))
 		cls = tiktok_parse_cancel(resp.http, resp.body, resp.len, &already, err);
 	transport_resp_free(&resp);
-	request_free(&r);
 	return cls;
 }
 
@@ -219,13 +199,13 @@ settlement(const struct market_call_env *env, const struct market_creds *c,
 	struct request r;
 	enum market_class cls;
 
-	if (tiktok_finance_request(c, order_no, wall(env), &r, err->msg, sizeof err->msg) < 0)
+	if (tiktok_finance_request(c, order_no, ops_wall(env), &r, err->msg,
+	    sizeof err->msg) < 0)
 		return err->cls = MC_FATAL;
-	cls = call(env, &r, &resp, err);
+	cls = ops_call(env, &tiktok_connector, &r, &resp, err);
 	if (cls == MC_OK)
 		cls = tiktok_parse_finance(resp.http, resp.body, resp.len, order_no, out, err);
 	transport_resp_free(&resp);
-	request_free(&r);
 	return cls;
 }
 

@@ -27,25 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "channel.h"
 #include "core/audit.h"
 #include "core/db.h"
 #include "core/xalloc.h"
-
-static const struct retry_policy default_policy = {
-	.max_attempts = 4,
-	.base_ms = 200,
-	.cap_ms = 5000,
-	.quota_utc_offset = 8 * 3600,
-};
-
-static int64_t
-wall(const struct market_call_env *env)
-{
-	return env->wall_s != NULL ? env->wall_s(env->wall_ctx) : (int64_t)time(NULL);
-}
+#include "ops_util.h"
 
 int
 outbox_supported(const char *channel)
@@ -142,12 +129,8 @@ mark_done(struct session *s, const struct row *row, const char *order_no, const 
 static int64_t
 backoff(const struct outbox_opts *o, int64_t attempts)
 {
-	int64_t base = o->backoff_base_s > 0 ? o->backoff_base_s : 10;
-	int64_t max = o->backoff_max_s > 0 ? o->backoff_max_s : 300, d = base;
-
-	while (--attempts > 0 && d < max)
-		d *= 2;
-	return d < max ? d : max;
+	return ops_backoff(o->backoff_base_s > 0 ? o->backoff_base_s : 10,
+	    o->backoff_max_s > 0 ? o->backoff_max_s : 300, attempts);
 }
 
 static int
@@ -216,7 +199,7 @@ drain_row(struct session *s, const struct market_call_env *env,
 	struct row row = { 0 };
 	char tn[64] = "", *order_no;
 	enum market_class cls;
-	int64_t now = wall(env);
+	int64_t now = ops_wall(env);
 	int rc;
 
 	memset(err, 0, sizeof *err);
@@ -235,7 +218,7 @@ drain_row(struct session *s, const struct market_call_env *env,
 		cls = MC_FATAL;
 	} else
 		cls = call_row(env, ops, creds, &row, order_no, tn, sizeof tn, err);
-	now = wall(env);
+	now = ops_wall(env);
 	if (cls == MC_OK)
 		rc = mark_done(s, &row, order_no, tn, now);
 	else
@@ -276,21 +259,15 @@ outbox_drain(struct session *s, const struct market_creds *creds, struct transpo
 		    o->channel ? o->channel : "(none)");
 		return DB_EINVAL;
 	}
-	if (o->env != NULL)
-		env = *o->env;
-	if (env.policy == NULL)
-		env.policy = &default_policy;
-	env.transport = t;
-	env.conn = ch->conn;
+	ops_env(&env, o->env, t, ch->conn);
 
-	rc = db_int(s->db, &shop_id, "SELECT id FROM shop WHERE channel = ? AND shop_code = ?",
-	    "ss", o->channel, o->shop);
+	rc = ops_shop_id(s, o->channel, o->shop, 0, &shop_id);
 	if (rc == DB_ENOTFOUND)
 		return 0;                       /* never pulled: nothing owed */
 	if (rc != 0)
 		goto dberr;
 
-	now = wall(&env);
+	now = ops_wall(&env);
 	st = db_prep(s->db, "SELECT id, kind FROM outbox WHERE shop_id = ? AND done_at IS NULL "
 	    "AND next_at <= ? ORDER BY next_at, id");
 	if (st == NULL) {

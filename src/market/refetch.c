@@ -9,18 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/db.h"
 #include "core/order.h"
 #include "core/xalloc.h"
-
-static const struct retry_policy default_policy = {
-	.max_attempts = 4,
-	.base_ms = 200,
-	.cap_ms = 5000,
-	.quota_utc_offset = 8 * 3600,
-};
+#include "ops_util.h"
 
 /* Guards against a queue refilled faster than it drains when max_batches is 0. */
 #define REFETCH_MAX_BATCHES 10000
@@ -46,18 +39,7 @@ int
 refetch_shop(struct session *s, const char *channel, const char *shop, int create,
     int64_t *id)
 {
-	int rc;
-
-	rc = db_int(s->db, id, "SELECT id FROM shop WHERE channel = ? AND shop_code = ?", "ss",
-	    channel, shop);
-	if (rc != DB_ENOTFOUND || !create)
-		return rc;
-	rc = db_run(s->db, "INSERT INTO shop(channel, shop_code, name) VALUES (?, ?, ?)", "sss",
-	    channel, shop, shop);
-	if (rc != 0)
-		return rc;
-	*id = db_last_id(s->db);
-	return 0;
+	return ops_shop_id(s, channel, shop, create, id);
 }
 
 int
@@ -112,12 +94,6 @@ refetch_queue_depth(struct session *s, const char *channel, const char *shop, in
 		return rc;
 	return db_int(s->db, n, "SELECT count(*) FROM refetch_queue WHERE shop_id = ?", "i",
 	    shop_id);
-}
-
-static int64_t
-wall(const struct market_call_env *env)
-{
-	return env->wall_s != NULL ? env->wall_s(env->wall_ctx) : (int64_t)time(NULL);
 }
 
 /* A batch of queued orders, as read. */
@@ -226,7 +202,7 @@ fetch_batch(const struct market_call_env *env, const struct market_creds *creds,
 	struct request r;
 	enum market_class cls;
 
-	if (conn->detail_request(creds, (const char *const *)b->ids, b->n, wall(env), &r,
+	if (conn->detail_request(creds, (const char *const *)b->ids, b->n, ops_wall(env), &r,
 	    err->msg, sizeof err->msg) < 0) {
 		err->cls = MC_FATAL;
 		return -1;
@@ -251,7 +227,7 @@ list_headers(const struct market_call_env *env, const struct market_creds *creds
 {
 	const struct connector *conn = env->conn;
 	struct market_window *w = NULL;
-	int64_t from = 0, now = wall(env);
+	int64_t from = 0, now = ops_wall(env);
 	size_t i, nw, k, left = 0;
 	int pages = 0, rc = 0;
 
@@ -326,12 +302,7 @@ refetch_once(struct session *s, const struct connector *conn, struct market_cred
 	memset(counts, 0, sizeof *counts);
 	memset(err, 0, sizeof *err);
 	memset(&skipped, 0, sizeof skipped);
-	if (o->env != NULL)
-		env = *o->env;
-	if (env.policy == NULL)
-		env.policy = &default_policy;
-	env.transport = t;
-	env.conn = conn;
+	ops_env(&env, o->env, t, conn);
 	s->err[0] = '\0';
 	if (conn == NULL || conn->detail_request == NULL || conn->parse_detail == NULL) {
 		market_error_set(err, MC_FATAL, "", "%s: no order detail call to re-fetch with",

@@ -14,19 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "channel.h"
 #include "core/audit.h"
 #include "core/db.h"
 #include "core/xalloc.h"
-
-static const struct retry_policy default_policy = {
-	.max_attempts = 4,
-	.base_ms = 200,
-	.cap_ms = 5000,
-	.quota_utc_offset = 8 * 3600,
-};
+#include "ops_util.h"
 
 /* Channels whose stock call takes SKUs of several items at once; the others (Shopee's
  * update_stock, TikTok's per-product inventory update) take one item a call. */
@@ -44,24 +37,10 @@ one_item_per_call(const char *channel)
 	return 1;
 }
 
-static int64_t
-wall(const struct market_call_env *env)
-{
-	return env->wall_s != NULL ? env->wall_s(env->wall_ctx) : (int64_t)time(NULL);
-}
-
 static int
 dbfail(struct session *s, int rc, const char *what)
 {
 	return session_fail(s, rc < 0 ? rc : DB_ERR, "%s: %s", what, db_errmsg(s->db));
-}
-
-/* The shop's id; DB_ENOTFOUND when it was never seen. */
-static int
-shop_lookup(struct session *s, const char *channel, const char *shop, int64_t *id)
-{
-	return db_int(s->db, id, "SELECT id FROM shop WHERE channel = ? AND shop_code = ?",
-	    "ss", channel, shop);
 }
 
 /* ------------------------------------------------------------------ listings */
@@ -127,7 +106,7 @@ stockpush_listing_upsert(struct session *s, const char *channel, const char *sho
 	if (rc == DB_ECONSTRAINT)
 		rc = session_fail(s, DB_EINVAL, "listing: channel '%s' is not one of shopee, "
 		    "lazada, tiktok, manual", channel);
-	else if (rc == 0 && (rc = shop_lookup(s, channel, shop, &shop_id)) != 0)
+	else if (rc == 0 && (rc = ops_shop_id(s, channel, shop, 0, &shop_id)) != 0)
 		rc = dbfail(s, rc, "listing");
 	else if (rc != 0)
 		rc = dbfail(s, rc, "listing");
@@ -236,7 +215,7 @@ stockpush_touch(struct session *s, const char *channel, const char *shop)
 
 	if (channel == NULL)
 		rc = db_run(s->db, "UPDATE shop_listing SET version = version + 1", "");
-	else if ((rc = shop_lookup(s, channel, shop, &shop_id)) == DB_ENOTFOUND)
+	else if ((rc = ops_shop_id(s, channel, shop, 0, &shop_id)) == DB_ENOTFOUND)
 		return 0;
 	else if (rc == 0)
 		rc = db_run(s->db, "UPDATE shop_listing SET version = version + 1 WHERE "
@@ -365,12 +344,8 @@ claim(struct session *s, int64_t shop_id, struct owed *w, size_t n, int64_t now,
 static int64_t
 backoff(const struct stockpush_opts *o, int64_t attempts)
 {
-	int64_t base = o->backoff_base_s > 0 ? o->backoff_base_s : 10;
-	int64_t max = o->backoff_max_s > 0 ? o->backoff_max_s : 300, d = base;
-
-	while (--attempts > 0 && d < max)
-		d *= 2;
-	return d < max ? d : max;
+	return ops_backoff(o->backoff_base_s > 0 ? o->backoff_base_s : 10,
+	    o->backoff_max_s > 0 ? o->backoff_max_s : 300, attempts);
 }
 
 /*
@@ -424,7 +399,7 @@ push_batch(struct session *s, const struct market_call_env *env,
 	size_t i, k = 0;
 	int rc;
 
-	rc = claim(s, shop_id, w, n, wall(env), o->lease_s > 0 ? o->lease_s : 120);
+	rc = claim(s, shop_id, w, n, ops_wall(env), o->lease_s > 0 ? o->lease_s : 120);
 	if (rc != 0)
 		return rc;
 	items = xcalloc(n, sizeof *items);
@@ -447,14 +422,14 @@ push_batch(struct session *s, const struct market_call_env *env,
 	counts->calls++;
 	free(items);
 	if (cls == MC_OK) {
-		rc = mark(s, o, shop_id, w, n, NULL, wall(env));
+		rc = mark(s, o, shop_id, w, n, NULL, ops_wall(env));
 		if (rc == 0)
 			counts->pushed += (int64_t)k;
 		return rc;
 	}
 	if (err->cls != cls)
 		err->cls = cls;
-	rc = mark(s, o, shop_id, w, n, err, wall(env));
+	rc = mark(s, o, shop_id, w, n, err, ops_wall(env));
 	if (rc == 0)
 		counts->failed += (int64_t)k;
 	return rc != 0 ? rc : (int)k;
@@ -528,20 +503,15 @@ stockpush_drain(struct session *s, const struct market_creds *creds,
 		    o->buffer);
 		return DB_EINVAL;
 	}
-	if (o->env != NULL)
-		env = *o->env;
-	if (env.policy == NULL)
-		env.policy = &default_policy;
-	env.transport = t;
-	env.conn = ch->conn;
+	ops_env(&env, o->env, t, ch->conn);
 	one_item = one_item_per_call(o->channel);
 
-	rc = shop_lookup(s, o->channel, o->shop, &shop_id);
+	rc = ops_shop_id(s, o->channel, o->shop, 0, &shop_id);
 	if (rc == DB_ENOTFOUND)
 		return 0;                       /* never pulled: nothing listed */
 	if (rc != 0)
 		goto dberr;
-	now = wall(&env);
+	now = ops_wall(&env);
 	if (ops == NULL || ops->stock == NULL || ops->stock_batch <= 0) {
 		if ((rc = park(s, o, shop_id, now, counts, err)) != 0)
 			goto dberr;

@@ -9,39 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/db.h"
 #include "core/order.h"
 #include "core/xalloc.h"
+#include "ops_util.h"
 #include "stockpush.h"
 
 #define CURSOR_KIND "orders"
-
-static const struct retry_policy default_policy = {
-	.max_attempts = 4,
-	.base_ms = 200,
-	.cap_ms = 5000,
-	.quota_utc_offset = 8 * 3600,
-};
-
-/* The shop's row id, created when the shop was never seen. */
-static int
-shop_row(struct session *s, const char *channel, const char *shop, int create, int64_t *id)
-{
-	int rc;
-
-	rc = db_int(s->db, id, "SELECT id FROM shop WHERE channel = ? AND shop_code = ?", "ss",
-	    channel, shop);
-	if (rc != DB_ENOTFOUND || !create)
-		return rc;
-	rc = db_run(s->db, "INSERT INTO shop(channel, shop_code, name) VALUES (?, ?, ?)", "sss",
-	    channel, shop, shop);
-	if (rc != 0)
-		return rc;
-	*id = db_last_id(s->db);
-	return 0;
-}
 
 int
 sync_cursor_get(struct session *s, const char *channel, const char *shop,
@@ -51,7 +26,7 @@ sync_cursor_get(struct session *s, const char *channel, const char *shop,
 	int rc;
 
 	*window_end = 0;
-	if ((rc = shop_row(s, channel, shop, 0, &shop_id)) == DB_ENOTFOUND)
+	if ((rc = ops_shop_id(s, channel, shop, 0, &shop_id)) == DB_ENOTFOUND)
 		return 0;
 	if (rc != 0)
 		return rc;
@@ -71,12 +46,6 @@ cursor_put(struct session *s, int64_t shop_id, const char *cursor, int64_t windo
 	    window_end, now);
 }
 
-static int64_t
-wall(const struct market_call_env *env)
-{
-	return env->wall_s != NULL ? env->wall_s(env->wall_ctx) : (int64_t)time(NULL);
-}
-
 /* Fetch the details of ids in the channel's batches into orders. */
 static int
 fetch_details(const struct market_call_env *env, const struct market_creds *creds,
@@ -91,7 +60,7 @@ fetch_details(const struct market_call_env *env, const struct market_creds *cred
 		enum market_class cls;
 
 		k = n - at < batch ? n - at : batch;
-		if (conn->detail_request(creds, (const char *const *)ids + at, k, wall(env), &r,
+		if (conn->detail_request(creds, (const char *const *)ids + at, k, ops_wall(env), &r,
 		    err->msg, sizeof err->msg) < 0) {
 			err->cls = MC_FATAL;
 			return -1;
@@ -200,7 +169,8 @@ pull_window(struct session *s, const struct market_call_env *env,
 			c->stopped = 1;
 			break;
 		}
-		if (conn->list_request(creds, &q, wall(env), &r, err->msg, sizeof err->msg) < 0) {
+		if (conn->list_request(creds, &q, ops_wall(env), &r, err->msg,
+		    sizeof err->msg) < 0) {
 			err->cls = MC_FATAL;
 			rc = -1;
 			break;
@@ -216,7 +186,7 @@ pull_window(struct session *s, const struct market_call_env *env,
 		more = cls == MC_OK && page.more && page.cursor != NULL && page.cursor[0] != '\0';
 		if (cls == MC_OK) {
 			rc = commit_page(s, o, shop_id, &orders, more ? page.cursor : "",
-			    more ? 0 : w->to, wall(env), c, skip);
+			    more ? 0 : w->to, ops_wall(env), c, skip);
 			if (rc != 0)
 				market_error_set(err, MC_FATAL, "", "%s: database: %s", o->channel,
 				    s->err[0] ? s->err : db_errmsg(s->db));
@@ -251,22 +221,17 @@ sync_pull_once(struct session *s, const struct connector *conn, struct market_cr
 	memset(counts, 0, sizeof *counts);
 	memset(err, 0, sizeof *err);
 	memset(&skipped, 0, sizeof skipped);
-	if (o->env != NULL)
-		env = *o->env;
-	if (env.policy == NULL)
-		env.policy = &default_policy;
-	env.transport = t;
-	env.conn = conn;
+	ops_env(&env, o->env, t, conn);
 	s->err[0] = '\0';
 
-	if ((rc = shop_row(s, o->channel, o->shop, 1, &shop_id)) != 0 ||
+	if ((rc = ops_shop_id(s, o->channel, o->shop, 1, &shop_id)) != 0 ||
 	    (rc = sync_cursor_get(s, o->channel, o->shop, &start)) != 0) {
 		market_error_set(err, MC_FATAL, "", "%s: database: %s", o->channel, db_errmsg(s->db));
 		return rc;
 	}
 	if (start == 0)
 		start = o->from;
-	to = o->to > 0 ? o->to : wall(&env);
+	to = o->to > 0 ? o->to : ops_wall(&env);
 	counts->window_end = start;
 	n = market_window_split(start, to, conn->max_window, o->overlap, &w);
 	for (i = 0; i < n; i++) {

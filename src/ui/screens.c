@@ -8,6 +8,8 @@
 #include "vm_confirm.h"
 #include "vm_exceptions.h"
 #include "vm_inventory.h"
+#include "vm_kpi.h"
+#include "vm_returns.h"
 #include "vm_sla.h"
 #include "vm_users.h"
 #include "vm_sync.h"
@@ -152,16 +154,59 @@ users_close(void *vm)
 	free(vm);
 }
 
+static void *
+ret_open(struct session *op, int64_t now, int64_t tz_offset)
+{
+	struct vm_returns *vm = xmalloc(sizeof *vm);
+
+	vm_returns_init(vm, op, now, tz_offset);
+	return vm;
+}
+
+static int ret_key(void *vm, int key) { return vm_returns_key(vm, key); }
+static int ret_tick(void *vm, int64_t now) { return vm_returns_tick(vm, now); }
+static void ret_render(void *vm, struct vm_screen *scr) { vm_returns_render(vm, scr); }
+
+static void
+ret_close(void *vm)
+{
+	vm_returns_free(vm);
+	free(vm);
+}
+
+static void *
+kpi_open(struct session *op, int64_t now, int64_t tz_offset)
+{
+	struct vm_kpi *vm = xmalloc(sizeof *vm);
+
+	vm_kpi_init(vm, op, now, tz_offset);
+	return vm;
+}
+
+static int kpi_key(void *vm, int key) { return vm_kpi_key(vm, key); }
+static int kpi_tick(void *vm, int64_t now) { return vm_kpi_tick(vm, now); }
+static void kpi_render(void *vm, struct vm_screen *scr) { vm_kpi_render(vm, scr); }
+
+static void
+kpi_close(void *vm)
+{
+	vm_kpi_free(vm);
+	free(vm);
+}
+
 const struct ui_screen_def ui_screens[] = {
-	{ "SLA board", ROLE_SUPERVISOR, sla_open, sla_key, sla_tick, sla_render, sla_close },
+	{ "SLA board", ROLE_SUPERVISOR, sla_open, sla_key, sla_tick, sla_render, sla_close, 'G' },
 	{ "Confirmation queue", ROLE_SUPERVISOR, confirm_open, confirm_key, confirm_tick,
-	  confirm_render, confirm_close },
-	{ "Exceptions", ROLE_SUPERVISOR, exc_open, exc_key, exc_tick, exc_render, exc_close },
-	{ "Inventory", ROLE_SUPERVISOR, inv_open, inv_key, inv_tick, inv_render, inv_close },
+	  confirm_render, confirm_close, 'F' },
+	{ "Exceptions", ROLE_SUPERVISOR, exc_open, exc_key, exc_tick, exc_render, exc_close, 'E' },
+	{ "Inventory", ROLE_SUPERVISOR, inv_open, inv_key, inv_tick, inv_render, inv_close, 'N' },
 	{ "Audit log", ROLE_SUPERVISOR, audit_open, audit_key, audit_tick, audit_render,
-	  audit_close },
-	{ "Users", ROLE_ADMIN, users_open, users_key, users_tick, users_render, users_close },
+	  audit_close, 'A' },
+	{ "Users", ROLE_ADMIN, users_open, users_key, users_tick, users_render, users_close, 'U' },
 	{ "Marketplace sync", ROLE_SUPERVISOR, sync_open, sync_key, sync_tick, sync_render,
-	  sync_close },
+	  sync_close, 'Y' },
+	{ "KPIs", ROLE_SUPERVISOR, kpi_open, kpi_key, kpi_tick, kpi_render, kpi_close, 'K' },
+	/* The receiving clerk is a packer: the one screen besides packing a packer sees. */
+	{ "Returns", ROLE_PACKER, ret_open, ret_key, ret_tick, ret_render, ret_close, 'R' },
 };
 const size_t ui_nscreens = sizeof ui_screens / sizeof ui_screens[0];

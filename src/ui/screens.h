@@ -3,7 +3,7 @@
  * (vm_sla.c, vm_confirm.c), one row each in ui_screens[] (screens.c), as tmux lists its
  * commands in cmd_table[]. The main loop shows a screen only to a role at least
  * min_role (and the core refuses anyway); Tab goes pack -> orders -> each screen the
- * role may see -> pack.
+ * role may see -> pack, and each screen's Ctrl key (go) goes straight to it.
  */
 #ifndef PB_SCREENS_H
 #define PB_SCREENS_H
@@ -26,6 +26,7 @@ struct ui_screen_def {
 	int (*tick)(void *vm, int64_t now);
 	void (*render)(void *vm, struct vm_screen *scr);
 	void (*close)(void *vm);
+	char go;                    /* its key, Ctrl with this letter ('G': ^G); 0 none */
 };
 
 extern const struct ui_screen_def ui_screens[];

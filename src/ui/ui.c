@@ -34,6 +34,7 @@
 #include "view_login.h"
 #include "view_orders.h"
 #include "view_pack.h"
+#include "vm_keys.h"
 #include "vm_login.h"
 #include "vm_orders.h"
 #include "vm_pack.h"
@@ -285,6 +286,22 @@ ui_next(struct ui *u, int from)
 	u->scr = SCR_PACK;
 }
 
+/* The Ctrl keys of the screens role may see, for every help panel (vm_keys_nav). */
+static void
+ui_nav_text(enum role role)
+{
+	char buf[512];
+	size_t i, n;
+
+	n = (size_t)snprintf(buf, sizeof buf, "^P packing  ^O orders");
+	for (i = 0; i < ui_nscreens && n < sizeof buf; i++) {
+		if (ui_screens[i].go != 0 && role >= ui_screens[i].min_role)
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "  ^%c %s", ui_screens[i].go,
+			    ui_screens[i].name);
+	}
+	vm_keys_nav(buf);
+}
+
 /* The operator logged in: start packing. */
 static void
 ui_logged_in(struct ui *u)
@@ -293,6 +310,7 @@ ui_logged_in(struct ui *u)
 	int64_t now = clock_now();
 
 	u->op = u->login.out;
+	ui_nav_text(u->op.role);
 	memset(&o, 0, sizeof o);
 	snprintf(o.printer, sizeof o.printer, "%s", u->st->printer);
 	snprintf(o.sync, sizeof o.sync, "%s",
@@ -350,12 +368,42 @@ ui_to_orders(struct ui *u)
 	u->scr = SCR_ORDERS;
 }
 
+/*
+ * Ctrl+letter goes straight to a screen: ^P packing, ^O the order list, each registered
+ * screen its own (screens.h go) when the operator's role may see it. 1 when key was
+ * one of them. Scanners never send control codes, so they cannot switch by accident.
+ */
+static int
+ui_go(struct ui *u, int key)
+{
+	char c = (char)('A' + key - 1);
+	size_t i;
+
+	if (c == 'P') {
+		u->scr = SCR_PACK;
+		return 1;
+	}
+	if (c == 'O') {
+		ui_to_orders(u);
+		return 1;
+	}
+	for (i = 0; i < ui_nscreens && i < UI_MAX_SCREENS; i++) {
+		if (ui_screens[i].go == c && u->op.role >= ui_screens[i].min_role) {
+			ui_next(u, (int)i - 1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* One key to the screen that has the keyboard; the VM_* flags it answered. */
 static int
 ui_dispatch(struct ui *u, int key, int *done)
 {
 	int r;
 
+	if (u->scr != SCR_LOGIN && key >= 1 && key <= 26 && ui_go(u, key))
+		return VM_REDRAW;
 	switch (u->scr) {
 	case SCR_LOGIN:
 		r = vm_login_key(&u->login, key);

@@ -11,7 +11,6 @@
 #include "vm_audit.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,20 +37,6 @@ static const struct vm_key_help audit_keys[] = {
 	{ "?", "Keys", "this list (also F1)" },
 	{ "Up/Down", NULL, "move (also j k, PgUp PgDn, Home End)" },
 };
-
-static void set_msg(struct vm_audit *vm, enum theme_role role, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_msg(struct vm_audit *vm, enum theme_role role, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(vm->msg, sizeof vm->msg, fmt, ap);
-	va_end(ap);
-	vm->msg_role = role;
-}
 
 int
 vm_audit_parse_time(const char *s, int64_t now, int64_t tz_offset, int64_t *out)
@@ -104,7 +89,7 @@ vm_audit_verify(struct vm_audit *vm)
 
 	if (rc < 0) {
 		vm->chain = -1;
-		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		return;
 	}
 	vm->chain = rc;
@@ -128,7 +113,7 @@ vm_audit_reload(struct vm_audit *vm)
 	f.to = vm->to;
 	f.limit = VM_AUDIT_ROWS;
 	if ((rc = trail_list(vm->op, &f, &rows, &n)) != 0) {
-		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		return rc;
 	}
 	free(vm->rows);
@@ -139,8 +124,7 @@ vm_audit_reload(struct vm_audit *vm)
 			vm->sel = i;
 			return 0;
 		}
-	if (vm->sel >= n)
-		vm->sel = n ? n - 1 : 0;
+	vm_keys_clamp(&vm->sel, n);
 	return 0;
 }
 
@@ -169,7 +153,7 @@ answered(struct vm_audit *vm)
 			break;
 		}
 		if (order_find(vm->op, v, &id) != 0) {
-			set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+			VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 			return;
 		}
 		vm->order_id = id;
@@ -186,7 +170,7 @@ answered(struct vm_audit *vm)
 		if (v[0] == '\0') {
 			t = 0;
 		} else if (vm_audit_parse_time(v, vm->now, vm->tz_offset, &t) != 0) {
-			set_msg(vm, ROLE_WARN, "'%s' is not a time (HH:MM, or YYYY-MM-DD [HH:MM])",
+			VM_MSG(vm, ROLE_WARN, "'%s' is not a time (HH:MM, or YYYY-MM-DD [HH:MM])",
 			    v);
 			return;
 		}
@@ -209,8 +193,6 @@ ask(struct vm_audit *vm, int what, const char *label)
 int
 vm_audit_key(struct vm_audit *vm, int key)
 {
-	size_t page = 10;
-
 	if (vm->help) {
 		vm->help = 0;
 		return VM_REDRAW;
@@ -231,31 +213,11 @@ vm_audit_key(struct vm_audit *vm, int key)
 		return VM_REDRAW;
 	}
 	vm->msg[0] = '\0';
+	if (vm_keys_move(&vm->sel, vm->n, key, VM_MOVE_ALL))
+		return VM_REDRAW;
 	switch (key) {
 	case VK_ESC:
 		return VM_DONE;
-	case VK_UP:
-	case 'k':
-		if (vm->sel > 0)
-			vm->sel--;
-		return VM_REDRAW;
-	case VK_DOWN:
-	case 'j':
-		if (vm->sel + 1 < vm->n)
-			vm->sel++;
-		return VM_REDRAW;
-	case VK_PGUP:
-		vm->sel = vm->sel > page ? vm->sel - page : 0;
-		return VM_REDRAW;
-	case VK_PGDN:
-		vm->sel = vm->sel + page < vm->n ? vm->sel + page : (vm->n ? vm->n - 1 : 0);
-		return VM_REDRAW;
-	case VK_HOME:
-		vm->sel = 0;
-		return VM_REDRAW;
-	case VK_END:
-		vm->sel = vm->n ? vm->n - 1 : 0;
-		return VM_REDRAW;
 	case 'o':
 		ask(vm, ASK_ORDER, "Order (empty: any)");
 		return VM_REDRAW;
@@ -280,17 +242,17 @@ vm_audit_key(struct vm_audit *vm, int key)
 	case 'v':
 		vm_audit_verify(vm);
 		if (vm->chain == 0)
-			set_msg(vm, ROLE_MESSAGE, "chain intact: %" PRId64 " records", vm->chain_count);
+			VM_MSG(vm, ROLE_MESSAGE, "chain intact: %" PRId64 " records", vm->chain_count);
 		return VM_REDRAW;
 	case VK_ENTER: {
 		const struct trail_row *r = vm->sel < vm->n ? &vm->rows[vm->sel] : NULL;
 
 		if (r == NULL || strcmp(r->entity, "order") != 0 || atoll(r->entity_id) <= 0) {
-			set_msg(vm, ROLE_WARN, "this record is not about an order");
+			VM_MSG(vm, ROLE_WARN, "this record is not about an order");
 			return VM_REDRAW;
 		}
 		if (vm_trail_open(&vm->trail, vm->op, atoll(r->entity_id), vm->tz_offset) != 0)
-			set_msg(vm, ROLE_WARN, "%s", vm->trail.err);
+			VM_MSG(vm, ROLE_WARN, "%s", vm->trail.err);
 		return VM_REDRAW;
 	}
 	}
@@ -339,15 +301,10 @@ filters(struct vm_audit *vm, struct vm_screen *scr)
 static void
 list(struct vm_audit *vm, struct vm_screen *scr)
 {
-	int page = scr->rows - 7, i;
+	int page, i;
 	char line[VM_CELL_MAX], at[32], change[900];
 
-	if (page < 1)
-		page = 1;
-	if (vm->sel < vm->top)
-		vm->top = vm->sel;
-	if (vm->sel >= vm->top + (size_t)page)
-		vm->top = vm->sel - (size_t)page + 1;
+	page = vm_keys_scroll(&vm->top, vm->sel, scr->rows - 7);
 	vm_screen_bar(scr, 2, ROLE_COLHEAD);
 	snprintf(line, sizeof line, "%6s %-11s %-8s %-4s %-14s %-12s %s", "#", "When", "User",
 	    "Stn", "Entity", "Action", "Change");
@@ -378,11 +335,7 @@ vm_audit_render(struct vm_audit *vm, struct vm_screen *scr)
 	int y = scr->rows - 2;
 
 	if (vm->trail.o != NULL) {
-		vm_trail_render(&vm->trail, scr);
-		vm_keys_legend(scr, scr->rows - 1, vm_trail_keys, vm_trail_nkeys);
-		if (vm->help)
-			vm_keys_panel(scr, "Keys: order and audit trail", vm_trail_keys,
-			    vm_trail_nkeys);
+		vm_trail_show(&vm->trail, scr, vm->help);
 		return;
 	}
 	title(vm, scr);

@@ -11,7 +11,6 @@
 #include "vm_confirm.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,21 +67,6 @@ vm_confirm_reasons(enum order_status to, int *n)
 	return hold_reasons;
 }
 
-static void
-set_msg(struct vm_confirm *vm, enum theme_role role, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_msg(struct vm_confirm *vm, enum theme_role role, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(vm->msg, sizeof vm->msg, fmt, ap);
-	va_end(ap);
-	vm->msg_role = role;
-}
-
 void
 vm_confirm_init(struct vm_confirm *vm, struct session *op, int64_t now, int64_t tz_offset)
 {
@@ -129,7 +113,7 @@ vm_confirm_reload(struct vm_confirm *vm)
 	vm->loaded_at = vm->now;
 	rc = sla_queue(vm->op, NULL, vm->search, VM_CONFIRM_ROWS, &rows, &n);
 	if (rc != 0) {
-		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		return rc;
 	}
 	nr = xcalloc(n ? n : 1, sizeof *nr);
@@ -155,8 +139,7 @@ vm_confirm_reload(struct vm_confirm *vm)
 			vm->sel = i;
 			return 0;
 		}
-	if (vm->sel >= n)
-		vm->sel = n ? n - 1 : 0;
+	vm_keys_clamp(&vm->sel, n);
 	return 0;
 }
 
@@ -185,9 +168,9 @@ vm_confirm_commit(struct vm_confirm *vm)
 			rc = r;
 	}
 	if (rc != 0)
-		set_msg(vm, ROLE_WARN, "%zu of %zu %s; %s", ok, p->n, verb(p->to), vm->op->err);
+		VM_MSG(vm, ROLE_WARN, "%zu of %zu %s; %s", ok, p->n, verb(p->to), vm->op->err);
 	else
-		set_msg(vm, ROLE_MESSAGE, "%zu order%s %s", ok, ok == 1 ? "" : "s", verb(p->to));
+		VM_MSG(vm, ROLE_MESSAGE, "%zu order%s %s", ok, ok == 1 ? "" : "s", verb(p->to));
 	vm->committed += (int)ok;
 	free(p->ids);
 	memset(p, 0, sizeof *p);
@@ -205,7 +188,7 @@ act(struct vm_confirm *vm, enum order_status to, const char *reason)
 
 	vm_confirm_commit(vm);
 	if (vm->n == 0) {
-		set_msg(vm, ROLE_WARN, "no order to act on");
+		VM_MSG(vm, ROLE_WARN, "no order to act on");
 		return VM_REDRAW;
 	}
 	p->ids = xcalloc(vm->n, sizeof *p->ids);
@@ -233,40 +216,6 @@ vm_confirm_tick(struct vm_confirm *vm, int64_t now)
 	else if (now - vm->loaded_at >= VM_CONFIRM_RELOAD && !vm->editing)
 		vm_confirm_reload(vm);
 	return VM_REDRAW;
-}
-
-static int
-move(struct vm_confirm *vm, int key)
-{
-	size_t page = 10;
-
-	switch (key) {
-	case VK_UP:
-	case 'k':
-		if (vm->sel > 0)
-			vm->sel--;
-		break;
-	case VK_DOWN:
-	case 'j':
-		if (vm->sel + 1 < vm->n)
-			vm->sel++;
-		break;
-	case VK_PGUP:
-		vm->sel = vm->sel > page ? vm->sel - page : 0;
-		break;
-	case VK_PGDN:
-		vm->sel = vm->sel + page < vm->n ? vm->sel + page : (vm->n ? vm->n - 1 : 0);
-		break;
-	case VK_HOME:
-		vm->sel = 0;
-		break;
-	case VK_END:
-		vm->sel = vm->n ? vm->n - 1 : 0;
-		break;
-	default:
-		return 0;
-	}
-	return 1;
 }
 
 static int
@@ -323,11 +272,11 @@ block_open(struct vm_confirm *vm)
 	struct order *o;
 
 	if (vm->n == 0) {
-		set_msg(vm, ROLE_WARN, "no order to act on");
+		VM_MSG(vm, ROLE_WARN, "no order to act on");
 		return VM_REDRAW;
 	}
 	if (order_load(vm->op, vm->rows[vm->sel].r.id, &o) != 0) {
-		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		return VM_REDRAW;
 	}
 	snprintf(vm->bphone, sizeof vm->bphone, "%s", o->buyer_phone);
@@ -372,15 +321,15 @@ block_key(struct vm_confirm *vm, int key)
 			vm->bstep = 0;
 			rc = risk_unblock(vm->op, RISK_BLOCK_PHONE, vm->bphone);
 			if (rc != 0)
-				set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+				VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 			else
-				set_msg(vm, ROLE_MESSAGE, "phone %s taken off the blacklist", vm->bphone);
+				VM_MSG(vm, ROLE_MESSAGE, "phone %s taken off the blacklist", vm->bphone);
 			vm_confirm_reload(vm);
 			return VM_REDRAW;
 		}
 		if (vm->bwhat == 1 && vm->baddr[0] == '\0') {
 			vm->bstep = 0;
-			set_msg(vm, ROLE_WARN, "this order has no street address to block");
+			VM_MSG(vm, ROLE_WARN, "this order has no street address to block");
 			return VM_REDRAW;
 		}
 		vm->bstep = 2;
@@ -391,9 +340,9 @@ block_key(struct vm_confirm *vm, int key)
 	rc = risk_block(vm->op, vm->bwhat == 0 ? RISK_BLOCK_PHONE : RISK_BLOCK_ADDRESS,
 	    vm->bwhat == 0 ? vm->bphone : vm->baddr, r[vm->bpick]);
 	if (rc != 0)
-		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 	else
-		set_msg(vm, ROLE_MESSAGE, "%s %s blacklisted: %s", vm->bwhat == 0 ? "phone" :
+		VM_MSG(vm, ROLE_MESSAGE, "%s %s blacklisted: %s", vm->bwhat == 0 ? "phone" :
 		    "address", vm->bwhat == 0 ? vm->bphone : vm->baddr, r[vm->bpick]);
 	vm_confirm_reload(vm);
 	return VM_REDRAW;
@@ -446,7 +395,7 @@ vm_confirm_key(struct vm_confirm *vm, int key)
 		return block_key(vm, key);
 	if (key == VK_TAB)
 		return VM_SWITCH;
-	if (move(vm, key))
+	if (vm_keys_move(&vm->sel, vm->n, key, VM_MOVE_ALL))
 		return VM_REDRAW;
 	switch (key) {
 	case '?':
@@ -482,7 +431,7 @@ vm_confirm_key(struct vm_confirm *vm, int key)
 	case 'h':
 	case 'c':
 		if (vm->n == 0) {
-			set_msg(vm, ROLE_WARN, "no order to act on");
+			VM_MSG(vm, ROLE_WARN, "no order to act on");
 			return VM_REDRAW;
 		}
 		vm->picking = key == 'h' ? ST_ON_HOLD : ST_CANCELLED;
@@ -490,12 +439,12 @@ vm_confirm_key(struct vm_confirm *vm, int key)
 		return VM_REDRAW;
 	case 'u':
 		if (vm->pend.to == ST_NEW) {
-			set_msg(vm, ROLE_WARN, "nothing to undo (an action can be undone for %d s)",
+			VM_MSG(vm, ROLE_WARN, "nothing to undo (an action can be undone for %d s)",
 			    VM_CONFIRM_GRACE);
 			return VM_REDRAW;
 		}
 		all = (int)vm->pend.n;
-		set_msg(vm, ROLE_MESSAGE, "undone: %d order%s stay%s NEW", all,
+		VM_MSG(vm, ROLE_MESSAGE, "undone: %d order%s stay%s NEW", all,
 		    all == 1 ? "" : "s", all == 1 ? "s" : "");
 		free(vm->pend.ids);
 		memset(&vm->pend, 0, sizeof vm->pend);
@@ -531,15 +480,10 @@ title(struct vm_confirm *vm, struct vm_screen *scr)
 static void
 list(struct vm_confirm *vm, struct vm_screen *scr)
 {
-	int page = scr->rows - 4, i, bw, rw;
+	int page, i, bw, rw;
 	char left[16], cod[24], line[VM_CELL_MAX], head[VM_CELL_MAX];
 
-	if (page < 1)
-		page = 1;
-	if (vm->sel < vm->top)
-		vm->top = vm->sel;
-	if (vm->sel >= vm->top + (size_t)page)
-		vm->top = vm->sel - (size_t)page + 1;
+	page = vm_keys_scroll(&vm->top, vm->sel, scr->rows - 4);
 	/* mark 2, order no 18, channel 7, left 6, COD 10 (47 columns from column 1), then
 	 * buyer and risk share the rest */
 	rw = scr->cols - 49;

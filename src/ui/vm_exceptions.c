@@ -152,8 +152,7 @@ vm_exceptions_reload(struct vm_exceptions *vm)
 	rc = exceptions_list(vm->op, vm_exceptions_day_start(vm->now, vm->tz_offset), vm->now,
 	    &rows, &n);
 	if (rc != 0) {
-		snprintf(vm->msg, sizeof vm->msg, "%s", vm->op->err);
-		vm->msg_role = ROLE_WARN;
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		return rc;
 	}
 	free(vm->rows);
@@ -180,21 +179,17 @@ open_sel(struct vm_exceptions *vm)
 	const struct exc_row *r;
 
 	if (vm->grouped || vm->sel >= vm->nshown) {
-		snprintf(vm->msg, sizeof vm->msg, "no exception selected");
-		vm->msg_role = ROLE_WARN;
+		VM_MSG(vm, ROLE_WARN, "no exception selected");
 		return;
 	}
 	r = &vm->rows[vm->shown[vm->sel]];
 	if (r->order_id == 0) {
-		snprintf(vm->msg, sizeof vm->msg, "this lock came before any order was open: see "
-		    "the audit viewer for station %s", r->station);
-		vm->msg_role = ROLE_WARN;
+		VM_MSG(vm, ROLE_WARN, "this lock came before any order was open: see the audit "
+		    "viewer for station %s", r->station);
 		return;
 	}
-	if (vm_trail_open(&vm->trail, vm->op, r->order_id, vm->tz_offset) != 0) {
-		snprintf(vm->msg, sizeof vm->msg, "%s", vm->trail.err);
-		vm->msg_role = ROLE_WARN;
-	}
+	if (vm_trail_open(&vm->trail, vm->op, r->order_id, vm->tz_offset) != 0)
+		VM_MSG(vm, ROLE_WARN, "%s", vm->trail.err);
 }
 
 int
@@ -202,14 +197,8 @@ vm_exceptions_key(struct vm_exceptions *vm, int key)
 {
 	size_t lim = vm->grouped ? vm->ngroups : vm->nshown;
 
-	if (vm->help) {
-		vm->help = 0;
+	if (vm_keys_help(&vm->help, key))
 		return VM_REDRAW;
-	}
-	if (key == '?' || key == VK_F(1)) {
-		vm->help = 1;
-		return VM_REDRAW;
-	}
 	if (key == VK_TAB)
 		return VM_SWITCH;
 	if (vm->trail.o != NULL) {
@@ -217,31 +206,11 @@ vm_exceptions_key(struct vm_exceptions *vm, int key)
 		return VM_REDRAW;
 	}
 	vm->msg[0] = '\0';
+	if (vm_keys_move(&vm->sel, lim, key, VM_MOVE_ALL))
+		return VM_REDRAW;
 	switch (key) {
 	case VK_ESC:
 		return VM_DONE;
-	case VK_UP:
-	case 'k':
-		if (vm->sel > 0)
-			vm->sel--;
-		return VM_REDRAW;
-	case VK_DOWN:
-	case 'j':
-		if (vm->sel + 1 < lim)
-			vm->sel++;
-		return VM_REDRAW;
-	case VK_PGUP:
-		vm->sel = vm->sel > 10 ? vm->sel - 10 : 0;
-		return VM_REDRAW;
-	case VK_PGDN:
-		vm->sel = vm->sel + 10 < lim ? vm->sel + 10 : (lim ? lim - 1 : 0);
-		return VM_REDRAW;
-	case VK_HOME:
-		vm->sel = 0;
-		return VM_REDRAW;
-	case VK_END:
-		vm->sel = lim ? lim - 1 : 0;
-		return VM_REDRAW;
 	case 's':
 		vm->station = (vm->station + 1) % (vm->nstations + 1);
 		break;
@@ -293,23 +262,12 @@ filters(struct vm_exceptions *vm, char *buf, size_t len)
 }
 
 static void
-scroll(size_t sel, size_t *top, int page)
-{
-	if (sel < *top)
-		*top = sel;
-	if (sel >= *top + (size_t)page)
-		*top = sel - (size_t)page + 1;
-}
-
-static void
 list(struct vm_exceptions *vm, struct vm_screen *scr)
 {
-	int page = scr->rows - 5, i;
+	int page, i;
 	char line[VM_CELL_MAX], at[32];
 
-	if (page < 1)
-		page = 1;
-	scroll(vm->sel, &vm->top, page);
+	page = vm_keys_scroll(&vm->top, vm->sel, scr->rows - 5);
 	vm_screen_bar(scr, 1, ROLE_COLHEAD);
 	snprintf(line, sizeof line, "%-5s %-12s %-5s %-10s %-16s %s", "Time", "Kind", "Stn",
 	    "Operator", "Order no", "What");
@@ -337,12 +295,10 @@ list(struct vm_exceptions *vm, struct vm_screen *scr)
 static void
 groups(struct vm_exceptions *vm, struct vm_screen *scr)
 {
-	int page = scr->rows - 5, i, k, off;
+	int page, i, k, off;
 	char line[VM_CELL_MAX];
 
-	if (page < 1)
-		page = 1;
-	scroll(vm->sel, &vm->top, page);
+	page = vm_keys_scroll(&vm->top, vm->sel, scr->rows - 5);
 	vm_screen_bar(scr, 1, ROLE_COLHEAD);
 	snprintf(line, sizeof line, "%-6s %-12s %6s %6s %6s %6s %6s", "Stn", "Operator",
 	    "locks", "weight", "wrong", "held", "late");
@@ -367,11 +323,7 @@ void
 vm_exceptions_render(struct vm_exceptions *vm, struct vm_screen *scr)
 {
 	if (vm->trail.o != NULL) {
-		vm_trail_render(&vm->trail, scr);
-		vm_keys_legend(scr, scr->rows - 1, vm_trail_keys, vm_trail_nkeys);
-		if (vm->help)
-			vm_keys_panel(scr, "Keys: order and audit trail", vm_trail_keys,
-			    vm_trail_nkeys);
+		vm_trail_show(&vm->trail, scr, vm->help);
 		return;
 	}
 	title(vm, scr);

@@ -10,7 +10,6 @@
 #include "vm_inventory.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,20 +54,6 @@ vm_inventory_reasons(int *n)
 	return reasons;
 }
 
-static void set_msg(struct vm_inventory *vm, enum theme_role role, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_msg(struct vm_inventory *vm, enum theme_role role, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(vm->msg, sizeof vm->msg, fmt, ap);
-	va_end(ap);
-	vm->msg_role = role;
-}
-
 void
 vm_inventory_init(struct vm_inventory *vm, struct session *op, int64_t now,
     int64_t tz_offset)
@@ -95,9 +80,11 @@ vm_inventory_free(struct vm_inventory *vm)
 {
 	free(vm->rows);
 	free(vm->lots);
+	free(vm->risk);
 	vm->rows = NULL;
 	vm->lots = NULL;
-	vm->n = vm->nlots = 0;
+	vm->risk = NULL;
+	vm->n = vm->nlots = vm->nrisk = 0;
 }
 
 static int
@@ -112,7 +99,7 @@ load_lots(struct vm_inventory *vm)
 	rc = inventory_lots(vm->op, vm->rows[vm->sel].wh_id, vm->rows[vm->sel].sku_id, &lots,
 	    &n);
 	if (rc != 0) {
-		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		return rc;
 	}
 	free(vm->lots);
@@ -139,12 +126,25 @@ vm_inventory_reload(struct vm_inventory *vm)
 	f.search = vm->search;
 	f.low_only = vm->low_only;
 	if ((rc = inventory_list(vm->op, &f, vm->tz_offset, &rows, &n)) != 0) {
-		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		return rc;
 	}
 	free(vm->rows);
 	vm->rows = rows;
 	vm->n = n;
+	if (!vm->risk_at || vm->now - vm->risk_at >= VM_INV_RISK_RELOAD) {
+		struct demand_row *risk;
+		size_t nrisk;
+
+		vm->risk_at = vm->now ? vm->now : 1;
+		if (demand_plan(vm->op, NULL, NULL, demand_config(), vm->now, vm->tz_offset,
+		    &risk, &nrisk) == 0) {
+			demand_rows_by_id(risk, nrisk);
+			free(vm->risk);
+			vm->risk = risk;
+			vm->nrisk = nrisk;
+		}
+	}
 	for (i = 0; i < n; i++)
 		if (rows[i].sku_id == keep_sku && rows[i].wh_id == keep_wh) {
 			vm->sel = i;
@@ -178,10 +178,10 @@ adjust(struct vm_inventory *vm, const char *reason)
 
 	snprintf(lot, sizeof lot, "%s", l->lot);
 	if (stock_adjust(vm->op, r->wh_id, r->sku_id, lot, vm->delta, reason) != 0) {
-		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		return;
 	}
-	set_msg(vm, ROLE_MESSAGE, "%s%s%s in %s adjusted by %+" PRId64 ": %s", r->sku,
+	VM_MSG(vm, ROLE_MESSAGE, "%s%s%s in %s adjusted by %+" PRId64 ": %s", r->sku,
 	    lot[0] ? " lot " : "", lot, r->wh, vm->delta, reason);
 	vm_inventory_reload(vm);
 }
@@ -192,22 +192,22 @@ answered(struct vm_inventory *vm)
 	int64_t v;
 
 	if (vm_prompt_int(&vm->prompt, &v) != 0) {
-		set_msg(vm, ROLE_WARN, "'%s' is not a whole number", vm->prompt.buf);
+		VM_MSG(vm, ROLE_WARN, "'%s' is not a whole number", vm->prompt.buf);
 		return;
 	}
 	if (vm->prompt.what == ASK_THRESHOLD) {
 		const struct inv_row *r = &vm->rows[vm->sel];
 
 		if (inventory_set_low(vm->op, r->sku_id, v) != 0) {
-			set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+			VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 			return;
 		}
-		set_msg(vm, ROLE_MESSAGE, "%s: low-stock threshold %" PRId64, r->sku, v);
+		VM_MSG(vm, ROLE_MESSAGE, "%s: low-stock threshold %" PRId64, r->sku, v);
 		vm_inventory_reload(vm);
 		return;
 	}
 	if (v == 0) {
-		set_msg(vm, ROLE_WARN, "an adjustment of 0 changes nothing");
+		VM_MSG(vm, ROLE_WARN, "an adjustment of 0 changes nothing");
 		return;
 	}
 	vm->delta = v;
@@ -238,39 +238,9 @@ search_key(struct vm_inventory *vm, int key)
 }
 
 static int
-move(size_t *sel, size_t n, int key)
-{
-	switch (key) {
-	case VK_UP:
-	case 'k':
-		if (*sel > 0)
-			(*sel)--;
-		return 1;
-	case VK_DOWN:
-	case 'j':
-		if (*sel + 1 < n)
-			(*sel)++;
-		return 1;
-	case VK_PGUP:
-		*sel = *sel > 10 ? *sel - 10 : 0;
-		return 1;
-	case VK_PGDN:
-		*sel = *sel + 10 < n ? *sel + 10 : (n ? n - 1 : 0);
-		return 1;
-	case VK_HOME:
-		*sel = 0;
-		return 1;
-	case VK_END:
-		*sel = n ? n - 1 : 0;
-		return 1;
-	}
-	return 0;
-}
-
-static int
 lots_key(struct vm_inventory *vm, int key)
 {
-	if (move(&vm->lsel, vm->nlots, key))
+	if (vm_keys_move(&vm->lsel, vm->nlots, key, VM_MOVE_ALL))
 		return VM_REDRAW;
 	switch (key) {
 	case VK_ESC:
@@ -279,7 +249,7 @@ lots_key(struct vm_inventory *vm, int key)
 		return VM_REDRAW;
 	case 'a':
 		if (vm->nlots == 0) {
-			set_msg(vm, ROLE_WARN, "no lot to adjust");
+			VM_MSG(vm, ROLE_WARN, "no lot to adjust");
 			return VM_REDRAW;
 		}
 		vm_prompt_open(&vm->prompt, ASK_DELTA, VM_PROMPT_NUMBER,
@@ -308,7 +278,7 @@ vm_inventory_key(struct vm_inventory *vm, int key)
 
 		if (key == VK_ESC) {
 			vm->picking = 0;
-			set_msg(vm, ROLE_MESSAGE, "adjustment dropped");
+			VM_MSG(vm, ROLE_MESSAGE, "adjustment dropped");
 		} else if ((key == VK_UP || key == 'k') && vm->pick > 0) {
 			vm->pick--;
 		} else if ((key == VK_DOWN || key == 'j') && vm->pick + 1 < n) {
@@ -330,7 +300,7 @@ vm_inventory_key(struct vm_inventory *vm, int key)
 	vm->msg[0] = '\0';
 	if (vm->lots_on)
 		return lots_key(vm, key);
-	if (move(&vm->sel, vm->n, key))
+	if (vm_keys_move(&vm->sel, vm->n, key, VM_MOVE_ALL))
 		return VM_REDRAW;
 	switch (key) {
 	case VK_ESC:
@@ -375,16 +345,22 @@ title(struct vm_inventory *vm, struct vm_screen *scr)
 {
 	struct vm_seg s[8];
 	char at[32];
-	size_t i, low = 0;
+	const struct demand_row *d;
+	size_t i, low = 0, risk = 0;
 	int n = 0;
 
-	for (i = 0; i < vm->n; i++)
+	for (i = 0; i < vm->n; i++) {
 		low += vm->rows[i].low != 0;
+		d = demand_row_find(vm->risk, vm->nrisk, vm->rows[i].sku_id, vm->rows[i].wh_id);
+		risk += d && d->at_risk;
+	}
 	clock_format(vm->now, vm->tz_offset, at, sizeof at);
 	n = vm_screen_seg(s, n, 8, ROLE_TITLE, 2, 0, "Inventory");
 	n = vm_screen_seg(s, n, 8, ROLE_TITLE, 2, 0, "wh %s", vm->wh ? vm->whs[vm->wh - 1] :
 	    "all");
 	n = vm_screen_seg(s, n, 8, low ? ROLE_TITLE_ALERT : ROLE_TITLE, 2, 0, "%zu low", low);
+	if (risk)
+		n = vm_screen_seg(s, n, 8, ROLE_TITLE_ALERT, 2, 0, "%zu at risk", risk);
 	if (vm->low_only)
 		n = vm_screen_seg(s, n, 8, ROLE_TITLE, 2, 0, "low only");
 	if (vm->search[0])
@@ -397,15 +373,11 @@ title(struct vm_inventory *vm, struct vm_screen *scr)
 static void
 list(struct vm_inventory *vm, struct vm_screen *scr)
 {
-	int page = scr->rows - 6, i;
-	char line[VM_CELL_MAX], exp[32], low[32];
+	int page, i;
+	char line[VM_CELL_MAX], exp[32], low[32], avail[32], day[16];
+	const struct demand_row *d;
 
-	if (page < 1)
-		page = 1;
-	if (vm->sel < vm->top)
-		vm->top = vm->sel;
-	if (vm->sel >= vm->top + (size_t)page)
-		vm->top = vm->sel - (size_t)page + 1;
+	page = vm_keys_scroll(&vm->top, vm->sel, scr->rows - 6);
 	vm_screen_bar(scr, 1, ROLE_COLHEAD);
 	snprintf(line, sizeof line, "%-14s %-16s %-4s %6s %5s %4s %6s %5s %4s %-5s", "SKU",
 	    "Name", "Wh", "OnHand", "Resv", "Buf", "Avail", "Low", "Lots", "Exp");
@@ -435,10 +407,21 @@ list(struct vm_inventory *vm, struct vm_screen *scr)
 		vm_screen_fit(scr, 2 + i, 1, 15, role, line, VM_LEFT);
 		vm_screen_fit(scr, 2 + i, 16, 16, role, r->name, VM_LEFT);
 		vm_screen_fit(scr, 2 + i, 32, 1, role, "", VM_LEFT);
-		snprintf(line, sizeof line, "%-4.4s %6" PRId64 " %5" PRId64 " %4" PRId64 " %6"
-		    PRId64 " %5s %4" PRId64 " %-5s", r->wh, r->on_hand, r->reserved, r->buffer,
-		    r->available, low, r->lots, exp);
+		d = demand_row_find(vm->risk, vm->nrisk, r->sku_id, r->wh_id);
+		snprintf(avail, sizeof avail, "%" PRId64 "%s", r->available,
+		    d && d->at_risk ? "*" : "");
+		snprintf(line, sizeof line, "%-4.4s %6" PRId64 " %5" PRId64 " %4" PRId64 " %6s"
+		    " %5s %4" PRId64 " %-5s", r->wh, r->on_hand, r->reserved, r->buffer,
+		    avail, low, r->lots, exp);
 		vm_screen_fit(scr, 2 + i, 33, scr->cols - 34, role, line, VM_LEFT);
+	}
+	d = vm->sel < vm->n ? demand_row_find(vm->risk, vm->nrisk, vm->rows[vm->sel].sku_id,
+	    vm->rows[vm->sel].wh_id) : NULL;
+	if (d && d->oos_day) {
+		demand_day_format(d->oos_day, day, sizeof day);
+		vm_screen_putf(scr, scr->rows - 4, 1, d->at_risk ? ROLE_WARN : ROLE_DONE,
+		    "forecast: %.1f a day, %.1f days of cover, out %s, reorder %" PRId64 "%s",
+		    d->daily, d->cover, day, d->reorder, d->at_risk ? " (at risk)" : "");
 	}
 	if (vm->sel < vm->n)
 		vm_screen_putf(scr, scr->rows - 3, 1, ROLE_DONE, "pushed: %s",

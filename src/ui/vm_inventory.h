@@ -2,7 +2,9 @@
  * vm_inventory.h — the inventory screen without curses: stock by SKU and warehouse
  * (on hand, reserved, buffer, available-to-sell, the low-stock threshold flagged when
  * crossed, the earliest expiry; the selected row's last pushes per channel under the
- * list); `w` cycles the warehouse, `l` shows only low stock, `/` searches, `t` sets the
+ * list; a `*` after available marks stock at risk: out, by the demand forecast, before
+ * the lead time, the selected row's cover and reorder quantity under the list); `w`
+ * cycles the warehouse, `l` shows only low stock, `/` searches, `t` sets the
  * selected SKU's threshold; Enter lists its lots, where `a` adjusts the selected lot by a
  * signed quantity with a reason picked from a list. Thresholds and adjustments are the
  * admin's: the core refuses anyone else, and the screen says so.
@@ -13,17 +15,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/demand.h"
 #include "core/inventory.h"
 #include "vm_prompt.h"
 #include "vm_screen.h"
 
 #define VM_INV_RELOAD 5
 #define VM_INV_WAREHOUSES 16
+#define VM_INV_RISK_RELOAD 600   /* the forecast behind "at risk" is redone this often */
 
 struct vm_inventory {
 	struct session *op;
 	int64_t now, tz_offset, loaded_at;
 	struct inv_row *rows;       /* owned */
+	struct demand_row *risk;    /* owned; the forecast (demand.h), by id */
+	size_t nrisk;
+	int64_t risk_at;            /* when it was made; 0: not yet */
 	size_t n, sel, top;
 	char whs[VM_INV_WAREHOUSES][32];
 	int nwhs, wh;               /* wh: 1 + index into whs; 0: all */

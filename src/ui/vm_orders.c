@@ -52,6 +52,7 @@ static const char *const status_label[ST__COUNT] = {
 	[ST_CANCELLED] = "cancelled",
 	[ST_RETURNING] = "returning",
 	[ST_RETURNED] = "returned",
+	[ST_PART_RETURNED] = "part returned",
 };
 
 static const char *

@@ -31,6 +31,7 @@
 #include "core/audit.h"
 #include "core/clock.h"
 #include "core/db.h"
+#include "core/merge.h"
 #include "core/order.h"
 #include "core/sku.h"
 #include "core/xalloc.h"
@@ -230,6 +231,8 @@ set_msg(struct vm_pack *vm, enum theme_role role, const char *fmt, ...)
 	vm->msg_role = role;
 }
 
+static void merge_offer(struct vm_pack *vm);
+
 /* ---- an order cancelled under the packer ---- */
 
 /* One audit record about the open order, in a transaction of its own. */
@@ -406,6 +409,8 @@ apply(struct vm_pack *vm, const struct pack_result *r, int64_t before_id,
 		vm->line_top = 0;
 		vm->scale_g = -1;
 		vm->badge[0] = '\0';
+		if (r->outcome == PACK_OK)
+			merge_offer(vm);
 	} else if (before != NULL && r->outcome == PACK_OK) {
 		for (i = 0; i < vm->p.nlines && i < nbefore; i++) {
 			if (vm->p.lines[i].scanned > before[i]) {
@@ -430,6 +435,59 @@ apply(struct vm_pack *vm, const struct pack_result *r, int64_t before_id,
 	if (vm->p.order_id == 0 && before_id != 0)
 		vm_pack_hints(vm);
 	return flags;
+}
+
+/* ---- merging orders of one buyer into one parcel (core/merge.h) ---- */
+
+/* The open order has others of the same buyer and address: say so after the message. */
+static void
+merge_offer(struct vm_pack *vm)
+{
+	int64_t *ids = NULL;
+	size_t n = 0, len;
+	char no[64] = "";
+	struct db_stmt *st;
+
+	if (vm->p.order_id == 0 || merge_candidates(vm->p.s, vm->p.order_id, &ids, &n) != 0 ||
+	    n == 0) {
+		free(ids);
+		return;
+	}
+	if ((st = db_prep(vm->p.s->db, "SELECT order_no FROM orders WHERE id = ?")) != NULL) {
+		db_bind_int(st, 1, ids[0]);
+		if (db_step(st) == DB_ROW)
+			snprintf(no, sizeof no, "%s", db_col_text(st, 0));
+		db_done(st);
+	}
+	len = strlen(vm->msg);
+	snprintf(vm->msg + len, sizeof vm->msg - len, " | SAME BUYER: order %s%s open "
+	    "(CMD:MERGE = one parcel)", no, n > 1 ? " and more" : "");
+	free(ids);
+}
+
+/* CMD:MERGE: the open order's candidates go into its parcel. */
+static int
+merge_run(struct vm_pack *vm)
+{
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+	int rc = 0;
+
+	if (vm->p.order_id == 0) {
+		set_msg(vm, ROLE_WARN, "Scan an order first, then CMD:MERGE");
+		return VM_HANDLED | VM_REDRAW;
+	}
+	if (merge_candidates(vm->p.s, vm->p.order_id, &ids, &n) == 0 && n == 0)
+		set_msg(vm, ROLE_WARN, "No other open order of this buyer to merge");
+	for (i = 0; i < n && rc == 0; i++)
+		rc = merge_orders(vm->p.s, vm->p.order_id, ids[i]);
+	if (rc != 0)
+		set_msg(vm, ROLE_WARN, "%s", vm->p.s->err);
+	else if (n > 0)
+		set_msg(vm, ROLE_MESSAGE, "%zu order%s merged into order %s's parcel", n,
+		    n > 1 ? "s" : "", vm->p.order_no);
+	free(ids);
+	return VM_HANDLED | VM_REDRAW;
 }
 
 /* The call kinds run() makes, so the before/after bookkeeping is written once. */
@@ -461,6 +519,9 @@ run(struct vm_pack *vm, enum call c, const char *text, int64_t n)
 	if (vm->cancelled && (c == CALL_ACK || (c == CALL_INPUT &&
 	    strcasecmp(text, "CMD:ACK") == 0)))
 		return cancel_ack(vm);
+	if (c == CALL_INPUT && strcasecmp(text, "CMD:MERGE") == 0 &&
+	    vm->p.lock == PACK_LOCK_NONE)
+		return merge_run(vm);
 	if (nbefore > 0) {
 		before = xcalloc(nbefore, sizeof *before);
 		for (i = 0; i < nbefore; i++)

@@ -96,8 +96,7 @@ load_rows(struct vm_sla *vm)
 			vm->sel = i;
 			return 0;
 		}
-	if (vm->sel >= n)
-		vm->sel = n > 0 ? n - 1 : 0;
+	vm_keys_clamp(&vm->sel, n);
 	return 0;
 }
 
@@ -112,8 +111,7 @@ vm_sla_reload(struct vm_sla *vm)
 	if (rc == 0 && vm->drill)
 		rc = load_rows(vm);
 	if (rc != 0) {
-		snprintf(vm->msg, sizeof vm->msg, "%s", vm->op->err);
-		vm->msg_role = ROLE_WARN;
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 	} else if (vm->err) {
 		vm->msg[0] = '\0';
 	}
@@ -146,43 +144,18 @@ vm_sla_role(enum sla_bucket b, int64_t count)
 static int
 drill_key(struct vm_sla *vm, int key)
 {
-	size_t page = 10;
-
+	if (vm_keys_move(&vm->sel, vm->nrows, key, VM_MOVE_ALL))
+		return VM_REDRAW;
 	switch (key) {
 	case VK_ESC:
 	case 'q':
 		vm->drill = 0;
 		vm_sla_free(vm);
 		return VM_REDRAW;
-	case VK_UP:
-	case 'k':
-		if (vm->sel > 0)
-			vm->sel--;
-		return VM_REDRAW;
-	case VK_DOWN:
-	case 'j':
-		if (vm->sel + 1 < vm->nrows)
-			vm->sel++;
-		return VM_REDRAW;
-	case VK_PGUP:
-		vm->sel = vm->sel > page ? vm->sel - page : 0;
-		return VM_REDRAW;
-	case VK_PGDN:
-		vm->sel = vm->sel + page < vm->nrows ? vm->sel + page :
-		    (vm->nrows ? vm->nrows - 1 : 0);
-		return VM_REDRAW;
-	case VK_HOME:
-		vm->sel = 0;
-		return VM_REDRAW;
-	case VK_END:
-		vm->sel = vm->nrows ? vm->nrows - 1 : 0;
-		return VM_REDRAW;
 	case VK_ENTER:
 		if (vm->sel < vm->nrows && vm_trail_open(&vm->trail, vm->op, vm->rows[vm->sel].id,
-		    vm->tz_offset) != 0) {
-			snprintf(vm->msg, sizeof vm->msg, "%s", vm->trail.err);
-			vm->msg_role = ROLE_WARN;
-		}
+		    vm->tz_offset) != 0)
+			VM_MSG(vm, ROLE_WARN, "%s", vm->trail.err);
 		return VM_REDRAW;
 	}
 	return VM_HANDLED;
@@ -247,8 +220,7 @@ vm_sla_key(struct vm_sla *vm, int key)
 		vm->top = 0;
 		if (load_rows(vm) != 0) {
 			vm->drill = 0;
-			snprintf(vm->msg, sizeof vm->msg, "%s", vm->op->err);
-			vm->msg_role = ROLE_WARN;
+			VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		}
 		return VM_REDRAW;
 	}
@@ -358,15 +330,10 @@ board(struct vm_sla *vm, struct vm_screen *scr)
 static void
 drill(struct vm_sla *vm, struct vm_screen *scr)
 {
-	int page = scr->rows - 5, i, y;
+	int page, i, y;
 	char left[16], at[32], line[VM_CELL_MAX];
 
-	if (page < 1)
-		page = 1;
-	if (vm->sel < vm->top)
-		vm->top = vm->sel;
-	if (vm->sel >= vm->top + (size_t)page)
-		vm->top = vm->sel - (size_t)page + 1;
+	page = vm_keys_scroll(&vm->top, vm->sel, scr->rows - 5);
 	vm_screen_bar(scr, 1, ROLE_COLHEAD);
 	snprintf(line, sizeof line, "%-20s %-7s %-10s %-11s %6s  %s", "Order no", "Channel",
 	    "Status", "Ship by", "Left", "Buyer");
@@ -398,11 +365,7 @@ vm_sla_render(struct vm_sla *vm, struct vm_screen *scr)
 	char what[160];
 
 	if (vm->trail.o != NULL) {
-		vm_trail_render(&vm->trail, scr);
-		vm_keys_legend(scr, scr->rows - 1, vm_trail_keys, vm_trail_nkeys);
-		if (vm->help)
-			vm_keys_panel(scr, "Keys: order and audit trail", vm_trail_keys,
-			    vm_trail_nkeys);
+		vm_trail_show(&vm->trail, scr, vm->help);
 		return;
 	}
 	if (vm->drill) {

@@ -93,8 +93,7 @@ vm_sync_reload(struct vm_sync *vm)
 	int rc;
 
 	if ((rc = session_require(vm->op, ROLE_SUPERVISOR, "the sync screen")) != 0) {
-		snprintf(vm->msg, sizeof vm->msg, "%s", vm->op->err);
-		vm->msg_role = ROLE_WARN;
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		vm->n = 0;
 		return rc;
 	}
@@ -116,9 +115,7 @@ vm_sync_reload(struct vm_sync *vm)
 	    "LEFT JOIN webhook_stat w ON w.shop_id = s.id "
 	    "WHERE s.channel <> 'manual' ORDER BY s.channel, s.name, s.id");
 	if (st == NULL) {
-		snprintf(vm->msg, sizeof vm->msg, "sync state cannot be read: %s",
-		    db_errmsg(vm->op->db));
-		vm->msg_role = ROLE_WARN;
+		VM_MSG(vm, ROLE_WARN, "sync state cannot be read: %s", db_errmsg(vm->op->db));
 		return DB_ERR;
 	}
 	local_day(vm->now, vm->tz_offset, today, sizeof today);
@@ -152,9 +149,7 @@ vm_sync_reload(struct vm_sync *vm)
 	}
 	db_done(st);
 	if (rc < 0) {
-		snprintf(vm->msg, sizeof vm->msg, "sync state cannot be read: %s",
-		    db_errmsg(vm->op->db));
-		vm->msg_role = ROLE_WARN;
+		VM_MSG(vm, ROLE_WARN, "sync state cannot be read: %s", db_errmsg(vm->op->db));
 		return rc;
 	}
 	vm->sel = 0;
@@ -175,35 +170,15 @@ vm_sync_tick(struct vm_sync *vm, int64_t now)
 int
 vm_sync_key(struct vm_sync *vm, int key)
 {
-	if (vm->help) {
-		vm->help = 0;
+	if (vm_keys_help(&vm->help, key))
 		return VM_REDRAW;
-	}
-	if (key == '?' || key == VK_F(1)) {
-		vm->help = 1;
+	if (vm_keys_move(&vm->sel, vm->n, key, VM_MOVE_STEP | VM_MOVE_HOME | VM_MOVE_END))
 		return VM_REDRAW;
-	}
 	switch (key) {
 	case VK_TAB:
 		return VM_SWITCH;
 	case VK_ESC:
 		return VM_DONE;
-	case VK_UP:
-	case 'k':
-		if (vm->sel > 0)
-			vm->sel--;
-		return VM_REDRAW;
-	case VK_DOWN:
-	case 'j':
-		if (vm->sel + 1 < vm->n)
-			vm->sel++;
-		return VM_REDRAW;
-	case VK_HOME:
-		vm->sel = 0;
-		return VM_REDRAW;
-	case VK_END:
-		vm->sel = vm->n > 0 ? vm->n - 1 : 0;
-		return VM_REDRAW;
 	}
 	return VM_HANDLED;
 }
@@ -300,10 +275,7 @@ table(struct vm_sync *vm, struct vm_screen *scr, int y0, int rows, size_t *top)
 		    "see [shop] in the configuration");
 		return;
 	}
-	if (vm->sel < *top)
-		*top = vm->sel;
-	if (vm->sel >= *top + (size_t)rows)
-		*top = vm->sel - (size_t)rows + 1;
+	vm_keys_scroll(top, vm->sel, rows);
 	for (i = *top, y = y0; i < vm->n && y < y0 + rows; i++, y++) {
 		const struct vm_sync_shop *p = &vm->shops[i];
 		enum theme_role role;

@@ -109,26 +109,9 @@ vm_trail_key(struct vm_trail *vm, int key)
 	case 'q':
 		vm_trail_close(vm);
 		return VM_DONE | VM_REDRAW;
-	case VK_UP:
-	case 'k':
-		if (vm->top > 0)
-			vm->top--;
-		return VM_REDRAW;
-	case VK_DOWN:
-	case 'j':
-		if (vm->top + 1 < vm->n)
-			vm->top++;
-		return VM_REDRAW;
-	case VK_PGUP:
-		vm->top = vm->top > 10 ? vm->top - 10 : 0;
-		return VM_REDRAW;
-	case VK_PGDN:
-		vm->top = vm->top + 10 < vm->n ? vm->top + 10 : (vm->n ? vm->n - 1 : 0);
-		return VM_REDRAW;
-	case VK_HOME:
-		vm->top = 0;
-		return VM_REDRAW;
 	}
+	if (vm_keys_move(&vm->top, vm->n, key, VM_MOVE_STEP | VM_MOVE_PAGE | VM_MOVE_HOME))
+		return VM_REDRAW;
 	return VM_HANDLED;
 }
 
@@ -188,4 +171,13 @@ vm_trail_render(struct vm_trail *vm, struct vm_screen *scr)
 		vm_trail_change(&vm->rows[vm->top], change, sizeof change);
 		vm_screen_fit(scr, scr->rows - 2, 1, w, ROLE_MESSAGE, change, VM_LEFT);
 	}
+}
+
+void
+vm_trail_show(struct vm_trail *vm, struct vm_screen *scr, int help)
+{
+	vm_trail_render(vm, scr);
+	vm_keys_legend(scr, scr->rows - 1, vm_trail_keys, vm_trail_nkeys);
+	if (help)
+		vm_keys_panel(scr, "Keys: order and audit trail", vm_trail_keys, vm_trail_nkeys);
 }

@@ -33,6 +33,9 @@ void vm_trail_close(struct vm_trail *vm);
 int vm_trail_key(struct vm_trail *vm, int key);
 /* The whole screen but its bottom row (the caller's legend goes there). */
 void vm_trail_render(struct vm_trail *vm, struct vm_screen *scr);
+/* The open order over a screen: vm_trail_render, the legend and, when help is set,
+ * the `?` panel. */
+void vm_trail_show(struct vm_trail *vm, struct vm_screen *scr, int help);
 /* A record's change as words: "status=NEW, version=1 -> status=ON_HOLD, ...". */
 void vm_trail_change(const struct trail_row *r, char *buf, size_t len);
 /* What the legend shows while it is open. */

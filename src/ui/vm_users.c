@@ -37,20 +37,6 @@ static const struct vm_key_help user_keys[] = {
 	{ "Up/Down", NULL, "move (also j k)" },
 };
 
-static void set_msg(struct vm_users *vm, enum theme_role role, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_msg(struct vm_users *vm, enum theme_role role, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(vm->msg, sizeof vm->msg, fmt, ap);
-	va_end(ap);
-	vm->msg_role = role;
-}
-
 void
 vm_users_init(struct vm_users *vm, struct session *op, int64_t now, int64_t tz_offset)
 {
@@ -86,14 +72,13 @@ vm_users_reload(struct vm_users *vm)
 	int rc;
 
 	if ((rc = user_list(vm->op, &rows, &n)) != 0) {
-		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		return rc;
 	}
 	free(vm->rows);
 	vm->rows = rows;
 	vm->n = n;
-	if (vm->sel >= n)
-		vm->sel = n ? n - 1 : 0;
+	vm_keys_clamp(&vm->sel, n);
 	return 0;
 }
 
@@ -128,7 +113,7 @@ pin_done(struct vm_users *vm, int for_what)
 
 	if (strcmp(vm->pin, vm->prompt.buf) != 0) {
 		wipe(vm);
-		set_msg(vm, ROLE_WARN, "the two PINs differ; nothing changed");
+		VM_MSG(vm, ROLE_WARN, "the two PINs differ; nothing changed");
 		return;
 	}
 	if (for_what == FOR_ADD)
@@ -137,14 +122,14 @@ pin_done(struct vm_users *vm, int for_what)
 		rc = user_passwd(vm->op, vm->name, vm->pin);
 	wipe(vm);
 	if (rc != 0) {
-		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		return;
 	}
 	if (for_what == FOR_ADD)
-		set_msg(vm, ROLE_MESSAGE, "user %s added as %s", vm->name,
+		VM_MSG(vm, ROLE_MESSAGE, "user %s added as %s", vm->name,
 		    role_name((enum role)vm->role));
 	else
-		set_msg(vm, ROLE_MESSAGE, "PIN of %s reset", vm->name);
+		VM_MSG(vm, ROLE_MESSAGE, "PIN of %s reset", vm->name);
 	vm_users_reload(vm);
 }
 
@@ -156,7 +141,7 @@ answered(struct vm_users *vm)
 	switch (what) {
 	case ASK_NAME:
 		if (vm->prompt.buf[0] == '\0') {
-			set_msg(vm, ROLE_WARN, "no name given; nothing added");
+			VM_MSG(vm, ROLE_WARN, "no name given; nothing added");
 			return;
 		}
 		snprintf(vm->name, sizeof vm->name, "%s", vm->prompt.buf);
@@ -188,10 +173,10 @@ picked(struct vm_users *vm)
 	}
 	vm->picking = 0;
 	if (user_set_role(vm->op, vm->name, r) != 0) {
-		set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+		VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		return;
 	}
-	set_msg(vm, ROLE_MESSAGE, "%s is now %s", vm->name, role_name(r));
+	VM_MSG(vm, ROLE_MESSAGE, "%s is now %s", vm->name, role_name(r));
 	vm_users_reload(vm);
 }
 
@@ -234,19 +219,11 @@ vm_users_key(struct vm_users *vm, int key)
 	if (key == VK_TAB)
 		return VM_SWITCH;
 	vm->msg[0] = '\0';
+	if (vm_keys_move(&vm->sel, vm->n, key, VM_MOVE_STEP))
+		return VM_REDRAW;
 	switch (key) {
 	case VK_ESC:
 		return VM_DONE;
-	case VK_UP:
-	case 'k':
-		if (vm->sel > 0)
-			vm->sel--;
-		return VM_REDRAW;
-	case VK_DOWN:
-	case 'j':
-		if (vm->sel + 1 < vm->n)
-			vm->sel++;
-		return VM_REDRAW;
 	case 'a':
 		ask(vm, ASK_NAME, VM_PROMPT_TEXT, "New user's name");
 		return VM_REDRAW;
@@ -265,9 +242,9 @@ vm_users_key(struct vm_users *vm, int key)
 		return VM_REDRAW;
 	case 'u':
 		if (user_unlock(vm->op, vm->name) != 0)
-			set_msg(vm, ROLE_WARN, "%s", vm->op->err);
+			VM_MSG(vm, ROLE_WARN, "%s", vm->op->err);
 		else
-			set_msg(vm, ROLE_MESSAGE, "%s unlocked", vm->name);
+			VM_MSG(vm, ROLE_MESSAGE, "%s unlocked", vm->name);
 		vm_users_reload(vm);
 		return VM_REDRAW;
 	}
@@ -277,15 +254,10 @@ vm_users_key(struct vm_users *vm, int key)
 static void
 list(struct vm_users *vm, struct vm_screen *scr)
 {
-	int page = scr->rows - 4, i;
+	int page, i;
 	char line[VM_CELL_MAX], lock[48];
 
-	if (page < 1)
-		page = 1;
-	if (vm->sel < vm->top)
-		vm->top = vm->sel;
-	if (vm->sel >= vm->top + (size_t)page)
-		vm->top = vm->sel - (size_t)page + 1;
+	page = vm_keys_scroll(&vm->top, vm->sel, scr->rows - 4);
 	vm_screen_bar(scr, 1, ROLE_COLHEAD);
 	snprintf(line, sizeof line, "%-20s %-10s %-14s %-6s %6s  %s", "Name", "Role", "Badge",
 	    "Active", "Failed", "Locked");

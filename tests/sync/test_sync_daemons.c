@@ -115,10 +115,8 @@ suite_init(void)
 	snprintf(cfgfile, sizeof cfgfile, "%s.conf", dbfile);
 	snprintf(logfile, sizeof logfile, "%s.log", dbfile);
 	session_system(&sys, db, "test");
-	if (warehouse_upsert(&sys, "HCM", "Kho HCM", "Hồ Chí Minh", &wh) != 0 ||
-	    sim_import_skus(&sys, skus_path, 100, wh, 1000000) <= 0 ||
-	    user_add(&sys, "lan", ROLE_PACKER, "1111", "PB-1001") != 0 ||
-	    user_login(db, &packer, "lan", "1111", "ST1") != 0)
+	if (sim_stock_db(&sys, skus_path, 1000000, &wh) <= 0 ||
+	    tu_packer(&sys, &packer) != 0)
 		return -1;
 	return 0;
 }
@@ -195,64 +193,14 @@ show_log(void)
 		fprintf(stderr, "(no log)\n");
 }
 
-/* Pack order no through the core pack flow; 0 when PACKED. */
-static int
-pack_one(const char *no)
-{
-	struct pack_config c = { .warehouse_id = 0, .tol_g = 30, .tol_pct = 5 };
-	struct pack_result r;
-	struct pack p;
-	char w[32];
-	size_t i;
-	int guard = 0, ok;
-
-	c.warehouse_id = wh;
-	snprintf(c.station, sizeof c.station, "ST1");
-	pack_init(&p, &packer, &c);
-	pack_input(&p, no, &r);
-	while (r.outcome == PACK_OK && p.step == PACK_SCAN_ITEMS && guard++ < 100) {
-		for (i = 0; i < p.nlines && p.lines[i].scanned >= p.lines[i].expected; i++)
-			;
-		if (i == p.nlines)
-			break;
-		pack_input(&p, p.lines[i].sku, &r);
-	}
-	if (r.outcome == PACK_OK)
-		pack_input(&p, "BOX M", &r);
-	if (r.outcome == PACK_OK) {
-		snprintf(w, sizeof w, "WEIGHT %" PRId64, pack_expected_g(&p, 0));
-		pack_input(&p, w, &r);
-	}
-	if (r.outcome == PACK_OK)
-		pack_input(&p, "CMD:CONFIRM", &r);
-	ok = r.outcome == PACK_PACKED;
-	pack_free(&p);
-	return ok ? 0 : -1;
-}
 
 /* Pack up to n CONFIRMED orders (the database may be busy: a failure is retried later). */
 static int
 pack_some(int n)
 {
-	struct db_stmt *st;
-	char nos[16][48];
-	int k = 0, i, done = 0;
+	int done = tu_pack_confirmed(&packer, wh, n, packed, &npacked, MAXPACKED);
 
-	st = db_prep(db, "SELECT order_no FROM orders WHERE status = 'CONFIRMED' ORDER BY id "
-	    "LIMIT ?");
-	if (st == NULL)
-		return 0;
-	db_bind_int(st, 1, n);
-	while (k < 16 && db_step(st) == DB_ROW)
-		snprintf(nos[k++], sizeof nos[0], "%s", db_col_text(st, 0));
-	db_done(st);
-	for (i = 0; i < k; i++) {
-		if (pack_one(nos[i]) == 0 && npacked < MAXPACKED) {
-			memcpy(packed[npacked++], nos[i], sizeof packed[0]);
-			done++;
-		}
-	}
-	return done;
+	return done > 0 ? done : 0;
 }
 
 static void

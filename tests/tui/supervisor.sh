@@ -65,12 +65,14 @@ PACKBENCH_PIN=5678 "$pb" --db "$db" --user thao report sla --format csv >"$tmp/s
     bad "report sla: $(cat "$tmp/sla.csv")"
 
 start t1
-# ---- a packer: Tab goes pack -> orders -> pack, never further ----
+# ---- a packer: Tab goes pack -> orders -> returns -> pack, never further ----
 check "log-in screen" "Badge or user"
 scan PB-1001
 check "packer on the pack screen" "SCAN AN ORDER"
 tm send-keys -t "$pane" Tab
 check "packer: order list" "Order no"
+tm send-keys -t "$pane" Tab
+check "packer: returns" "Scan the returned parcel"
 tm send-keys -t "$pane" Tab
 check "packer: back to packing" "SCAN AN ORDER"
 tm send-keys -t "$pane" Tab
@@ -80,8 +82,21 @@ if tm capture-pane -p -t "$pane" | grep -qE "SLA board|Confirmation queue"; then
 else
 	ok
 fi
-tm send-keys -t "$pane" Tab
+tm send-keys -t "$pane" Tab Tab
 check "packer: packing" "SCAN AN ORDER"
+# A screen's Ctrl key: the packer's ^G, ^F, ^U lead nowhere; ^R to returns, ^P back.
+tm send-keys -t "$pane" C-g C-f C-u
+sleep 0.3
+if tm capture-pane -p -t "$pane" | grep -qE "SLA board|Confirmation queue|Users"; then
+	bad "a packer's Ctrl key reached a supervisor screen"
+else
+	ok
+fi
+check "packer: ^G stays on packing" "SCAN AN ORDER"
+tm send-keys -t "$pane" C-r
+check "packer: ^R returns" "Scan the returned parcel"
+tm send-keys -t "$pane" C-p
+check "packer: ^P packing" "SCAN AN ORDER"
 tm send-keys -t "$pane" F10
 check "packer logged out" "logged out"
 
@@ -149,6 +164,15 @@ check "Esc back to packing" "SCAN AN ORDER"
 # Tab from packing: orders, board, queue; every line fits 80 columns.
 tm send-keys -t "$pane" Tab Tab Tab
 check "queue from packing" "Confirmation queue  1 NEW"
+# Each screen's own key, from wherever the supervisor is, and listed under every help.
+tm send-keys -t "$pane" C-g
+check "^G: the SLA board" "SLA board  channel"
+tm send-keys -t "$pane" '?'
+check "help lists the screen keys" "^G SLA board"
+tm send-keys -t "$pane" x C-o
+check "^O: the order list" "Order no"
+tm send-keys -t "$pane" C-f
+check "^F: the queue" "Confirmation queue  1 NEW"
 if [ "$(tm capture-pane -p -t "$pane" | LC_ALL=C.UTF-8 wc -L)" -le 80 ]; then ok; else
 	bad "a line is wider than 80 columns"; fi
 tm send-keys -t "$pane" F10

@@ -60,6 +60,8 @@ check "packer packing" "SCAN AN ORDER"
 tm send-keys -t "$pane" Tab
 check "packer: order list" "Order no"
 tm send-keys -t "$pane" Tab
+check "packer: returns" "Scan the returned parcel"
+tm send-keys -t "$pane" Tab
 check "packer: back to packing" "SCAN AN ORDER"
 if tm capture-pane -p -t "$pane" | grep -q "Marketplace sync"; then
 	bad "a packer reached the sync screen"; else ok; fi

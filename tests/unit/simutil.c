@@ -151,3 +151,18 @@ sim_import_skus(struct session *s, const char *path, int64_t weight_g, int64_t w
 	fclose(f);
 	return n;
 }
+
+int
+sim_stock_db(struct session *s, const char *path, int64_t qty, int64_t *wh)
+{
+	if (warehouse_upsert(s, "HCM", "Kho HCM", "Hồ Chí Minh", wh) != 0)
+		return -1;
+	return sim_import_skus(s, path, 100, *wh, qty);
+}
+
+void
+sim_no_sleep(void *ctx, int64_t ms)
+{
+	(void)ctx;
+	(void)ms;
+}

@@ -2,7 +2,8 @@
  * simutil.h — what the tests against packbench-marketsim share: starting it on an
  * ephemeral loopback port with a transport to it, its control endpoint, stopping it
  * (its exit status checked, so a leak under ASan fails the test), and loading the SKU
- * list both sides use.
+ * list both sides use; a database stocked with that list, and a sleep that does not
+ * wait.
  */
 #ifndef PB_SIMUTIL_H
 #define PB_SIMUTIL_H
@@ -36,5 +37,10 @@ void sim_fault(struct sim *sm, const char *kind, int count);
  * received at warehouse wh when qty > 0. The count, or -1. */
 int sim_import_skus(struct session *s, const char *path, int64_t weight_g, int64_t wh,
     int64_t qty);
+/* Warehouse HCM (its id in *wh) with the SKUs listed in path, 100 g each, qty of each
+ * received there: the number of SKUs, or -1. */
+int sim_stock_db(struct session *s, const char *path, int64_t qty, int64_t *wh);
+/* A market_call_env sleep_ms that returns at once. */
+void sim_no_sleep(void *ctx, int64_t ms);
 
 #endif

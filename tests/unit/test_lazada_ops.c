@@ -19,19 +19,6 @@
 
 #define NOW 1764547200
 
-static char *
-fixture(const char *name, size_t *len)
-{
-	char path[512];
-	char *buf;
-
-	snprintf(path, sizeof path, "%s/%s", MARKET_FIXTURES, name);
-	buf = tu_slurp(path, len);
-	if (buf == NULL)
-		fprintf(stderr, "fixture %s missing\n", path);
-	return buf;
-}
-
 static struct market_creds
 creds(void)
 {
@@ -234,7 +221,7 @@ test_parse_items_pack(void)
 	struct lazada_items it;
 	struct market_error err;
 	size_t len;
-	char *body = fixture("lazada_items_one.json", &len);
+	char *body = tu_fixture(MARKET_FIXTURES, "lazada_items_one.json", &len);
 	int already = -1;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
@@ -248,7 +235,7 @@ test_parse_items_pack(void)
 	CU_ASSERT_STRING_EQUAL(it.v[1].package_id, "");
 	CU_ASSERT_STRING_EQUAL(it.v[2].status, "canceled");
 
-	body = fixture("lazada_pack.json", &len);
+	body = tu_fixture(MARKET_FIXTURES, "lazada_pack.json", &len);
 	CU_ASSERT_EQUAL(lazada_parse_pack(200, body, len, &it, &already, &err), MC_OK);
 	free(body);
 	CU_ASSERT_EQUAL(already, 0);
@@ -256,12 +243,12 @@ test_parse_items_pack(void)
 	CU_ASSERT_STRING_EQUAL(it.v[1].tracking, "LXVN0099887766");
 	CU_ASSERT_STRING_EQUAL(it.v[0].package_id, "FP480012345678901");   /* untouched */
 
-	body = fixture("lazada_pack_already.json", &len);
+	body = tu_fixture(MARKET_FIXTURES, "lazada_pack_already.json", &len);
 	CU_ASSERT_EQUAL(lazada_parse_pack(200, body, len, &it, &already, &err), MC_OK);
 	CU_ASSERT_EQUAL(already, 1);
 	free(body);
 	/* Another refusal: the caller's fault, reported. */
-	body = fixture("lazada_error_sign.json", &len);
+	body = tu_fixture(MARKET_FIXTURES, "lazada_error_sign.json", &len);
 	CU_ASSERT_EQUAL(lazada_parse_pack(200, body, len, &it, &already, &err), MC_FATAL);
 	CU_ASSERT_EQUAL(already, 0);
 	free(body);
@@ -274,18 +261,18 @@ test_parse_rts_stock_cancel(void)
 {
 	struct market_error err;
 	size_t len;
-	char *body = fixture("lazada_rts.json", &len);
+	char *body = tu_fixture(MARKET_FIXTURES, "lazada_rts.json", &len);
 	int already = -1;
 
 	CU_ASSERT_EQUAL(lazada_parse_rts(200, body, len, &already, &err), MC_OK);
 	CU_ASSERT_EQUAL(already, 1);
 	free(body);
-	body = fixture("lazada_rts_error.json", &len);
+	body = tu_fixture(MARKET_FIXTURES, "lazada_rts_error.json", &len);
 	CU_ASSERT_EQUAL(lazada_parse_rts(200, body, len, &already, &err), MC_FATAL);
 	CU_ASSERT_STRING_EQUAL(err.code, "InvalidOrderStatus");
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "cancelled"));
 	free(body);
-	body = fixture("lazada_stock_refused.json", &len);
+	body = tu_fixture(MARKET_FIXTURES, "lazada_stock_refused.json", &len);
 	CU_ASSERT_EQUAL(lazada_parse_stock(200, body, len, &err), MC_FATAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "2301456789/99999999"));
 	free(body);
@@ -317,7 +304,7 @@ test_parse_finance(void)
 	struct market_settlement s = { 0 };
 	struct market_error err;
 	size_t len;
-	char *body = fixture("lazada_finance.json", &len);
+	char *body = tu_fixture(MARKET_FIXTURES, "lazada_finance.json", &len);
 
 	CU_ASSERT_EQUAL_FATAL(lazada_parse_finance(200, body, len, "480012345678901", &s, &err),
 	    MC_OK);
@@ -372,7 +359,7 @@ test_listings(void)
 	struct market_error err;
 	struct market_order *mo;
 	size_t len;
-	char *body = fixture("lazada_order_items_ids.json", &len);
+	char *body = tu_fixture(MARKET_FIXTURES, "lazada_order_items_ids.json", &len);
 
 	CU_ASSERT_EQUAL_FATAL(lazada_connector.parse_detail(200, body, len, &set, &err), MC_OK);
 	free(body);
@@ -395,7 +382,8 @@ test_cursor_repeats(void)
 	struct market_page page;
 	struct market_error err;
 	size_t len;
-	char *body = fixture("lazada_order_list.json", &len);   /* ids ...901, ...042; 3 in all */
+	/* ids ...901, ...042; 3 in all */
+	char *body = tu_fixture(MARKET_FIXTURES, "lazada_order_list.json", &len);
 	struct request r;
 	char msg[256];
 
@@ -445,20 +433,13 @@ test_push(void)
 {
 	struct market_creds c = creds();
 	size_t len;
-	char *body = fixture("lazada_push.json", &len);
-	char cmd[1024], want[80] = "", got[65], no[48], st[32];
-	FILE *p;
+	char *body = tu_fixture(MARKET_FIXTURES, "lazada_push.json", &len);
+	char want[65] = "", got[65], no[48], st[32];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
 	/* Independently: Python's hmac over app_key + the raw body (read from the file). */
-	snprintf(cmd, sizeof cmd, "python3 -c 'import hmac,hashlib,sys; print(hmac.new(b\"%s\", "
-	    "b\"%s\" + open(sys.argv[1], \"rb\").read(), hashlib.sha256).hexdigest())' "
-	    "'%s/lazada_push.json'", c.app_secret, c.app_key, MARKET_FIXTURES);
-	p = popen(cmd, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-	CU_ASSERT_PTR_NOT_NULL(fgets(want, sizeof want, p));
-	pclose(p);
-	want[strcspn(want, "\n")] = '\0';
+	CU_ASSERT_EQUAL(tu_hmac_file(c.app_secret, c.app_key,
+	    MARKET_FIXTURES "/lazada_push.json", want), 0);
 	lazada_push_sign(&c, NULL, body, len, got);
 	CU_ASSERT_EQUAL(strlen(want), 64);
 	CU_ASSERT_STRING_EQUAL(got, want);

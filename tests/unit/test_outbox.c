@@ -58,16 +58,10 @@ static int64_t wh;
 static char packed[MAXPACKED][48];
 static int npacked;
 
-static void
-fake_sleep(void *ctx, int64_t ms)
-{
-	(void)ctx;
-	(void)ms;
-}
-
 static const struct retry_policy policy = { .max_attempts = 6, .base_ms = 1, .cap_ms = 5,
 	.quota_utc_offset = 8 * 3600 };
-static const struct market_call_env env_tmpl = { .policy = &policy, .sleep_ms = fake_sleep };
+static const struct market_call_env env_tmpl = { .policy = &policy,
+	.sleep_ms = sim_no_sleep };
 
 static struct market_creds
 creds(void)
@@ -127,10 +121,8 @@ suite_init(void)
 	if ((db = tu_db(dbfile)) == NULL)
 		return -1;
 	session_system(&sys, db, "test");
-	if (warehouse_upsert(&sys, "HCM", "Kho HCM", "Hồ Chí Minh", &wh) != 0 ||
-	    sim_import_skus(&sys, skus_path, 100, wh, 1000) != 8 ||
-	    user_add(&sys, "lan", ROLE_PACKER, "1111", "PB-1001") != 0 ||
-	    user_login(db, &packer, "lan", "1111", "ST1") != 0)
+	if (sim_stock_db(&sys, skus_path, 1000, &wh) != 8 ||
+	    tu_packer(&sys, &packer) != 0)
 		return -1;
 	return pull() == 0 ? 0 : -1;
 }
@@ -143,64 +135,13 @@ suite_clean(void)
 	return sim_stop(&sim);
 }
 
-/* Pack order no through the pack flow: scan it, its units, box M, the expected weight,
- * confirm. 0 when PACKED. */
-static int
-pack_one(const char *no)
-{
-	struct pack_config c = { .warehouse_id = wh, .tol_g = 30, .tol_pct = 5 };
-	struct pack_result r;
-	struct pack p;
-	char w[32];
-	size_t i;
-	int guard = 0, ok;
-
-	snprintf(c.station, sizeof c.station, "ST1");
-	pack_init(&p, &packer, &c);
-	pack_input(&p, no, &r);
-	while (r.outcome == PACK_OK && p.step == PACK_SCAN_ITEMS && guard++ < 100) {
-		for (i = 0; i < p.nlines && p.lines[i].scanned >= p.lines[i].expected; i++)
-			;
-		if (i == p.nlines)
-			break;
-		pack_input(&p, p.lines[i].sku, &r);
-	}
-	if (r.outcome == PACK_OK)
-		pack_input(&p, "BOX M", &r);
-	if (r.outcome == PACK_OK) {
-		snprintf(w, sizeof w, "WEIGHT %" PRId64, pack_expected_g(&p, 0));
-		pack_input(&p, w, &r);
-	}
-	if (r.outcome == PACK_OK)
-		pack_input(&p, "CMD:CONFIRM", &r);
-	ok = r.outcome == PACK_PACKED;
-	if (!ok)
-		fprintf(stderr, "pack %s: %s\n", no, r.message);
-	pack_free(&p);
-	return ok ? 0 : -1;
-}
-
 /* Pack the next n CONFIRMED orders; returns how many were packed. */
 static int
 pack_some(int n)
 {
-	struct db_stmt *st;
-	char nos[16][48];
-	int k = 0, i, done = 0;
+	int done = tu_pack_confirmed(&packer, wh, n, packed, &npacked, MAXPACKED);
 
-	st = db_prep(db, "SELECT order_no FROM orders WHERE status = 'CONFIRMED' ORDER BY id "
-	    "LIMIT ?");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-	db_bind_int(st, 1, n);
-	while (k < 16 && db_step(st) == DB_ROW)
-		snprintf(nos[k++], sizeof nos[0], "%s", db_col_text(st, 0));
-	db_done(st);
-	for (i = 0; i < k; i++) {
-		if (pack_one(nos[i]) == 0 && npacked < MAXPACKED) {
-			memcpy(packed[npacked++], nos[i], sizeof packed[0]);
-			done++;
-		}
-	}
+	CU_ASSERT_FATAL(done >= 0);
 	return done;
 }
 
@@ -774,7 +715,7 @@ fk_wall(void *ctx)
 static int
 fk_drain(const struct market_ops *ops, struct outbox_counts *n, struct market_error *err)
 {
-	static const struct market_call_env env = { .policy = &policy, .sleep_ms = fake_sleep,
+	static const struct market_call_env env = { .policy = &policy, .sleep_ms = sim_no_sleep,
 		.wall_s = fk_wall };
 	struct market_creds c = { 0 };
 	struct outbox_opts o = { 0 };

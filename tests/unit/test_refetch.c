@@ -42,16 +42,10 @@ static char dbfile[256];
 static struct session sys;
 static int64_t wh;
 
-static void
-fake_sleep(void *ctx, int64_t ms)
-{
-	(void)ctx;
-	(void)ms;
-}
-
 static const struct retry_policy policy = { .max_attempts = 3, .base_ms = 1, .cap_ms = 5,
 	.quota_utc_offset = 8 * 3600 };
-static const struct market_call_env env_tmpl = { .policy = &policy, .sleep_ms = fake_sleep };
+static const struct market_call_env env_tmpl = { .policy = &policy,
+	.sleep_ms = sim_no_sleep };
 
 static struct market_creds
 creds(void)
@@ -148,8 +142,7 @@ suite_init(void)
 	if ((db = tu_db(dbfile)) == NULL)
 		return -1;
 	session_system(&sys, db, "test");
-	if (warehouse_upsert(&sys, "HCM", "Kho HCM", "Hồ Chí Minh", &wh) != 0 ||
-	    sim_import_skus(&sys, skus_path, 100, wh, 1000) != 8)
+	if (sim_stock_db(&sys, skus_path, 1000, &wh) != 8)
 		return -1;
 	o.channel = "shopee";
 	o.shop = SHOP;

@@ -34,13 +34,8 @@ creds(void)
 static char *
 fixture(const char *name, size_t *len)
 {
-	char path[512];
-	char *buf;
+	char *buf = tu_fixture(MARKET_FIXTURES, name, len);
 
-	snprintf(path, sizeof path, "%s/%s", MARKET_FIXTURES, name);
-	buf = tu_slurp(path, len);
-	if (buf == NULL)
-		fprintf(stderr, "fixture %s missing\n", path);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	return buf;
 }

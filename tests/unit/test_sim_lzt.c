@@ -96,13 +96,6 @@ static int wall_calls;
 static int move_at;             /* wall_s call on which the orders in to_move change */
 static char to_move[2][48];
 
-static void
-fake_sleep(void *ctx, int64_t ms)
-{
-	(void)ctx;
-	(void)ms;
-}
-
 static void sim_update(const char *sn, const char *key, const char *value);
 
 static int64_t
@@ -161,7 +154,7 @@ env(void)
 	struct market_call_env e = { 0 };
 
 	e.policy = &policy;
-	e.sleep_ms = fake_sleep;
+	e.sleep_ms = sim_no_sleep;
 	e.wall_s = wall;
 	e.refresh = refresh;
 	e.refresh_ctx = cur;
@@ -315,10 +308,8 @@ all_init(void)
 	if ((db = tu_db(dbfile)) == NULL)
 		return -1;
 	session_system(&sys, db, "test");
-	if (warehouse_upsert(&sys, "HCM", "Kho HCM", "Hồ Chí Minh", &wh) != 0 ||
-	    sim_import_skus(&sys, skus_path, 100, wh, 100000) != 8 ||
-	    user_add(&sys, "lan", ROLE_PACKER, "1111", "PB-1001") != 0 ||
-	    user_login(db, &packer, "lan", "1111", "ST1") != 0)
+	if (sim_stock_db(&sys, skus_path, 100000, &wh) != 8 ||
+	    tu_packer(&sys, &packer) != 0)
 		return -1;
 	return 0;
 }
@@ -688,41 +679,6 @@ test_rate(void)
 
 /* ------------------------------------------------------------------ ship */
 
-static int
-pack_one(const char *no)
-{
-	struct pack_config c = { .warehouse_id = 0, .tol_g = 30, .tol_pct = 5 };
-	struct pack_result r;
-	struct pack p;
-	char w[32];
-	size_t i;
-	int guard = 0, ok;
-
-	c.warehouse_id = wh;
-	snprintf(c.station, sizeof c.station, "ST1");
-	pack_init(&p, &packer, &c);
-	pack_input(&p, no, &r);
-	while (r.outcome == PACK_OK && p.step == PACK_SCAN_ITEMS && guard++ < 100) {
-		for (i = 0; i < p.nlines && p.lines[i].scanned >= p.lines[i].expected; i++)
-			;
-		if (i == p.nlines)
-			break;
-		pack_input(&p, p.lines[i].sku, &r);
-	}
-	if (r.outcome == PACK_OK)
-		pack_input(&p, "BOX M", &r);
-	if (r.outcome == PACK_OK) {
-		snprintf(w, sizeof w, "WEIGHT %" PRId64, pack_expected_g(&p, 0));
-		pack_input(&p, w, &r);
-	}
-	if (r.outcome == PACK_OK)
-		pack_input(&p, "CMD:CONFIRM", &r);
-	ok = r.outcome == PACK_PACKED;
-	if (!ok)
-		fprintf(stderr, "pack %s: %s\n", no, r.message);
-	pack_free(&p);
-	return ok ? 0 : -1;
-}
 
 /* Pack the next n CONFIRMED orders of the channel; how many were packed. */
 static int
@@ -741,7 +697,7 @@ pack_some(int n)
 		snprintf(nos[k++], sizeof nos[0], "%s", db_col_text(st, 0));
 	db_done(st);
 	for (i = 0; i < k; i++) {
-		if (pack_one(nos[i]) == 0 && cur->npacked < MAXPACKED) {
+		if (tu_pack(&packer, wh, nos[i]) == 0 && cur->npacked < MAXPACKED) {
 			memcpy(cur->packed[cur->npacked++], nos[i], sizeof cur->packed[0]);
 			done++;
 		}

@@ -18,19 +18,6 @@
 
 #define NOW 1764547200
 
-static char *
-fixture(const char *name, size_t *len)
-{
-	char path[512];
-	char *buf;
-
-	snprintf(path, sizeof path, "%s/%s", MARKET_FIXTURES, name);
-	buf = tu_slurp(path, len);
-	if (buf == NULL)
-		fprintf(stderr, "fixture %s missing\n", path);
-	return buf;
-}
-
 static struct market_creds
 creds(void)
 {
@@ -168,7 +155,7 @@ test_shipinfo(void)
 	struct tiktok_shipinfo info;
 	struct market_error err;
 	size_t len;
-	char *body = fixture("tiktok_order_packages.json", &len);
+	char *body = tu_fixture(MARKET_FIXTURES, "tiktok_order_packages.json", &len);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
 	CU_ASSERT_EQUAL_FATAL(tiktok_parse_shipinfo(200, body, len, "578123456789054399", &info,
@@ -181,7 +168,7 @@ test_shipinfo(void)
 	CU_ASSERT_STRING_EQUAL(info.packages[1], "1153000000000102");
 	CU_ASSERT_EQUAL(tiktok_parse_shipinfo(200, body, len, "1", &info, &err), MC_FATAL);
 	free(body);
-	body = fixture("tiktok_order_detail.json", &len);
+	body = tu_fixture(MARKET_FIXTURES, "tiktok_order_detail.json", &len);
 	CU_ASSERT_EQUAL(tiktok_parse_shipinfo(200, body, len, "578123456789054321", &info,
 	    &err), MC_OK);
 	CU_ASSERT_STRING_EQUAL(info.status, "AWAITING_COLLECTION");
@@ -193,17 +180,17 @@ test_ship_cancel_stock_answers(void)
 {
 	struct market_error err;
 	size_t len;
-	char *body = fixture("tiktok_ship_already.json", &len);
+	char *body = tu_fixture(MARKET_FIXTURES, "tiktok_ship_already.json", &len);
 	int already = -1;
 
 	CU_ASSERT_EQUAL(tiktok_parse_ship(400, body, len, &already, &err), MC_OK);
 	CU_ASSERT_EQUAL(already, 1);
 	free(body);
-	body = fixture("tiktok_error_sign.json", &len);
+	body = tu_fixture(MARKET_FIXTURES, "tiktok_error_sign.json", &len);
 	CU_ASSERT_EQUAL(tiktok_parse_ship(200, body, len, &already, &err), MC_FATAL);
 	CU_ASSERT_EQUAL(already, 0);
 	free(body);
-	body = fixture("tiktok_error_auth.json", &len);
+	body = tu_fixture(MARKET_FIXTURES, "tiktok_error_auth.json", &len);
 	CU_ASSERT_EQUAL(tiktok_parse_cancel(200, body, len, &already, &err), MC_AUTH);
 	free(body);
 	body = "{\"code\":25001003,\"message\":\"cancelled already\",\"data\":{}}";
@@ -216,7 +203,7 @@ test_ship_cancel_stock_answers(void)
 	CU_ASSERT_EQUAL(tiktok_parse_ship(200, body, strlen(body), &already, &err), MC_OK);
 	CU_ASSERT_EQUAL(already, 0);
 	CU_ASSERT_EQUAL(tiktok_parse_stock(200, body, strlen(body), &err), MC_OK);
-	body = fixture("tiktok_stock_errors.json", &len);
+	body = tu_fixture(MARKET_FIXTURES, "tiktok_stock_errors.json", &len);
 	CU_ASSERT_EQUAL(tiktok_parse_stock(200, body, len, &err), MC_FATAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "1729384756474999"));
 	free(body);
@@ -240,7 +227,7 @@ test_statement(void)
 	struct market_settlement s = { 0 };
 	struct market_error err;
 	size_t len;
-	char *body = fixture("tiktok_statement.json", &len);
+	char *body = tu_fixture(MARKET_FIXTURES, "tiktok_statement.json", &len);
 
 	CU_ASSERT_EQUAL_FATAL(tiktok_parse_finance(200, body, len, "578123456789054321", &s,
 	    &err), MC_OK);
@@ -275,7 +262,7 @@ test_listings(void)
 	struct market_error err;
 	struct market_order *mo;
 	size_t len;
-	char *body = fixture("tiktok_order_packages.json", &len);
+	char *body = tu_fixture(MARKET_FIXTURES, "tiktok_order_packages.json", &len);
 
 	CU_ASSERT_EQUAL_FATAL(tiktok_connector.parse_detail(200, body, len, &set, &err), MC_OK);
 	free(body);
@@ -295,19 +282,12 @@ test_push(void)
 {
 	struct market_creds c = creds();
 	size_t len;
-	char *body = fixture("tiktok_push.json", &len);
-	char cmd[1024], want[80] = "", got[65], no[48], st[32];
-	FILE *p;
+	char *body = tu_fixture(MARKET_FIXTURES, "tiktok_push.json", &len);
+	char want[65] = "", got[65], no[48], st[32];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
-	snprintf(cmd, sizeof cmd, "python3 -c 'import hmac,hashlib,sys; print(hmac.new(b\"%s\", "
-	    "b\"%s\" + open(sys.argv[1], \"rb\").read(), hashlib.sha256).hexdigest())' "
-	    "'%s/tiktok_push.json'", c.app_secret, c.app_key, MARKET_FIXTURES);
-	p = popen(cmd, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-	CU_ASSERT_PTR_NOT_NULL(fgets(want, sizeof want, p));
-	pclose(p);
-	want[strcspn(want, "\n")] = '\0';
+	CU_ASSERT_EQUAL(tu_hmac_file(c.app_secret, c.app_key,
+	    MARKET_FIXTURES "/tiktok_push.json", want), 0);
 	tiktok_push_sign(&c, NULL, body, len, got);
 	CU_ASSERT_EQUAL(strlen(want), 64);
 	CU_ASSERT_STRING_EQUAL(got, want);

@@ -45,16 +45,10 @@ static char dbfile[256];
 static struct session sys;
 static int64_t shop;
 
-static void
-fake_sleep(void *ctx, int64_t ms)
-{
-	(void)ctx;
-	(void)ms;
-}
-
 static const struct retry_policy policy = { .max_attempts = 3, .base_ms = 1, .cap_ms = 2,
 	.quota_utc_offset = 8 * 3600 };
-static const struct market_call_env env_tmpl = { .policy = &policy, .sleep_ms = fake_sleep };
+static const struct market_call_env env_tmpl = { .policy = &policy,
+	.sleep_ms = sim_no_sleep };
 
 static int
 suite_init(void)
@@ -71,8 +65,7 @@ suite_init(void)
 	if ((db = tu_db(dbfile)) == NULL)
 		return -1;
 	session_system(&sys, db, "test");
-	if (warehouse_upsert(&sys, "HCM", "Kho HCM", "Hồ Chí Minh", &wh) != 0 ||
-	    sim_import_skus(&sys, skus_path, 100, wh, 1000) <= 0)
+	if (sim_stock_db(&sys, skus_path, 1000, &wh) <= 0)
 		return -1;
 	if (db_run(db, "INSERT INTO shop(channel, shop_code, name) VALUES ('shopee', ?, 'S')",
 	    "s", SHOP) != 0)

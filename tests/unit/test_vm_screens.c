@@ -669,7 +669,8 @@ test_registry(void)
 	int exc = 0, inv = 0;
 
 	for (i = 0; i < ui_nscreens; i++) {
-		CU_ASSERT(ui_screens[i].min_role >= ROLE_SUPERVISOR);
+		CU_ASSERT(ui_screens[i].min_role >= ROLE_SUPERVISOR ||
+		    strcmp(ui_screens[i].name, "Returns") == 0);     /* a packer's too */
 		exc += strcmp(ui_screens[i].name, "Exceptions") == 0;
 		inv += strcmp(ui_screens[i].name, "Inventory") == 0;
 	}

@@ -2,12 +2,15 @@
 #include "testutil.h"
 
 #include <CUnit/Basic.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/pack.h"
+#include "core/user.h"
 
 struct db *
 tu_db(char *path_out)
@@ -116,4 +119,107 @@ tu_run(void)
 		failed++;
 	CU_cleanup_registry();
 	return failed != 0;
+}
+
+int
+tu_packer(struct session *s, struct session *packer)
+{
+	if (user_add(s, "lan", ROLE_PACKER, "1111", "PB-1001") != 0 ||
+	    user_login(s->db, packer, "lan", "1111", "ST1") != 0)
+		return -1;
+	return 0;
+}
+
+int
+tu_pack(struct session *packer, int64_t wh, const char *no)
+{
+	struct pack_config c = { .warehouse_id = wh, .tol_g = 30, .tol_pct = 5 };
+	struct pack_result r;
+	struct pack p;
+	char w[32];
+	size_t i;
+	int guard = 0, ok;
+
+	snprintf(c.station, sizeof c.station, "ST1");
+	pack_init(&p, packer, &c);
+	pack_input(&p, no, &r);
+	while (r.outcome == PACK_OK && p.step == PACK_SCAN_ITEMS && guard++ < 100) {
+		for (i = 0; i < p.nlines && p.lines[i].scanned >= p.lines[i].expected; i++)
+			;
+		if (i == p.nlines)
+			break;
+		pack_input(&p, p.lines[i].sku, &r);
+	}
+	if (r.outcome == PACK_OK)
+		pack_input(&p, "BOX M", &r);
+	if (r.outcome == PACK_OK) {
+		snprintf(w, sizeof w, "WEIGHT %" PRId64, pack_expected_g(&p, 0));
+		pack_input(&p, w, &r);
+	}
+	if (r.outcome == PACK_OK)
+		pack_input(&p, "CMD:CONFIRM", &r);
+	ok = r.outcome == PACK_PACKED;
+	if (!ok)
+		fprintf(stderr, "pack %s: %s\n", no, r.message);
+	pack_free(&p);
+	return ok ? 0 : -1;
+}
+
+char *
+tu_fixture(const char *dir, const char *name, size_t *len)
+{
+	char path[512];
+	char *buf;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	buf = tu_slurp(path, len);
+	if (buf == NULL)
+		fprintf(stderr, "fixture %s missing\n", path);
+	return buf;
+}
+
+int
+tu_hmac_file(const char *key, const char *prefix, const char *path, char out[65])
+{
+	char cmd[1024], line[80] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "python3 -c 'import hmac,hashlib,sys; "
+	    "print(hmac.new(b\"%s\", b\"%s\" + open(sys.argv[1], \"rb\").read(), "
+	    "hashlib.sha256).hexdigest())' '%s'", key, prefix, path);
+	if ((p = popen(cmd, "r")) == NULL)
+		return -1;
+	if (fgets(line, sizeof line, p) == NULL)
+		line[0] = '\0';
+	pclose(p);
+	line[strcspn(line, "\n")] = '\0';
+	if (strlen(line) != 64)
+		return -1;
+	memcpy(out, line, 65);   /* 64 hex digits and the NUL, checked above */
+	return 0;
+}
+
+int
+tu_pack_confirmed(struct session *packer, int64_t wh, int n, char (*packed)[48],
+    int *npacked, int max)
+{
+	struct db_stmt *st;
+	char nos[16][48];
+	int k = 0, i, done = 0;
+
+	st = db_prep(packer->db, "SELECT order_no FROM orders WHERE status = 'CONFIRMED' "
+	    "ORDER BY id LIMIT ?");
+	if (st == NULL)
+		return -1;
+	db_bind_int(st, 1, n);
+	while (k < 16 && db_step(st) == DB_ROW)
+		snprintf(nos[k++], sizeof nos[0], "%s", db_col_text(st, 0));
+	db_done(st);
+	for (i = 0; i < k; i++) {
+		if (tu_pack(packer, wh, nos[i]) == 0 && *npacked < max) {
+			memcpy(packed[(*npacked)++], nos[i], sizeof packed[0]);
+			done++;
+		}
+	}
+	return done;
 }

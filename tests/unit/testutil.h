@@ -22,8 +22,28 @@ void tu_session(struct session *s, struct db *db, enum role role);
 /* Create warehouse HCM and SKU "SKU-<n>" rows for tests; returns ids. */
 int64_t tu_warehouse(struct session *s, const char *code);
 int64_t tu_sku(struct session *s, const char *code, int lot_tracked);
+/* Packer "lan" (PIN 1111, badge PB-1001) added by s and logged in at station ST1 into
+ * *packer; 0 or -1. */
+int tu_packer(struct session *s, struct session *packer);
+/* Order no packed by packer at station ST1 of warehouse wh through the core pack flow
+ * (each line scanned, box M, the expected weight, confirm); 0 when PACKED, else -1 with
+ * why on stderr. */
+int tu_pack(struct session *packer, int64_t wh, const char *no);
+/* Pack up to n (at most 16) CONFIRMED orders, oldest first, with tu_pack; the number of
+ * each one packed is appended to packed while *npacked < max. How many were packed, or
+ * -1 when the orders could not be read. */
+int tu_pack_confirmed(struct session *packer, int64_t wh, int n, char (*packed)[48],
+    int *npacked, int max);
 /* Read a whole file into a malloc'd buffer; *len set; NULL if unreadable. */
 char *tu_slurp(const char *path, size_t *len);
+
+/* The fixture file dir/name read whole (tu_slurp), or NULL after saying which is
+ * missing on stderr. */
+char *tu_fixture(const char *dir, const char *name, size_t *len);
+/* An independent reference signature: HMAC-SHA256 in lower-case hex, keyed with key, of
+ * prefix followed by the bytes of file path, as Python's hmac module computes it. 0, or
+ * -1 when python3 gave no answer. */
+int tu_hmac_file(const char *key, const char *prefix, const char *path, char out[65]);
 
 /* Run the registered suites; returns the process exit status (0 all passed). */
 int tu_run(void);

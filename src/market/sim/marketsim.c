@@ -477,6 +477,83 @@ sim_log_add(struct sim_shop *sh, struct sim_logent *e)
 	sim.log[sim.nlog++] = *e;
 }
 
+void
+sim_log_order(struct sim_shop *sh, const char *kind, const char *sn, int ok,
+    const char *detail)
+{
+	struct sim_logent e = { 0 };
+
+	snprintf(e.kind, sizeof e.kind, "%s", kind);
+	snprintf(e.order_sn, sizeof e.order_sn, "%s", sn != NULL ? sn : "");
+	snprintf(e.detail, sizeof e.detail, "%s", detail);
+	e.ok = ok;
+	sim_log_add(sh, &e);
+}
+
+void
+sim_log_stock(struct sim_shop *sh, const char *item, const char *model, int sku,
+    int64_t stock, int ok, const char *detail)
+{
+	struct sim_logent e = { 0 };
+
+	snprintf(e.kind, sizeof e.kind, "stock");
+	snprintf(e.item_id, sizeof e.item_id, "%s", item);
+	snprintf(e.model_id, sizeof e.model_id, "%s", model);
+	snprintf(e.sku, sizeof e.sku, "%s", sku >= 0 ? sim.skus[sku] : "");
+	snprintf(e.detail, sizeof e.detail, "%s", detail);
+	e.stock = stock;
+	e.ok = ok;
+	sim_log_add(sh, &e);
+}
+
+int
+sim_call_find(const struct sim_call *calls, size_t n, const char *method, const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(calls[i].path, url) == 0 && strcmp(calls[i].method, method) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+int
+sim_cmp_update(const void *a, const void *b)
+{
+	const struct sim_order *x = *(const struct sim_order *const *)a;
+	const struct sim_order *y = *(const struct sim_order *const *)b;
+
+	if (x->update_time != y->update_time)
+		return x->update_time < y->update_time ? -1 : 1;
+	return strcmp(x->sn, y->sn);
+}
+
+int
+sim_cmp_create(const void *a, const void *b)
+{
+	const struct sim_order *x = *(const struct sim_order *const *)a;
+	const struct sim_order *y = *(const struct sim_order *const *)b;
+
+	if (x->create_time != y->create_time)
+		return x->create_time < y->create_time ? -1 : 1;
+	return strcmp(x->sn, y->sn);
+}
+
+struct sim_order *
+sim_order_by_seq(struct sim_shop *sh, const char *sn, int64_t base, int64_t span)
+{
+	int64_t v, seq;
+
+	if (sh != NULL && sim_int(sn, &v) == 0 && v > base) {
+		seq = (v - base) % span;
+		if (seq >= 1 && (size_t)seq <= sh->norders &&
+		    strcmp(sh->orders[seq - 1].sn, sn) == 0)
+			return &sh->orders[seq - 1];
+	}
+	return sh != NULL ? sim_order_find(sh, sn) : NULL;
+}
+
 /* ------------------------------------------------------------------ answers */
 
 const char *

@@ -263,6 +263,31 @@ int sim_take_fault(struct sim_shop *sh, enum sim_fault f);
 
 /* Append to the ship/stock/cancel log (e->t and e->shop are filled here). */
 void sim_log_add(struct sim_shop *sh, struct sim_logent *e);
+/* Log a call about one order: kind "ship" or "cancel", its number sn (NULL: none). */
+void sim_log_order(struct sim_shop *sh, const char *kind, const char *sn, int ok,
+    const char *detail);
+/* Log a stock push to one listing (item and model ids as text; sku -1: unknown). */
+void sim_log_stock(struct sim_shop *sh, const char *item, const char *model, int sku,
+    int64_t stock, int ok, const char *detail);
+
+/* One call a channel answers: method and path, and what it asks of the caller (in the
+ * channel's own terms: a shop's token, a partner's signature...). */
+struct sim_call {
+	const char *method, *path;
+	int need;
+};
+
+/* The index of the call method url among n calls, or -1. */
+int sim_call_find(const struct sim_call *calls, size_t n, const char *method,
+    const char *url);
+
+/* qsort orders (struct sim_order *) by update_time, or create_time, then number. */
+int sim_cmp_update(const void *a, const void *b);
+int sim_cmp_create(const void *a, const void *b);
+/* The order numbered sn of a channel whose numbers are base + shop * span + seq, found
+ * by its place in sh->orders, else by sim_order_find; NULL when sh is NULL or none. */
+struct sim_order *sim_order_by_seq(struct sim_shop *sh, const char *sn, int64_t base,
+    int64_t span);
 
 /* ------------------------------------------------------------------ answers */
 

@@ -48,10 +48,8 @@
 #define STOCK_MAX 50
 #define PACK_MAX 20
 
-static const struct {
-	const char *method, *path;
-	int shop;                   /* 1: needs the seller's access token */
-} calls[] = {
+/* need 1: the seller's access token. */
+static const struct sim_call calls[] = {
 	{ "GET", PATH_LIST, 1 }, { "GET", PATH_ITEMS, 1 }, { "GET", PATH_ORDER_ITEMS, 1 },
 	{ "POST", PATH_PACK, 1 }, { "POST", PATH_RTS, 1 }, { "POST", PATH_STOCK, 1 },
 	{ "POST", PATH_CANCEL, 1 }, { "GET", PATH_FINANCE, 1 }, { "GET", PATH_REFRESH, 0 },
@@ -59,18 +57,6 @@ static const struct {
 };
 
 #define NCALLS (sizeof calls / sizeof calls[0])
-
-static int
-call_index(const char *method, const char *url)
-{
-	size_t i;
-
-	for (i = 0; i < NCALLS; i++) {
-		if (strcmp(calls[i].path, url) == 0 && strcmp(calls[i].method, method) == 0)
-			return (int)i;
-	}
-	return -1;
-}
 
 static int
 owns(const char *method, const char *url)
@@ -253,15 +239,7 @@ order_no(struct sim_shop *sh, struct sim_order *o)
 static struct sim_order *
 find(struct sim_shop *sh, const char *sn)
 {
-	int64_t v, seq;
-
-	if (sh != NULL && sim_int(sn, &v) == 0 && v > ORDER_BASE) {
-		seq = (v - ORDER_BASE) % 10000000000LL;
-		if (seq >= 1 && (size_t)seq <= sh->norders &&
-		    strcmp(sh->orders[seq - 1].sn, sn) == 0)
-			return &sh->orders[seq - 1];
-	}
-	return sh != NULL ? sim_order_find(sh, sn) : NULL;
+	return sim_order_by_seq(sh, sn, ORDER_BASE, 10000000000LL);
 }
 
 /* "2026-11-11 09:12:45 +0700" at Viet Nam's offset. */
@@ -377,28 +355,6 @@ items_json(const struct sim_order *o)
 }
 
 static int
-cmp_update(const void *a, const void *b)
-{
-	const struct sim_order *x = *(const struct sim_order *const *)a;
-	const struct sim_order *y = *(const struct sim_order *const *)b;
-
-	if (x->update_time != y->update_time)
-		return x->update_time < y->update_time ? -1 : 1;
-	return strcmp(x->sn, y->sn);
-}
-
-static int
-cmp_create(const void *a, const void *b)
-{
-	const struct sim_order *x = *(const struct sim_order *const *)a;
-	const struct sim_order *y = *(const struct sim_order *const *)b;
-
-	if (x->create_time != y->create_time)
-		return x->create_time < y->create_time ? -1 : 1;
-	return strcmp(x->sn, y->sn);
-}
-
-static int
 time_arg(const struct request *all, const char *key, int64_t *t)
 {
 	const char *v = param(all, key);
@@ -451,7 +407,7 @@ api_list(struct sim_req *rq, const struct request *all)
 	}
 	/* sort_by: created_at (the default) or updated_at; each page is computed anew. */
 	qsort(hits, n, sizeof *hits, sort != NULL && strcmp(sort, "updated_at") == 0 ?
-	    cmp_update : cmp_create);
+	    sim_cmp_update : sim_cmp_create);
 	if (off > 0 && sim_take_fault(sh, SIM_FAULT_DUP_PAGE))
 		off -= off < (limit + 1) / 2 ? off : (limit + 1) / 2;
 	list = json_array();
@@ -530,13 +486,7 @@ api_order_items(struct sim_req *rq, const struct request *all)
 static void
 log_ship(struct sim_shop *sh, int rts, const char *sn, int ok_, const char *detail)
 {
-	struct sim_logent e = { 0 };
-
-	snprintf(e.kind, sizeof e.kind, "ship");
-	snprintf(e.order_sn, sizeof e.order_sn, "%s", sn != NULL ? sn : "");
-	snprintf(e.detail, sizeof e.detail, "%s", detail);
-	e.ok = ok_;
-	sim_log_add(sh, &e);
+	sim_log_order(sh, "ship", sn, ok_, detail);
 	sim_count(sh, rts ? (ok_ ? "ship_ok" : "ship_refused") : (ok_ ? "pack_ok" :
 	    "pack_refused"));
 }
@@ -699,22 +649,6 @@ api_rts(struct sim_req *rq, const struct request *all)
 
 /* ------------------------------------------------------------------ stock */
 
-static void
-log_stock(struct sim_shop *sh, const char *item, const char *model, int sku, int64_t stock,
-    int ok_, const char *detail)
-{
-	struct sim_logent e = { 0 };
-
-	snprintf(e.kind, sizeof e.kind, "stock");
-	snprintf(e.item_id, sizeof e.item_id, "%s", item);
-	snprintf(e.model_id, sizeof e.model_id, "%s", model);
-	snprintf(e.sku, sizeof e.sku, "%s", sku >= 0 ? sim.skus[sku] : "");
-	snprintf(e.detail, sizeof e.detail, "%s", detail);
-	e.stock = stock;
-	e.ok = ok_;
-	sim_log_add(sh, &e);
-}
-
 /* The text of <tag>...</tag> inside [p, end) into out; NULL when absent. */
 static const char *
 xml_get(const char *p, const char *end, const char *tag, char *out, size_t len)
@@ -778,37 +712,25 @@ api_stock(struct sim_req *rq, const struct request *all)
 		    xml_get(p, end, "SkuId", model, sizeof model) == NULL ||
 		    xml_get(p, end, "Quantity", qty, sizeof qty) == NULL || sim_int(qty, &q) < 0 ||
 		    q < 0) {
-			log_stock(sh, "", "", -1, -1, 0, "InvalidParameter");
+			sim_log_stock(sh, "", "", -1, -1, 0, "InvalidParameter");
 			json_array_append_new(bad, json_pack("{s:s, s:s, s:s}", "item_id", "",
 			    "code", "InvalidParameter", "message",
 			    "ItemId, SkuId and Quantity >= 0 are required"));
 			continue;
 		}
 		if ((sku = listing_sku(item, model)) < 0) {
-			log_stock(sh, item, model, -1, q, 0, "SkuNotFound");
+			sim_log_stock(sh, item, model, -1, q, 0, "SkuNotFound");
 			json_array_append_new(bad, json_pack("{s:s, s:s, s:s, s:s}", "item_id", item,
 			    "sku_id", model, "code", "SkuNotFound", "message", "No such SKU"));
 			continue;
 		}
 		sh->stock[sku] = q;
-		log_stock(sh, item, model, sku, q, 1, "");
+		sim_log_stock(sh, item, model, sku, q, 1, "");
 	}
 	return ok(rq, "detail", bad);
 }
 
 /* ------------------------------------------------------------------ cancel, finance */
-
-static void
-log_cancel(struct sim_shop *sh, const char *sn, int ok_, const char *detail)
-{
-	struct sim_logent e = { 0 };
-
-	snprintf(e.kind, sizeof e.kind, "cancel");
-	snprintf(e.order_sn, sizeof e.order_sn, "%s", sn != NULL ? sn : "");
-	snprintf(e.detail, sizeof e.detail, "%s", detail);
-	e.ok = ok_;
-	sim_log_add(sh, &e);
-}
 
 /* /order/cancel order_item_id, reason_id, reason_detail: one unit of an unpaid or
  * pending order; the order is "canceled" when its last unit is. */
@@ -823,22 +745,22 @@ api_cancel(struct sim_req *rq, const struct request *all)
 
 	sim_count(sh, "cancel");
 	if (param(all, "reason_id") == NULL || param(all, "order_item_id") == NULL) {
-		log_cancel(sh, "", 0, "MissingParameter");
+		sim_log_order(sh, "cancel", "", 0, "MissingParameter");
 		return sim_send_error(rq, SIM_ERR_PARAM, NULL,
 		    "order_item_id and reason_id are required");
 	}
 	if ((o = unit_order(sh, param(all, "order_item_id"), &u)) == NULL) {
-		log_cancel(sh, "", 0, "InvalidOrderItemId");
+		sim_log_order(sh, "cancel", "", 0, "InvalidOrderItemId");
 		return sim_send_error(rq, SIM_ERR_PARAM, "InvalidOrderItemId", "No such order item");
 	}
 	mask = cancelled_mask(o);
 	if (strcmp(o->status, "canceled") == 0 || ((mask >> u) & 1)) {
-		log_cancel(sh, o->sn, 0, "OrderAlreadyCanceled");
+		sim_log_order(sh, "cancel", o->sn, 0, "OrderAlreadyCanceled");
 		return sim_send_error(rq, SIM_ERR_PARAM, "OrderAlreadyCanceled",
 		    "The order item is cancelled already");
 	}
 	if (strcmp(o->status, "unpaid") != 0 && strcmp(o->status, "pending") != 0) {
-		log_cancel(sh, o->sn, 0, "InvalidOrderStatus");
+		sim_log_order(sh, "cancel", o->sn, 0, "InvalidOrderStatus");
 		return sim_send_error(rq, SIM_ERR_PARAM, "InvalidOrderStatus",
 		    "The order status does not allow cancelling");
 	}
@@ -846,7 +768,7 @@ api_cancel(struct sim_req *rq, const struct request *all)
 	snprintf(o->ext[1], sizeof o->ext[1], "%" PRIu64, mask);
 	n = units(o);
 	snprintf(o->cancel_reason, sizeof o->cancel_reason, "%s", why != NULL ? why : "");
-	log_cancel(sh, o->sn, 1, why != NULL ? why : param(all, "reason_id"));
+	sim_log_order(sh, "cancel", o->sn, 1, why != NULL ? why : param(all, "reason_id"));
 	if (mask == ((uint64_t)1 << n) - 1)
 		sim_order_status(sh, o, "canceled");
 	else
@@ -944,13 +866,13 @@ handle(struct sim_req *rq)
 {
 	struct request all;
 	enum MHD_Result ret;
-	int i = call_index(rq->method, rq->url);
+	int i = sim_call_find(calls, NCALLS, rq->method, rq->url);
 
 	if (i < 0)
 		return sim_send_error(rq, SIM_ERR_NOT_FOUND, NULL, "The specified API is not "
 		    "found, please check your request method and path");
 	all_params(rq, &all);
-	if (check(rq, &all, calls[i].shop, &ret) == 0) {
+	if (check(rq, &all, calls[i].need, &ret) == 0) {
 		if (strcmp(rq->url, PATH_LIST) == 0)
 			ret = api_list(rq, &all);
 		else if (strcmp(rq->url, PATH_ITEMS) == 0)

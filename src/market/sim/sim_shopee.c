@@ -41,10 +41,8 @@
 
 enum level { PUBLIC, PARTNER, SHOP };
 
-static const struct {
-	const char *method, *path;
-	enum level level;
-} calls[] = {
+/* need: an enum level. */
+static const struct sim_call calls[] = {
 	{ "GET", PATH_LIST, SHOP }, { "GET", PATH_DETAIL, SHOP },
 	{ "POST", PATH_CANCEL, SHOP }, { "POST", PATH_REFRESH, PUBLIC },
 	{ "GET", PATH_PARAM, SHOP }, { "POST", PATH_SHIP, SHOP },
@@ -54,18 +52,6 @@ static const struct {
 };
 
 #define NCALLS (sizeof calls / sizeof calls[0])
-
-static int
-call_index(const char *method, const char *url)
-{
-	size_t i;
-
-	for (i = 0; i < NCALLS; i++) {
-		if (strcmp(calls[i].path, url) == 0 && strcmp(calls[i].method, method) == 0)
-			return (int)i;
-	}
-	return -1;
-}
 
 static int
 owns(const char *method, const char *url)
@@ -206,17 +192,6 @@ check(struct sim_req *rq, enum level level, enum MHD_Result *ret)
 
 /* ------------------------------------------------------------------ orders */
 
-static int
-cmp_update(const void *a, const void *b)
-{
-	const struct sim_order *x = *(const struct sim_order *const *)a;
-	const struct sim_order *y = *(const struct sim_order *const *)b;
-
-	if (x->update_time != y->update_time)
-		return x->update_time < y->update_time ? -1 : 1;
-	return strcmp(x->sn, y->sn);
-}
-
 /* get_order_list: update_time in [time_from, time_to), oldest first; the cursor is the
  * offset into that order. A duplicate-page fault starts a page half a page early. */
 static enum MHD_Result
@@ -252,7 +227,7 @@ api_list(struct sim_req *rq)
 		if (t >= from && t < to)
 			hits[n++] = &sh->orders[i];
 	}
-	qsort(hits, n, sizeof *hits, cmp_update);
+	qsort(hits, n, sizeof *hits, sim_cmp_update);
 	if (off > 0 && sim_take_fault(sh, SIM_FAULT_DUP_PAGE))
 		off -= off < (size + 1) / 2 ? off : (size + 1) / 2;
 	list = json_array();
@@ -416,13 +391,7 @@ api_param(struct sim_req *rq)
 static void
 log_ship(struct sim_shop *sh, const char *sn, int ok_, const char *detail)
 {
-	struct sim_logent e = { 0 };
-
-	snprintf(e.kind, sizeof e.kind, "ship");
-	snprintf(e.order_sn, sizeof e.order_sn, "%s", sn != NULL ? sn : "");
-	snprintf(e.detail, sizeof e.detail, "%s", detail);
-	e.ok = ok_;
-	sim_log_add(sh, &e);
+	sim_log_order(sh, "ship", sn, ok_, detail);
 	sim_count(sh, ok_ ? "ship_ok" : "ship_refused");
 }
 
@@ -513,16 +482,11 @@ static void
 log_stock(struct sim_shop *sh, int64_t item, int64_t model, int sku, int64_t stock, int ok_,
     const char *detail)
 {
-	struct sim_logent e = { 0 };
+	char i[24], m[24];
 
-	snprintf(e.kind, sizeof e.kind, "stock");
-	snprintf(e.item_id, sizeof e.item_id, "%" PRId64, item);
-	snprintf(e.model_id, sizeof e.model_id, "%" PRId64, model);
-	snprintf(e.sku, sizeof e.sku, "%s", sku >= 0 ? sim.skus[sku] : "");
-	snprintf(e.detail, sizeof e.detail, "%s", detail);
-	e.stock = stock;
-	e.ok = ok_;
-	sim_log_add(sh, &e);
+	snprintf(i, sizeof i, "%" PRId64, item);
+	snprintf(m, sizeof m, "%" PRId64, model);
+	sim_log_stock(sh, i, m, sku, stock, ok_, detail);
 }
 
 /* The SKU index of model under item, or -1. Model 0: the item's only model. */
@@ -610,18 +574,6 @@ api_stock(struct sim_req *rq)
 
 /* ------------------------------------------------------------------ cancel, escrow */
 
-static void
-log_cancel(struct sim_shop *sh, const char *sn, int ok_, const char *detail)
-{
-	struct sim_logent e = { 0 };
-
-	snprintf(e.kind, sizeof e.kind, "cancel");
-	snprintf(e.order_sn, sizeof e.order_sn, "%s", sn != NULL ? sn : "");
-	snprintf(e.detail, sizeof e.detail, "%s", detail);
-	e.ok = ok_;
-	sim_log_add(sh, &e);
-}
-
 /* cancel_order {order_sn, cancel_reason, item_list}: the reasons and the refusal codes
  * are UNCONFIRMED (not in the reference), as in shopee.c. */
 static enum MHD_Result
@@ -643,23 +595,23 @@ api_cancel(struct sim_req *rq)
 	items = json_object_get(body, "item_list");
 	if (sn == NULL || why == NULL || reasons[i] == NULL || (strcmp(why, "OUT_OF_STOCK") == 0 &&
 	    json_array_size(items) == 0)) {
-		log_cancel(sh, sn, 0, "error_param");
+		sim_log_order(sh, "cancel", sn, 0, "error_param");
 		ret = sim_send_error(rq, SIM_ERR_PARAM, NULL, "order_sn and a known cancel_reason "
 		    "(item_list for OUT_OF_STOCK) are required");
 	} else if (o == NULL) {
-		log_cancel(sh, sn, 0, "order_not_found");
+		sim_log_order(sh, "cancel", sn, 0, "order_not_found");
 		ret = sim_send_error(rq, SIM_ERR_PARAM, "order.order_not_found", "no such order");
 	} else if (strcmp(o->status, "CANCELLED") == 0) {
-		log_cancel(sh, sn, 0, "already_cancelled");
+		sim_log_order(sh, "cancel", sn, 0, "already_cancelled");
 		ret = sim_send_error(rq, SIM_ERR_PARAM, "order.order_already_cancelled",
 		    "The order has already been cancelled.");
 	} else if (strcmp(o->status, "UNPAID") != 0 && !can_ship(o)) {
-		log_cancel(sh, sn, 0, "invalid_order_status");
+		sim_log_order(sh, "cancel", sn, 0, "invalid_order_status");
 		ret = sim_send_error(rq, SIM_ERR_PARAM, "order.order_status_error",
 		    "The order status does not allow cancelling.");
 	} else {
 		snprintf(o->cancel_reason, sizeof o->cancel_reason, "%s", why);
-		log_cancel(sh, sn, 1, why);
+		sim_log_order(sh, "cancel", sn, 1, why);
 		sim_order_status(sh, o, "CANCELLED");
 		ret = ok(rq, json_pack("{s:I}", "update_time", (json_int_t)o->update_time));
 	}
@@ -804,11 +756,11 @@ static enum MHD_Result
 handle(struct sim_req *rq)
 {
 	enum MHD_Result ret;
-	int i = call_index(rq->method, rq->url);
+	int i = sim_call_find(calls, NCALLS, rq->method, rq->url);
 
 	if (i < 0)
 		return sim_send_error(rq, SIM_ERR_NOT_FOUND, NULL, "Invalid path.");
-	if (check(rq, calls[i].level, &ret) < 0)
+	if (check(rq, (enum level)calls[i].need, &ret) < 0)
 		return ret;
 	if (strcmp(rq->url, PATH_LIST) == 0)
 		return api_list(rq);

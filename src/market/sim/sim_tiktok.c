@@ -256,15 +256,7 @@ order_no(struct sim_shop *sh, struct sim_order *o)
 static struct sim_order *
 find(struct sim_shop *sh, const char *sn)
 {
-	int64_t v, seq;
-
-	if (sh != NULL && sim_int(sn, &v) == 0 && v > ORDER_BASE) {
-		seq = (v - ORDER_BASE) % 1000000000000LL;
-		if (seq >= 1 && (size_t)seq <= sh->norders &&
-		    strcmp(sh->orders[seq - 1].sn, sn) == 0)
-			return &sh->orders[seq - 1];
-	}
-	return sh != NULL ? sim_order_find(sh, sn) : NULL;
+	return sim_order_by_seq(sh, sn, ORDER_BASE, 1000000000000LL);
 }
 
 static int
@@ -325,17 +317,6 @@ order_json(const struct sim_order *o)
 	    "line_items", items);
 }
 
-static int
-cmp_update(const void *a, const void *b)
-{
-	const struct sim_order *x = *(const struct sim_order *const *)a;
-	const struct sim_order *y = *(const struct sim_order *const *)b;
-
-	if (x->update_time != y->update_time)
-		return x->update_time < y->update_time ? -1 : 1;
-	return strcmp(x->sn, y->sn);
-}
-
 /* A body bound: 0 when absent, -1 when not an integer. */
 static int
 bound(const json_t *body, const char *key, int64_t *v)
@@ -348,17 +329,6 @@ bound(const json_t *body, const char *key, int64_t *v)
 		return -1;
 	*v = (int64_t)json_integer_value(j);
 	return 0;
-}
-
-static int
-cmp_create(const void *a, const void *b)
-{
-	const struct sim_order *x = *(const struct sim_order *const *)a;
-	const struct sim_order *y = *(const struct sim_order *const *)b;
-
-	if (x->create_time != y->create_time)
-		return x->create_time < y->create_time ? -1 : 1;
-	return strcmp(x->sn, y->sn);
 }
 
 /*
@@ -415,7 +385,7 @@ api_search(struct sim_req *rq)
 			hits[n++] = &sh->orders[i];
 	}
 	json_decref(body);
-	qsort(hits, n, sizeof *hits, by_create ? cmp_create : cmp_update);
+	qsort(hits, n, sizeof *hits, by_create ? sim_cmp_create : sim_cmp_update);
 	/* The first order after the key. */
 	while (keyed && start < n) {
 		int64_t t = by_create ? hits[start]->create_time : hits[start]->update_time;
@@ -474,13 +444,7 @@ api_detail(struct sim_req *rq)
 static void
 log_ship(struct sim_shop *sh, const char *sn, int ok_, const char *detail)
 {
-	struct sim_logent e = { 0 };
-
-	snprintf(e.kind, sizeof e.kind, "ship");
-	snprintf(e.order_sn, sizeof e.order_sn, "%s", sn != NULL ? sn : "");
-	snprintf(e.detail, sizeof e.detail, "%s", detail);
-	e.ok = ok_;
-	sim_log_add(sh, &e);
+	sim_log_order(sh, "ship", sn, ok_, detail);
 	sim_count(sh, ok_ ? "ship_ok" : "ship_refused");
 }
 
@@ -543,22 +507,6 @@ api_ship(struct sim_req *rq, const char *pid)
 
 /* ------------------------------------------------------------------ stock */
 
-static void
-log_stock(struct sim_shop *sh, const char *item, const char *model, int sku, int64_t stock,
-    int ok_, const char *detail)
-{
-	struct sim_logent e = { 0 };
-
-	snprintf(e.kind, sizeof e.kind, "stock");
-	snprintf(e.item_id, sizeof e.item_id, "%s", item);
-	snprintf(e.model_id, sizeof e.model_id, "%s", model);
-	snprintf(e.sku, sizeof e.sku, "%s", sku >= 0 ? sim.skus[sku] : "");
-	snprintf(e.detail, sizeof e.detail, "%s", detail);
-	e.stock = stock;
-	e.ok = ok_;
-	sim_log_add(sh, &e);
-}
-
 /*
  * products/{id}/inventory/update {skus:[{id, inventory:[{warehouse_id?, quantity}]}]}:
  * each SKU of the product set, the others listed in data.errors[].
@@ -579,7 +527,7 @@ api_stock(struct sim_req *rq, const char *product)
 	}
 	if (sim_int(product, &prod) < 0 || prod < PRODUCT_BASE ||
 	    prod >= PRODUCT_BASE + (int64_t)sim.nskus) {
-		log_stock(sh, product, "", -1, -1, 0, "product_not_found");
+		sim_log_stock(sh, product, "", -1, -1, 0, "product_not_found");
 		json_decref(body);
 		return sim_send_error(rq, SIM_ERR_PARAM, "12019001", "Product not found");
 	}
@@ -596,7 +544,7 @@ api_stock(struct sim_req *rq, const char *product)
 		    prod - PRODUCT_BASE)
 			sku = (int)(sk - SKU_BASE);
 		if (sku < 0 || !json_is_integer(q) || json_integer_value(q) < 0) {
-			log_stock(sh, product, id != NULL ? id : "", sku, json_is_integer(q) ?
+			sim_log_stock(sh, product, id != NULL ? id : "", sku, json_is_integer(q) ?
 			    (int64_t)json_integer_value(q) : -1, 0, "invalid_sku_or_quantity");
 			json_array_append_new(errs, json_pack("{s:i, s:s, s:{s:s}}", "code",
 			    12052700, "message", sku < 0 ? "The SKU is not of this product" :
@@ -604,7 +552,7 @@ api_stock(struct sim_req *rq, const char *product)
 			continue;
 		}
 		sh->stock[sku] = (int64_t)json_integer_value(q);
-		log_stock(sh, product, id, sku, sh->stock[sku], 1, "");
+		sim_log_stock(sh, product, id, sku, sh->stock[sku], 1, "");
 	}
 	json_decref(body);
 	if (json_array_size(errs) == 0) {
@@ -615,18 +563,6 @@ api_stock(struct sim_req *rq, const char *product)
 }
 
 /* ------------------------------------------------------------------ cancel, finance */
-
-static void
-log_cancel(struct sim_shop *sh, const char *sn, int ok_, const char *detail)
-{
-	struct sim_logent e = { 0 };
-
-	snprintf(e.kind, sizeof e.kind, "cancel");
-	snprintf(e.order_sn, sizeof e.order_sn, "%s", sn != NULL ? sn : "");
-	snprintf(e.detail, sizeof e.detail, "%s", detail);
-	e.ok = ok_;
-	sim_log_add(sh, &e);
-}
 
 /* cancellations {order_id, cancel_reason}: an order not yet handed over. */
 static enum MHD_Result
@@ -647,25 +583,25 @@ api_cancel(struct sim_req *rq)
 	for (i = 0; why != NULL && reasons[i] != NULL && strcmp(reasons[i], why) != 0; i++)
 		;
 	if (id == NULL || why == NULL || reasons[i] == NULL) {
-		log_cancel(sh, id, 0, "invalid_param");
+		sim_log_order(sh, "cancel", id, 0, "invalid_param");
 		ret = sim_send_error(rq, SIM_ERR_PARAM, NULL,
 		    "order_id and a known cancel_reason are required");
 	} else if (o == NULL) {
-		log_cancel(sh, id, 0, "order_not_found");
+		sim_log_order(sh, "cancel", id, 0, "order_not_found");
 		ret = sim_send_error(rq, SIM_ERR_PARAM, NULL, "Order not found");
 	} else if (strcmp(o->status, "CANCELLED") == 0) {
 		snprintf(code, sizeof code, "%d", CODE_CANCELLED);
-		log_cancel(sh, o->sn, 0, code);
+		sim_log_order(sh, "cancel", o->sn, 0, code);
 		ret = sim_send_error(rq, SIM_ERR_PARAM, code, "The order is cancelled already");
 	} else if (strcmp(o->status, "UNPAID") != 0 && strcmp(o->status, "ON_HOLD") != 0 &&
 	    strcmp(o->status, "AWAITING_SHIPMENT") != 0) {
 		snprintf(code, sizeof code, "%d", CODE_NO_CANCEL);
-		log_cancel(sh, o->sn, 0, code);
+		sim_log_order(sh, "cancel", o->sn, 0, code);
 		ret = sim_send_error(rq, SIM_ERR_PARAM, code,
 		    "The order status does not allow cancelling");
 	} else {
 		snprintf(o->cancel_reason, sizeof o->cancel_reason, "%s", why);
-		log_cancel(sh, o->sn, 1, why);
+		sim_log_order(sh, "cancel", o->sn, 1, why);
 		sim_order_status(sh, o, "CANCELLED");
 		ret = ok(rq, json_pack("{s:s, s:s}", "cancel_id", o->sn, "cancel_status",
 		    "CANCELLATION_REQUEST_COMPLETE"));

@@ -1,0 +1,748 @@
+/*
+ * route.c — provinces and distances, channel policies, the allocation planner and its
+ * application to the stock ledger.
+ *
+ * The province table is parsed once from the compiled-in data/vn-provinces.csv; names
+ * are compared folded (Vietnamese letters to ASCII, lower case, letters and digits only)
+ * so "TP. Hồ Chí Minh", "Ho Chi Minh" and the former "Bình Dương" all find the same city.
+ * Distances are great-circle kilometres between centroids: what matters to routing is
+ * which warehouse is nearer, and the centroids order them as roads do at this scale.
+ */
+#include "route.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+#include "stock.h"
+#include "xalloc.h"
+
+#define PROV_MAX    64
+#define NAMES_MAX   6           /* current, ASCII, former ones */
+#define FOLD_MAX    64
+
+struct province {
+	char name[64];
+	char region[16];
+	double lat, lon;
+	int nnames;
+	char names[NAMES_MAX][FOLD_MAX];  /* folded */
+};
+
+static struct province provs[PROV_MAX];
+static int nprovs;
+static int dist[PROV_MAX][PROV_MAX];
+static pthread_once_t provs_once = PTHREAD_ONCE_INIT;
+
+/* ASCII base letter of a Vietnamese code point, or 0. */
+static int
+fold_cp(unsigned cp)
+{
+	static const char viet[] =     /* U+1EA0 .. U+1EF9 */
+	    "aaaaaaaaaaaaaaaaaaaaaaaa" "eeeeeeeeeeeeeeee" "iiii"
+	    "oooooooooooooooooooooooo" "uuuuuuuuuuuuuu" "yyyyyyyy";
+	static const char latin1[] =   /* U+00C0 .. U+00FF */
+	    "aaaaaaaceeeeiiiidnooooo.ouuuuyts" "aaaaaaaceeeeiiiidnooooo.ouuuuyty";
+
+	if (cp < 0x80)
+		return (int)cp;
+	if (cp >= 0x1EA0 && cp <= 0x1EF9)
+		return viet[cp - 0x1EA0];
+	if (cp >= 0xC0 && cp <= 0xFF)
+		return latin1[cp - 0xC0];
+	switch (cp) {
+	case 0x102: case 0x103: return 'a';
+	case 0x110: case 0x111: return 'd';
+	case 0x128: case 0x129: return 'i';
+	case 0x168: case 0x169: return 'u';
+	case 0x1A0: case 0x1A1: return 'o';
+	case 0x1AF: case 0x1B0: return 'u';
+	}
+	return 0;
+}
+
+/* in folded into out: ASCII lower-case letters and digits only. */
+static void
+fold(const char *in, char *out, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t n = 0;
+
+	while (*p != '\0' && n + 1 < len) {
+		unsigned cp;
+		int c;
+
+		if (*p < 0x80) {
+			cp = *p++;
+		} else if ((*p & 0xE0) == 0xC0 && p[1] != '\0') {
+			cp = ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+			p += 2;
+		} else if ((*p & 0xF0) == 0xE0 && p[1] != '\0' && p[2] != '\0') {
+			cp = ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) |
+			    (p[2] & 0x3F);
+			p += 3;
+		} else {
+			p++;
+			continue;
+		}
+		c = fold_cp(cp);
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			out[n++] = (char)c;
+	}
+	out[n] = '\0';
+}
+
+static void
+add_name(struct province *p, const char *name)
+{
+	if (p->nnames < NAMES_MAX && name[0] != '\0')
+		fold(name, p->names[p->nnames++], FOLD_MAX);
+}
+
+/* Field i (0-based) of a comma-separated line into buf. */
+static void
+field(const char *line, const char *end, int i, char *buf, size_t len)
+{
+	const char *p = line, *q;
+	size_t n;
+
+	while (i-- > 0) {
+		while (p < end && *p != ',')
+			p++;
+		if (p < end)
+			p++;
+	}
+	for (q = p; q < end && *q != ','; q++)
+		;
+	n = (size_t)(q - p) < len - 1 ? (size_t)(q - p) : len - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+}
+
+static void
+provs_load(void)
+{
+	const char *text = NULL, *p, *end;
+	size_t i;
+	int a, b;
+
+	for (i = 0; i < route_files_count; i++)
+		if (strcmp(route_files[i].name, "vn-provinces.csv") == 0)
+			text = route_files[i].text;
+	if (text == NULL)
+		return;
+	p = strchr(text, '\n');         /* header */
+	while (p != NULL && *++p != '\0' && nprovs < PROV_MAX) {
+		struct province *v = &provs[nprovs];
+		char buf[256], *f, *save = NULL;
+
+		end = strchr(p, '\n');
+		if (end == NULL)
+			end = p + strlen(p);
+		if (end == p) {
+			p = end;
+			continue;
+		}
+		field(p, end, 0, v->name, sizeof v->name);
+		field(p, end, 3, v->region, sizeof v->region);
+		field(p, end, 4, buf, sizeof buf);
+		v->lat = strtod(buf, NULL);
+		field(p, end, 5, buf, sizeof buf);
+		v->lon = strtod(buf, NULL);
+		add_name(v, v->name);
+		field(p, end, 1, buf, sizeof buf);
+		add_name(v, buf);
+		field(p, end, 6, buf, sizeof buf);
+		for (f = strtok_r(buf, ";", &save); f != NULL; f = strtok_r(NULL, ";", &save))
+			add_name(v, f);
+		nprovs++;
+		p = *end == '\0' ? NULL : end;
+	}
+	for (a = 0; a < nprovs; a++) {
+		for (b = 0; b < nprovs; b++) {
+			double la1 = provs[a].lat * M_PI / 180, la2 = provs[b].lat * M_PI / 180;
+			double dla = la2 - la1, dlo = (provs[b].lon - provs[a].lon) * M_PI / 180;
+			double h = sin(dla / 2) * sin(dla / 2) +
+			    cos(la1) * cos(la2) * sin(dlo / 2) * sin(dlo / 2);
+
+			dist[a][b] = (int)lround(2 * 6371.0 * asin(sqrt(h)));
+		}
+	}
+}
+
+static void
+provs_init(void)
+{
+	pthread_once(&provs_once, provs_load);
+}
+
+int
+route_province_count(void)
+{
+	provs_init();
+	return nprovs;
+}
+
+int
+route_province(const char *name)
+{
+	static const struct {
+		const char *alias, *name;
+	} aliases[] = {
+		{ "hcm", "hochiminh" }, { "saigon", "hochiminh" }, { "hn", "hanoi" },
+	};
+	static const char *const prefixes[] = { "thanhpho", "tinh", "tp" };
+	char f[FOLD_MAX];
+	const char *key;
+	size_t i;
+	int p, n, pass;
+
+	provs_init();
+	if (name == NULL)
+		return ROUTE_NO_PROVINCE;
+	fold(name, f, sizeof f);
+	for (pass = 0; pass < 2; pass++) {
+		key = f;
+		if (pass == 1) {
+			for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+				size_t len = strlen(prefixes[i]);
+
+				if (strncmp(f, prefixes[i], len) == 0) {
+					key = f + len;
+					break;
+				}
+			}
+			if (key == f)
+				break;
+		}
+		for (i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+			if (strcmp(key, aliases[i].alias) == 0)
+				key = aliases[i].name;
+		if (key[0] == '\0')
+			continue;
+		for (p = 0; p < nprovs; p++)
+			for (n = 0; n < provs[p].nnames; n++)
+				if (strcmp(provs[p].names[n], key) == 0)
+					return p;
+	}
+	return ROUTE_NO_PROVINCE;
+}
+
+const char *
+route_province_name(int p)
+{
+	provs_init();
+	return p >= 0 && p < nprovs ? provs[p].name : "";
+}
+
+const char *
+route_region(int p)
+{
+	provs_init();
+	return p >= 0 && p < nprovs ? provs[p].region : "";
+}
+
+int
+route_distance_km(int a, int b)
+{
+	provs_init();
+	if (a < 0 || b < 0 || a >= nprovs || b >= nprovs)
+		return -1;
+	return dist[a][b];
+}
+
+/* --- channel policies --- */
+
+static const char *const policy_channels[] = { "shopee", "lazada", "tiktok", "manual" };
+#define NPOLICY (sizeof policy_channels / sizeof policy_channels[0])
+static struct route_policy policies[NPOLICY + 1];   /* the last: unknown channels */
+static int policies_set[NPOLICY + 1];
+static int auto_route;
+
+static size_t
+policy_slot(const char *channel)
+{
+	size_t i;
+
+	for (i = 0; channel != NULL && i < NPOLICY; i++)
+		if (strcasecmp(channel, policy_channels[i]) == 0)
+			return i;
+	return NPOLICY;
+}
+
+void
+route_set_policy(const char *channel, const struct route_policy *p)
+{
+	size_t i = policy_slot(channel);
+
+	policies[i] = *p;
+	policies_set[i] = 1;
+}
+
+void
+route_policy(const char *channel, struct route_policy *out)
+{
+	size_t i = policy_slot(channel);
+
+	if (policies_set[i]) {
+		*out = policies[i];
+		return;
+	}
+	memset(out, 0, sizeof *out);
+	out->split = out->merge = channel != NULL && strcasecmp(channel, "manual") == 0;
+}
+
+void
+route_set_auto(int on)
+{
+	auto_route = on;
+}
+
+int
+route_auto(void)
+{
+	return auto_route;
+}
+
+void
+route_reset(void)
+{
+	memset(policies, 0, sizeof policies);
+	memset(policies_set, 0, sizeof policies_set);
+	auto_route = 0;
+}
+
+/* --- the planner --- */
+
+struct ranked {
+	size_t w;
+	int km;
+	int pref;
+	int64_t id;
+};
+
+static int
+ranked_cmp(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->km != y->km)
+		return x->km < y->km ? -1 : 1;
+	if (x->pref != y->pref)
+		return x->pref ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+#define AV(in, w, l) ((in)->avail[(w) * (in)->nlines + (l)])
+
+void
+route_plan(const struct route_in *in, struct route_plan *out)
+{
+	struct ranked *r;
+	int64_t *left, best_short = -1;
+	size_t i, l, k, ov = in->nwh;
+	int maxkm = 1 << 20;
+
+	out->ntake = 0;
+	out->nparts = 0;
+	out->short_wh = 0;
+	for (l = 0; l < in->nlines; l++)
+		out->missing[l] = 0;
+	r = xcalloc(in->nwh ? in->nwh : 1, sizeof *r);
+	for (i = 0; i < in->nwh; i++) {
+		int km = route_distance_km(in->wh[i].province, in->to_province);
+
+		r[i].w = i;
+		r[i].km = km < 0 ? maxkm : km;
+		r[i].pref = in->wh[i].preferred;
+		r[i].id = in->wh[i].id;
+		if (in->override_wh != 0 && in->wh[i].id == in->override_wh) {
+			r[i].km = -1;       /* a rule's warehouse goes first */
+			ov = i;
+		}
+	}
+	qsort(r, in->nwh, sizeof *r, ranked_cmp);
+
+	/* One warehouse that fills everything; with an override, only that one. */
+	for (k = 0; k < in->nwh; k++) {
+		size_t w = r[k].w;
+		int64_t short_units = 0;
+
+		if (ov != in->nwh && w != ov)
+			continue;
+		for (l = 0; l < in->nlines; l++)
+			if (AV(in, w, l) < in->qty[l])
+				short_units += in->qty[l] - AV(in, w, l);
+		if (short_units == 0) {
+			out->kind = ROUTE_SINGLE;
+			out->nparts = 1;
+			out->part_wh[0] = w;
+			for (l = 0; l < in->nlines; l++)
+				out->take[out->ntake++] = (struct route_take){ w, l, in->qty[l] };
+			free(r);
+			return;
+		}
+		if (best_short < 0 || short_units < best_short) {
+			best_short = short_units;
+			out->short_wh = w;
+		}
+	}
+	if (!in->split || in->nwh == 0) {
+		out->kind = ROUTE_SHORT;
+		for (l = 0; l < in->nlines; l++) {
+			int64_t a = in->nwh ? AV(in, out->short_wh, l) : 0;
+
+			out->missing[l] = a < in->qty[l] ? in->qty[l] - a : 0;
+		}
+		free(r);
+		return;
+	}
+
+	/* Split: enough over all warehouses? */
+	out->kind = ROUTE_SHORT;
+	for (l = 0; l < in->nlines; l++) {
+		int64_t sum = 0;
+
+		for (i = 0; i < in->nwh; i++)
+			sum += AV(in, i, l);
+		if (sum < in->qty[l])
+			out->missing[l] = in->qty[l] - sum;
+	}
+	for (l = 0; l < in->nlines; l++)
+		if (out->missing[l] > 0)
+			goto done;
+
+	/* Greedy: the warehouse filling most remaining lines whole (then most units, then
+	 * the rank) takes what it can; the override first of all. */
+	left = xcalloc(in->nlines ? in->nlines : 1, sizeof *left);
+	for (l = 0; l < in->nlines; l++)
+		left[l] = in->qty[l];
+	out->kind = ROUTE_SPLIT;
+	for (;;) {
+		size_t best = in->nwh, bk;
+		int64_t best_lines = -1, best_units = 0, more = 0;
+
+		for (l = 0; l < in->nlines; l++)
+			more += left[l];
+		if (more == 0 || out->nparts == sizeof out->part_wh / sizeof out->part_wh[0])
+			break;
+		for (bk = 0; bk < in->nwh; bk++) {
+			size_t w = r[bk].w;
+			int64_t lines = 0, units = 0;
+			int used = 0;
+
+			for (k = 0; k < out->nparts; k++)
+				used |= out->part_wh[k] == w;
+			if (used)
+				continue;
+			for (l = 0; l < in->nlines; l++) {
+				int64_t a = AV(in, w, l);
+
+				if (left[l] == 0)
+					continue;
+				lines += a >= left[l];
+				units += a < left[l] ? a : left[l];
+			}
+			if (w == ov && units > 0) {
+				best = w;
+				break;
+			}
+			if (units > 0 && (lines > best_lines ||
+			    (lines == best_lines && units > best_units))) {
+				best = w;
+				best_lines = lines;
+				best_units = units;
+			}
+		}
+		if (best == in->nwh)
+			break;
+		out->part_wh[out->nparts++] = best;
+		for (l = 0; l < in->nlines; l++) {
+			int64_t a = AV(in, best, l), t = a < left[l] ? a : left[l];
+
+			if (t > 0) {
+				out->take[out->ntake++] = (struct route_take){ best, l, t };
+				left[l] -= t;
+			}
+		}
+	}
+	for (l = 0; l < in->nlines; l++) {
+		if (left[l] > 0) {          /* more than 16 warehouses needed */
+			out->missing[l] = left[l];
+			out->kind = ROUTE_SHORT;
+		}
+	}
+	if (out->kind == ROUTE_SHORT)
+		out->ntake = out->nparts = 0;
+	free(left);
+done:
+	free(r);
+}
+
+/* --- against the ledger --- */
+
+struct line {
+	int64_t id, sku, qty, buffer;
+	int lot_tracked;
+	char code[64];
+};
+
+static int
+dberr(struct session *s, const char *what)
+{
+	return session_fail(s, DB_ERR, "%s: %s", what, db_errmsg(s->db));
+}
+
+/* Sellable units of each line in each warehouse, as stock_reserve would count them. */
+static int
+load_avail(struct session *s, const struct line *ln, size_t nl, const struct route_wh *wh,
+    size_t nwh, int64_t min_days, int64_t *avail)
+{
+	static const char sql[] =
+	    "SELECT k.warehouse_id, sum(k.on_hand - k.reserved) FROM stock_level k "
+	    "JOIN lot l ON l.id = k.lot_id JOIN sku u ON u.id = k.sku_id "
+	    "WHERE k.sku_id = ? AND k.on_hand > k.reserved AND (u.lot_tracked = 0 OR "
+	    "l.expiry IS NULL OR (l.expiry > ? AND l.expiry >= ? + 86400 * "
+	    "max(u.min_shelf_days, ?))) GROUP BY k.warehouse_id";
+	int64_t now = clock_now();
+	size_t l, w, j;
+	int rc;
+
+	memset(avail, 0, nl * nwh * sizeof *avail);
+	for (l = 0; l < nl; l++) {
+		struct db_stmt *st = db_prep(s->db, sql);
+		int64_t earlier = 0;
+
+		if (st == NULL)
+			return dberr(s, "route");
+		db_bind_int(st, 1, ln[l].sku);
+		db_bind_int(st, 2, now);
+		db_bind_int(st, 3, now);
+		db_bind_int(st, 4, min_days < 36500 ? min_days : 36500);
+		for (j = 0; j < l; j++)
+			if (ln[j].sku == ln[l].sku)
+				earlier += ln[j].qty;
+		while ((rc = db_step(st)) == DB_ROW) {
+			int64_t id = db_col_int(st, 0), a = db_col_int(st, 1) - ln[l].buffer - earlier;
+
+			for (w = 0; w < nwh; w++)
+				if (wh[w].id == id)
+					avail[w * nl + l] = a > 0 ? a : 0;
+		}
+		db_done(st);
+		if (rc < 0)
+			return dberr(s, "route");
+	}
+	return 0;
+}
+
+static int
+allocate(struct session *s, int64_t id, int64_t only_wh, struct route_result *res)
+{
+	struct route_policy pol;
+	struct route_wh *wh = NULL;
+	struct line *ln = NULL;
+	struct route_in in;
+	struct route_plan plan;
+	struct db_stmt *st;
+	char order_no[64] = "", channel[16] = "", province[64] = "";
+	int64_t over = 0, pref = 0, *qty = NULL, *avail = NULL, *missing = NULL;
+	size_t nl = 0, nwh = 0, i;
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	memset(&plan, 0, sizeof plan);
+	st = db_prep(s->db, "SELECT o.order_no, o.province, coalesce(o.route_warehouse_id, 0), "
+	    "coalesce(h.warehouse_id, 0), h.channel FROM orders o JOIN shop h ON h.id = "
+	    "o.shop_id WHERE o.id = ?");
+	if (st == NULL)
+		return dberr(s, "route");
+	db_bind_int(st, 1, id);
+	if ((rc = db_step(st)) == DB_ROW) {
+		snprintf(order_no, sizeof order_no, "%s", db_col_text(st, 0));
+		snprintf(province, sizeof province, "%s", db_col_text(st, 1));
+		over = db_col_int(st, 2);
+		pref = db_col_int(st, 3);
+		snprintf(channel, sizeof channel, "%s", db_col_text(st, 4));
+	}
+	db_done(st);
+	if (rc != DB_ROW)
+		return session_fail(s, DB_ENOTFOUND, "route: no order with id %" PRId64, id);
+	route_policy(channel, &pol);
+
+	st = db_prep(s->db, "SELECT ol.id, ol.sku_id, ol.qty, k.buffer, k.lot_tracked, k.sku "
+	    "FROM order_line ol JOIN sku k ON k.id = ol.sku_id WHERE ol.order_id = ? "
+	    "ORDER BY ol.line_no");
+	if (st == NULL)
+		return dberr(s, "route");
+	db_bind_int(st, 1, id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		ln = xrealloc(ln, (nl + 1) * sizeof *ln);
+		ln[nl].id = db_col_int(st, 0);
+		ln[nl].sku = db_col_int(st, 1);
+		ln[nl].qty = db_col_int(st, 2);
+		ln[nl].buffer = db_col_int(st, 3);
+		ln[nl].lot_tracked = db_col_int(st, 4) != 0;
+		snprintf(ln[nl].code, sizeof ln[nl].code, "%s", db_col_text(st, 5));
+		nl++;
+	}
+	db_done(st);
+	if (rc < 0) {
+		rc = dberr(s, "route");
+		goto out;
+	}
+
+	st = db_prep(s->db, "SELECT id, province FROM warehouse ORDER BY id");
+	if (st == NULL) {
+		rc = dberr(s, "route");
+		goto out;
+	}
+	while ((rc = db_step(st)) == DB_ROW) {
+		int64_t wid = db_col_int(st, 0);
+
+		if (only_wh != 0 && wid != only_wh)
+			continue;
+		wh = xrealloc(wh, (nwh + 1) * sizeof *wh);
+		wh[nwh].id = wid;
+		wh[nwh].province = route_province(db_col_text(st, 1));
+		wh[nwh].preferred = wid == pref;
+		nwh++;
+	}
+	db_done(st);
+	if (rc < 0) {
+		rc = dberr(s, "route");
+		goto out;
+	}
+	if (nwh == 0) {
+		rc = session_fail(s, DB_ESTOCK, "order %s: no warehouse to allocate from",
+		    order_no);
+		snprintf(res->why, sizeof res->why, "%s", s->err);
+		goto out;
+	}
+
+	qty = xcalloc(nl ? nl : 1, sizeof *qty);
+	missing = xcalloc(nl ? nl : 1, sizeof *missing);
+	avail = xcalloc(nl * nwh > 0 ? nl * nwh : 1, sizeof *avail);
+	plan.take = xcalloc(nl * nwh > 0 ? nl * nwh : 1, sizeof *plan.take);
+	plan.missing = missing;
+	for (i = 0; i < nl; i++)
+		qty[i] = ln[i].qty;
+	if ((rc = load_avail(s, ln, nl, wh, nwh, pol.min_shelf_days, avail)) != 0)
+		goto out;
+	in = (struct route_in){ .nlines = nl, .nwh = nwh, .qty = qty, .avail = avail,
+	    .wh = wh, .to_province = route_province(province), .split = pol.split,
+	    .override_wh = only_wh != 0 ? 0 : over };
+	route_plan(&in, &plan);
+	res->kind = plan.kind;
+	res->by_rule = over != 0 && only_wh == 0;
+
+	if (plan.kind == ROUTE_SHORT) {
+		size_t n = 0;
+
+		n = (size_t)snprintf(res->why, sizeof res->why, "out of stock:");
+		for (i = 0; i < nl && n < sizeof res->why; i++)
+			if (missing[i] > 0)
+				n += (size_t)snprintf(res->why + n, sizeof res->why - n, "%s %s %"
+				    PRId64 " missing", n > 13 ? "," : "", ln[i].code, missing[i]);
+		rc = session_fail(s, DB_ESTOCK, "order %s: %s", order_no, res->why);
+		goto out;
+	}
+	for (i = 0; i < plan.ntake; i++) {
+		const struct route_take *t = &plan.take[i];
+
+		rc = stock_reserve_fresh(s, id, ln[t->line].id, wh[t->wh].id, ln[t->line].sku,
+		    t->qty, pol.min_shelf_days);
+		if (rc != 0)
+			goto out;
+	}
+	res->warehouse_id = wh[plan.part_wh[0]].id;
+	res->nparts = (int)plan.nparts;
+	rc = db_run(s->db, "UPDATE orders SET warehouse_id = ? WHERE id = ?", "ii",
+	    res->warehouse_id, id);
+	if (rc == 0)
+		rc = db_run(s->db, "DELETE FROM route_part WHERE order_id = ?", "i", id);
+	for (i = 0; rc == 0 && plan.kind == ROUTE_SPLIT && i < plan.nparts; i++)
+		rc = db_run(s->db, "INSERT INTO route_part(order_id, part_no, warehouse_id) "
+		    "VALUES (?, ?, ?)", "iii", id, (int64_t)i + 1, wh[plan.part_wh[i]].id);
+	if (rc != 0) {
+		rc = dberr(s, "route");
+		goto out;
+	}
+	if (plan.kind == ROUTE_SPLIT || res->by_rule) {
+		char after[128];
+
+		snprintf(after, sizeof after, "{\"warehouse_id\":%" PRId64 ",\"parts\":%zu,"
+		    "\"by_rule\":%d}", res->warehouse_id, plan.nparts, res->by_rule);
+		rc = audit_log(s, "order", id, plan.kind == ROUTE_SPLIT ? "split" : "route",
+		    NULL, after);
+	}
+out:
+	free(plan.take);
+	free(avail);
+	free(missing);
+	free(qty);
+	free(wh);
+	free(ln);
+	return rc;
+}
+
+int
+route_allocate(struct session *s, int64_t id, int64_t only_wh, struct route_result *res)
+{
+	int rc;
+
+	if ((rc = db_begin(s->db)) != 0)
+		return dberr(s, "route");
+	if ((rc = allocate(s, id, only_wh, res)) != 0) {
+		db_rollback(s->db);
+		return rc;
+	}
+	if ((rc = db_commit(s->db)) != 0)
+		return dberr(s, "route");
+	return 0;
+}
+
+int
+route_set_warehouse(struct session *s, int64_t id, const char *wh_code)
+{
+	int64_t wh = 0;
+	int rc;
+
+	if ((rc = session_require(s, ROLE_SUPERVISOR, "choose an order's warehouse")) != 0)
+		return rc;
+	if (wh_code != NULL && warehouse_find(s, wh_code, &wh) != 0)
+		return session_fail(s, DB_EINVAL, "no warehouse '%s'", wh_code);
+	if ((rc = db_begin(s->db)) != 0)
+		return dberr(s, "route");
+	if (wh != 0)
+		rc = db_run(s->db, "UPDATE orders SET route_warehouse_id = ? WHERE id = ?", "ii",
+		    wh, id);
+	else
+		rc = db_run(s->db, "UPDATE orders SET route_warehouse_id = NULL WHERE id = ?",
+		    "i", id);
+	if (rc == 0 && db_changes(s->db) != 1)
+		rc = session_fail(s, DB_ENOTFOUND, "no order with id %" PRId64, id);
+	else if (rc != 0)
+		rc = dberr(s, "route");
+	if (rc == 0) {
+		char after[96];
+
+		snprintf(after, sizeof after, "{\"route_warehouse\":\"%s\"}",
+		    wh_code != NULL ? wh_code : "");
+		rc = audit_log(s, "order", id, "set_warehouse", NULL, after);
+	}
+	if (rc != 0) {
+		db_rollback(s->db);
+		return rc;
+	}
+	return db_commit(s->db) != 0 ? dberr(s, "route") : 0;
+}

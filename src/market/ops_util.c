@@ -1,0 +1,82 @@
+/* ops_util.c — helpers shared by the code that calls the marketplaces (ops_util.h). */
+#include "ops_util.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "core/db.h"
+#include "core/session.h"
+
+static const struct retry_policy default_policy = {
+	.max_attempts = 4,
+	.base_ms = 200,
+	.cap_ms = 5000,
+	.quota_utc_offset = 8 * 3600,
+};
+
+int64_t
+ops_wall(const struct market_call_env *env)
+{
+	return env->wall_s != NULL ? env->wall_s(env->wall_ctx) : (int64_t)time(NULL);
+}
+
+void
+ops_env(struct market_call_env *env, const struct market_call_env *tmpl,
+    struct transport *t, const struct connector *conn)
+{
+	if (tmpl != NULL)
+		*env = *tmpl;
+	else
+		memset(env, 0, sizeof *env);
+	if (env->policy == NULL)
+		env->policy = &default_policy;
+	env->transport = t;
+	env->conn = conn;
+}
+
+int
+ops_shop_id(struct session *s, const char *channel, const char *shop, int create,
+    int64_t *id)
+{
+	int rc;
+
+	rc = db_int(s->db, id, "SELECT id FROM shop WHERE channel = ? AND shop_code = ?", "ss",
+	    channel, shop);
+	if (rc != DB_ENOTFOUND || !create)
+		return rc;
+	rc = db_run(s->db, "INSERT INTO shop(channel, shop_code, name) VALUES (?, ?, ?)", "sss",
+	    channel, shop, shop);
+	if (rc != 0)
+		return rc;
+	*id = db_last_id(s->db);
+	return 0;
+}
+
+int64_t
+ops_backoff(int64_t base, int64_t max, int64_t attempts)
+{
+	int64_t d = base;
+
+	while (--attempts > 0 && d < max)
+		d *= 2;
+	return d < max ? d : max;
+}
+
+enum market_class
+ops_call(const struct market_call_env *env, const struct connector *conn,
+    struct request *r, struct transport_resp *resp, struct market_error *err)
+{
+	struct market_call_env e = *env;
+	enum market_class cls;
+
+	e.conn = conn;
+	cls = market_call(&e, r, resp, err, NULL);
+	request_free(r);
+	return cls;
+}
+
+int
+ops_answered(enum market_class cls, const struct transport_resp *resp)
+{
+	return (cls == MC_OK || cls == MC_FATAL) && resp->http != 0;
+}

@@ -1,0 +1,226 @@
+/*
+ * bench_route.c — routing and carrier choice.
+ *
+ *   bench_route [ORDERS] [DB_ORDERS] [BATCH]
+ *
+ * 1. The decisions alone: ORDERS (default 100,000) synthetic orders of 1-3 lines to
+ *    random provinces, three warehouses with random stock, planned (route_plan) and
+ *    given a carrier (carrier_choose over the five sample tables, a third of them COD
+ *    with a deadline). Prints orders/s.
+ * 2. Against the database: DB_ORDERS (default 20,000) CONFIRMED orders in a fresh
+ *    SQLite file in $TMPDIR, each routed by order_route() in its own transaction
+ *    (stock read, plan, reservations, ledger, audit, carrier row), or BATCH orders to
+ *    a transaction (as a sync pass confirming a page of orders would). Prints orders/s.
+ *
+ * Target (issue 7): rules + routing + carrier choice at 50,000 orders/s.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/carrier.h"
+#include "core/clock.h"
+#include "core/db.h"
+#include "core/order.h"
+#include "core/route.h"
+#include "core/session.h"
+#include "core/stock.h"
+
+#define T0      1764547200
+#define NWH     3
+#define NSKU    200
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static int
+decisions(long n)
+{
+	struct route_wh wh[NWH] = { { 1, 0, 1 }, { 2, 0, 0 }, { 3, 0, 0 } };
+	const struct carrier_table *tab = carrier_table();
+	int nprov = route_province_count();
+	int64_t qty[3], avail[NWH * 3], missing[3];
+	struct route_take take[NWH * 3];
+	long i, kinds[3] = { 0, 0, 0 }, chosen = 0;
+	int64_t cost = 0;
+	double t;
+
+	if (tab->n == 0 || nprov == 0) {
+		fprintf(stderr, "bench_route: no carrier tables or provinces compiled in\n");
+		return 1;
+	}
+	wh[0].province = route_province("Hà Nội");
+	wh[1].province = route_province("Đà Nẵng");
+	wh[2].province = route_province("Hồ Chí Minh");
+	t = now_s();
+	for (i = 0; i < n; i++) {
+		struct route_plan plan = { .take = take, .missing = missing };
+		struct route_in in;
+		struct carrier_req r;
+		struct carrier_quote q;
+		size_t l, w, nl = 1 + rnd(3);
+
+		for (l = 0; l < nl; l++) {
+			qty[l] = 1 + rnd(3);
+			for (w = 0; w < NWH; w++)
+				avail[w * nl + l] = rnd(8);
+		}
+		in = (struct route_in){ .nlines = nl, .nwh = NWH, .qty = qty, .avail = avail,
+		    .wh = wh, .to_province = (int)rnd((uint32_t)nprov), .split = (i & 1) != 0 };
+		route_plan(&in, &plan);
+		kinds[plan.kind]++;
+		if (plan.kind == ROUTE_SHORT)
+			continue;
+		r = (struct carrier_req){ .from_province = wh[plan.part_wh[0]].province,
+		    .to_province = in.to_province, .weight_g = 100 + rnd(4000),
+		    .cod = i % 3 == 0 ? 100000 + rnd(2000000) : 0, .now = T0 + rnd(86400),
+		    .tz_offset = 7 * 3600 };
+		if (r.cod > 0)
+			r.deadline = r.now + (2 + rnd(4)) * 86400;
+		if (carrier_choose(tab, &r, &q) >= 0) {
+			chosen++;
+			cost += q.total;
+		}
+	}
+	t = now_s() - t;
+	printf("decisions: %ld orders in %.3f s = %.0f orders/s (single %ld, split %ld, "
+	    "short %ld; carriers %ld, average %" PRId64 " VND)\n", n, t, (double)n / t,
+	    kinds[ROUTE_SINGLE], kinds[ROUTE_SPLIT], kinds[ROUTE_SHORT], chosen,
+	    chosen ? cost / chosen : 0);
+	return 0;
+}
+
+static int
+database(long n, long batch)
+{
+	static const char *const provs[] = { "Hà Nội", "Hải Phòng", "Huế", "Đà Nẵng",
+	    "Hồ Chí Minh", "Cần Thơ", "Khánh Hòa", "Nghệ An", "Bắc Ninh", "An Giang" };
+	const char *tmp = getenv("TMPDIR");
+	char path[512], err[256];
+	struct session sys;
+	struct db *db;
+	int64_t wh[NWH], shop, *ids;
+	long i, ok = 0, held = 0;
+	double t;
+	int rc, k;
+
+	snprintf(path, sizeof path, "%s/bench_route_%ld.db", tmp ? tmp : "/tmp", n);
+	unlink(path);
+	if (db_open(&db, path, err, sizeof err) != 0) {
+		fprintf(stderr, "bench_route: %s\n", err);
+		return 1;
+	}
+	clock_fix(T0);
+	session_system(&sys, db, "BENCH");
+	route_reset();
+	{
+		struct route_policy manual = { .split = 1, .merge = 1, .deliver_days = 4 };
+
+		route_set_policy("manual", &manual);
+	}
+	warehouse_upsert(&sys, "HN", "HN", "Hà Nội", &wh[0]);
+	warehouse_upsert(&sys, "DN", "DN", "Đà Nẵng", &wh[1]);
+	warehouse_upsert(&sys, "HCM", "HCM", "Hồ Chí Minh", &wh[2]);
+	db_begin(db);
+	db_run(db, "INSERT INTO shop(channel, shop_code, name) VALUES ('manual', 'M', 'M')", "");
+	shop = db_last_id(db);
+	for (k = 0; k < NSKU; k++) {
+		char code[16];
+		int64_t sku;
+
+		snprintf(code, sizeof code, "B-%03d", k);
+		db_run(db, "INSERT INTO sku(sku, name, weight_g) VALUES (?, ?, ?)", "ssi", code,
+		    code, (int64_t)(100 + k * 10));
+		sku = db_last_id(db);
+		for (int w = 0; w < NWH; w++)
+			if (rnd(4) != 0 && stock_receive(&sys, wh[w], sku, "", 0,
+			    n / 8 + 10, NULL) != 0)
+				fprintf(stderr, "bench_route: %s\n", sys.err);
+	}
+	ids = malloc((size_t)n * sizeof *ids);
+	for (i = 0; i < n; i++) {
+		char no[24];
+		int nl = 1 + (int)rnd(3);
+
+		snprintf(no, sizeof no, "R%08ld", i);
+		db_run(db, "INSERT INTO orders(shop_id, order_no, status, created_at, updated_at, "
+		    "currency, total, cod, buyer_phone, address, province) VALUES (?, ?, "
+		    "'CONFIRMED', ?, ?, 'VND', 100000, ?, '0901234567', '1 Lê Lợi', ?)", "isiiis",
+		    shop, no, (int64_t)T0, (int64_t)T0, (int64_t)(i % 3 == 0 ? 150000 : 0),
+		    provs[rnd(10)]);
+		ids[i] = db_last_id(db);
+		for (k = 0; k < nl; k++)
+			db_run(db, "INSERT INTO order_line(order_id, line_no, sku_id, qty, "
+			    "unit_price) VALUES (?, ?, ?, ?, 50000)", "iiii", ids[i], (int64_t)k + 1,
+			    (int64_t)(1 + (rnd(NSKU / 3) * 3 + (uint32_t)k) % NSKU), (int64_t)(1 +
+			    rnd(2)));
+	}
+	if (db_commit(db) != 0) {
+		fprintf(stderr, "bench_route: building: %s\n", db_errmsg(db));
+		return 1;
+	}
+	t = now_s();
+	for (i = 0; i < n; i++) {
+		if (batch > 1 && i % batch == 0 && db_begin(db) != 0)
+			return 1;
+		rc = order_route(&sys, ids[i]);
+		if (batch > 1 && (i % batch == batch - 1 || i == n - 1) && db_commit(db) != 0)
+			return 1;
+		if (rc == 0)
+			ok++;
+		else if (rc == DB_ESTOCK)
+			held++;
+		else {
+			fprintf(stderr, "bench_route: %s\n", sys.err);
+			return 1;
+		}
+	}
+	t = now_s() - t;
+	printf("database: %ld orders routed in %.3f s = %.0f orders/s (allocated %ld, held "
+	    "out of stock %ld; %ld to a transaction)\n", n, t, (double)n / t, ok, held,
+	    batch);
+	if (stock_verify(&sys, err, sizeof err) != 0) {
+		fprintf(stderr, "bench_route: ledger broken: %s\n", err);
+		return 1;
+	}
+	free(ids);
+	db_close(db);
+	unlink(path);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 100000;
+	long ndb = argc > 2 ? atol(argv[2]) : 20000;
+	long batch = argc > 3 ? atol(argv[3]) : 1;
+
+	if (n <= 0 || ndb <= 0 || batch <= 0) {
+		fprintf(stderr, "usage: bench_route [ORDERS] [DB_ORDERS] [BATCH]\n");
+		return 2;
+	}
+	if (decisions(n) != 0)
+		return 1;
+	return database(ndb, batch);
+}
