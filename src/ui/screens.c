@@ -14,199 +14,54 @@
 #include "vm_users.h"
 #include "vm_sync.h"
 
-static void *
-sla_open(struct session *op, int64_t now, int64_t tz_offset)
-{
-	struct vm_sla *vm = xmalloc(sizeof *vm);
+/*
+ * The registry's five functions of a screen whose view-model is struct VM with
+ * VM_init/_key/_tick/_render/_free (every screen's is): SCREEN_FNS(sla, vm_sla) makes
+ * sla_open .. sla_close.
+ */
+#define SCREEN_FNS(pfx, vmt)                                                          \
+	static void *pfx##_open(struct session *op, int64_t now, int64_t tz_offset)    \
+	{                                                                               \
+		struct vmt *vm = xmalloc(sizeof *vm);                                   \
+		vmt##_init(vm, op, now, tz_offset);                                     \
+		return vm;                                                              \
+	}                                                                               \
+	static int pfx##_key(void *vm, int key) { return vmt##_key(vm, key); }          \
+	static int pfx##_tick(void *vm, int64_t now) { return vmt##_tick(vm, now); }    \
+	static void pfx##_render(void *vm, struct vm_screen *scr)                        \
+	{                                                                               \
+		vmt##_render(vm, scr);                                                  \
+	}                                                                               \
+	static void pfx##_close(void *vm)                                               \
+	{                                                                               \
+		vmt##_free(vm);                                                         \
+		free(vm);                                                               \
+	}
 
-	vm_sla_init(vm, op, now, tz_offset);
-	return vm;
-}
+SCREEN_FNS(sla, vm_sla)
+SCREEN_FNS(confirm, vm_confirm)
+SCREEN_FNS(exc, vm_exceptions)
+SCREEN_FNS(inv, vm_inventory)
+SCREEN_FNS(sync, vm_sync)
+SCREEN_FNS(audit, vm_audit)
+SCREEN_FNS(users, vm_users)
+SCREEN_FNS(ret, vm_returns)
+SCREEN_FNS(kpi, vm_kpi)
 
-static int sla_key(void *vm, int key) { return vm_sla_key(vm, key); }
-static int sla_tick(void *vm, int64_t now) { return vm_sla_tick(vm, now); }
-static void sla_render(void *vm, struct vm_screen *scr) { vm_sla_render(vm, scr); }
-
-static void
-sla_close(void *vm)
-{
-	vm_sla_free(vm);
-	free(vm);
-}
-
-static void *
-confirm_open(struct session *op, int64_t now, int64_t tz_offset)
-{
-	struct vm_confirm *vm = xmalloc(sizeof *vm);
-
-	vm_confirm_init(vm, op, now, tz_offset);
-	return vm;
-}
-
-static int confirm_key(void *vm, int key) { return vm_confirm_key(vm, key); }
-static int confirm_tick(void *vm, int64_t now) { return vm_confirm_tick(vm, now); }
-static void confirm_render(void *vm, struct vm_screen *scr) { vm_confirm_render(vm, scr); }
-
-static void
-confirm_close(void *vm)
-{
-	vm_confirm_free(vm);
-	free(vm);
-}
-
-static void *
-exc_open(struct session *op, int64_t now, int64_t tz_offset)
-{
-	struct vm_exceptions *vm = xmalloc(sizeof *vm);
-
-	vm_exceptions_init(vm, op, now, tz_offset);
-	return vm;
-}
-
-static int exc_key(void *vm, int key) { return vm_exceptions_key(vm, key); }
-static int exc_tick(void *vm, int64_t now) { return vm_exceptions_tick(vm, now); }
-static void exc_render(void *vm, struct vm_screen *scr) { vm_exceptions_render(vm, scr); }
-
-static void
-exc_close(void *vm)
-{
-	vm_exceptions_free(vm);
-	free(vm);
-}
-
-static void *
-inv_open(struct session *op, int64_t now, int64_t tz_offset)
-{
-	struct vm_inventory *vm = xmalloc(sizeof *vm);
-
-	vm_inventory_init(vm, op, now, tz_offset);
-	return vm;
-}
-
-static int inv_key(void *vm, int key) { return vm_inventory_key(vm, key); }
-static int inv_tick(void *vm, int64_t now) { return vm_inventory_tick(vm, now); }
-static void inv_render(void *vm, struct vm_screen *scr) { vm_inventory_render(vm, scr); }
-
-static void
-inv_close(void *vm)
-{
-	vm_inventory_free(vm);
-	free(vm);
-}
-
-static void *
-sync_open(struct session *op, int64_t now, int64_t tz_offset)
-{
-	struct vm_sync *vm = xmalloc(sizeof *vm);
-
-	vm_sync_init(vm, op, now, tz_offset);
-	return vm;
-}
-
-static int sync_key(void *vm, int key) { return vm_sync_key(vm, key); }
-static int sync_tick(void *vm, int64_t now) { return vm_sync_tick(vm, now); }
-static void sync_render(void *vm, struct vm_screen *scr) { vm_sync_render(vm, scr); }
-
-static void
-sync_close(void *vm)
-{
-	vm_sync_free(vm);
-	free(vm);
-}
-
-static void *
-audit_open(struct session *op, int64_t now, int64_t tz_offset)
-{
-	struct vm_audit *vm = xmalloc(sizeof *vm);
-
-	vm_audit_init(vm, op, now, tz_offset);
-	return vm;
-}
-
-static int audit_key(void *vm, int key) { return vm_audit_key(vm, key); }
-static int audit_tick(void *vm, int64_t now) { return vm_audit_tick(vm, now); }
-static void audit_render(void *vm, struct vm_screen *scr) { vm_audit_render(vm, scr); }
-
-static void
-audit_close(void *vm)
-{
-	vm_audit_free(vm);
-	free(vm);
-}
-
-static void *
-users_open(struct session *op, int64_t now, int64_t tz_offset)
-{
-	struct vm_users *vm = xmalloc(sizeof *vm);
-
-	vm_users_init(vm, op, now, tz_offset);
-	return vm;
-}
-
-static int users_key(void *vm, int key) { return vm_users_key(vm, key); }
-static int users_tick(void *vm, int64_t now) { return vm_users_tick(vm, now); }
-static void users_render(void *vm, struct vm_screen *scr) { vm_users_render(vm, scr); }
-
-static void
-users_close(void *vm)
-{
-	vm_users_free(vm);
-	free(vm);
-}
-
-static void *
-ret_open(struct session *op, int64_t now, int64_t tz_offset)
-{
-	struct vm_returns *vm = xmalloc(sizeof *vm);
-
-	vm_returns_init(vm, op, now, tz_offset);
-	return vm;
-}
-
-static int ret_key(void *vm, int key) { return vm_returns_key(vm, key); }
-static int ret_tick(void *vm, int64_t now) { return vm_returns_tick(vm, now); }
-static void ret_render(void *vm, struct vm_screen *scr) { vm_returns_render(vm, scr); }
-
-static void
-ret_close(void *vm)
-{
-	vm_returns_free(vm);
-	free(vm);
-}
-
-static void *
-kpi_open(struct session *op, int64_t now, int64_t tz_offset)
-{
-	struct vm_kpi *vm = xmalloc(sizeof *vm);
-
-	vm_kpi_init(vm, op, now, tz_offset);
-	return vm;
-}
-
-static int kpi_key(void *vm, int key) { return vm_kpi_key(vm, key); }
-static int kpi_tick(void *vm, int64_t now) { return vm_kpi_tick(vm, now); }
-static void kpi_render(void *vm, struct vm_screen *scr) { vm_kpi_render(vm, scr); }
-
-static void
-kpi_close(void *vm)
-{
-	vm_kpi_free(vm);
-	free(vm);
-}
+/* A row: the screen's name, the least role that sees it, its functions, its Ctrl key. */
+#define SCREEN(name, role, pfx, go) \
+	{ name, role, pfx##_open, pfx##_key, pfx##_tick, pfx##_render, pfx##_close, go }
 
 const struct ui_screen_def ui_screens[] = {
-	{ "SLA board", ROLE_SUPERVISOR, sla_open, sla_key, sla_tick, sla_render, sla_close, 'G' },
-	{ "Confirmation queue", ROLE_SUPERVISOR, confirm_open, confirm_key, confirm_tick,
-	  confirm_render, confirm_close, 'F' },
-	{ "Exceptions", ROLE_SUPERVISOR, exc_open, exc_key, exc_tick, exc_render, exc_close, 'E' },
-	{ "Inventory", ROLE_SUPERVISOR, inv_open, inv_key, inv_tick, inv_render, inv_close, 'N' },
-	{ "Audit log", ROLE_SUPERVISOR, audit_open, audit_key, audit_tick, audit_render,
-	  audit_close, 'A' },
-	{ "Users", ROLE_ADMIN, users_open, users_key, users_tick, users_render, users_close, 'U' },
-	{ "Marketplace sync", ROLE_SUPERVISOR, sync_open, sync_key, sync_tick, sync_render,
-	  sync_close, 'Y' },
-	{ "KPIs", ROLE_SUPERVISOR, kpi_open, kpi_key, kpi_tick, kpi_render, kpi_close, 'K' },
+	SCREEN("SLA board", ROLE_SUPERVISOR, sla, 'G'),
+	SCREEN("Confirmation queue", ROLE_SUPERVISOR, confirm, 'F'),
+	SCREEN("Exceptions", ROLE_SUPERVISOR, exc, 'E'),
+	SCREEN("Inventory", ROLE_SUPERVISOR, inv, 'N'),
+	SCREEN("Audit log", ROLE_SUPERVISOR, audit, 'A'),
+	SCREEN("Users", ROLE_ADMIN, users, 'U'),
+	SCREEN("Marketplace sync", ROLE_SUPERVISOR, sync, 'Y'),
+	SCREEN("KPIs", ROLE_SUPERVISOR, kpi, 'K'),
 	/* The receiving clerk is a packer: the one screen besides packing a packer sees. */
-	{ "Returns", ROLE_PACKER, ret_open, ret_key, ret_tick, ret_render, ret_close, 'R' },
+	SCREEN("Returns", ROLE_PACKER, ret, 'R'),
 };
 const size_t ui_nscreens = sizeof ui_screens / sizeof ui_screens[0];
