@@ -12,9 +12,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/db.h"
 #include "core/user.h"
 #include "cmd_demo.h"
+#include "config.h"
 
 int cmd_init_run(struct cmd_ctx *c);
 int cmd_warehouse_add(struct cmd_ctx *c);
@@ -322,6 +324,51 @@ cmd_common_opt(struct cmd_ctx *c, int opt, const char *arg, int *rc)
 		*rc = cmd_usage(c);
 		return 1;
 	}
+}
+
+int
+cmd_period(const char *from, const char *to, int64_t off, int64_t *f, int64_t *t)
+{
+	*t = clock_now();
+	if (to != NULL && clock_parse_iso(to, off, t) != 0) {
+		fprintf(stderr, "packbench: --to '%s' is not a date (YYYY-MM-DD[THH:MM])\n", to);
+		return -1;
+	}
+	*f = *t - 7 * 86400;
+	if (from != NULL && clock_parse_iso(from, off, f) != 0) {
+		fprintf(stderr, "packbench: --from '%s' is not a date (YYYY-MM-DD[THH:MM])\n", from);
+		return -1;
+	}
+	if (*t <= *f) {
+		fprintf(stderr, "packbench: --to must be after --from\n");
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_period_opt(int opt, const char *arg, const char **from, const char **to)
+{
+	if (opt == 'f')
+		*from = arg;
+	else if (opt == 't')
+		*to = arg;
+	else
+		return 0;
+	return 1;
+}
+
+int
+cmd_report_config(struct cmd_ctx *c, struct config *cfg, const char *from, const char *to,
+    int64_t *f, int64_t *t)
+{
+	if (cmd_config(c, cfg) != 0)
+		return EXIT_FAIL;
+	if (cmd_period(from, to, (int64_t)cfg->station.utc_offset_min * 60, f, t) != 0) {
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 int

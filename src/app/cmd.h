@@ -8,6 +8,7 @@
 #include "core/session.h"
 #include "out.h"
 
+struct config;
 struct db;
 
 struct cmd_ctx {
@@ -68,7 +69,14 @@ int cmd_start(struct cmd_ctx *c, int nargs, struct db **db, struct session *s);
 int cmd_fail(struct session *s);
 
 /* --from/--to of a report (YYYY-MM-DD[THH:MM], dates at off seconds east of UTC) into
- * [*f, *t); default the 7 days to now. 0, or -1 after printing the error (cmd_recon.c). */
+ * [*f, *t); default the 7 days to now. 0, or -1 after printing the error. */
 int cmd_period(const char *from, const char *to, int64_t off, int64_t *f, int64_t *t);
+/* A report's option 'f' (--from) or 't' (--to): its arg into *from or *to and 1; 0 for
+ * any other option. */
+int cmd_period_opt(int opt, const char *arg, const char **from, const char **to);
+/* A report's configuration into *cfg (the caller's to config_free) and its cmd_period at
+ * the station's offset: 0, or the exit status to return at once (cfg not kept). */
+int cmd_report_config(struct cmd_ctx *c, struct config *cfg, const char *from,
+    const char *to, int64_t *f, int64_t *t);
 
 #endif

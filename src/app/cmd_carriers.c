@@ -23,7 +23,6 @@ int cmd_report_carriers(struct cmd_ctx *c);
 int cmd_carriers_list(struct cmd_ctx *c);
 int cmd_carriers_quote(struct cmd_ctx *c);
 int cmd_carriers_costs(struct cmd_ctx *c);
-int cmd_period(const char *from, const char *to, int64_t off, int64_t *f, int64_t *t);
 
 static void
 num(char *buf, size_t len, int64_t v)
@@ -70,26 +69,16 @@ cmd_report_carriers(struct cmd_ctx *c)
 	int opt, rc;
 
 	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'f':
-			from = optarg;
-			break;
-		case 't':
-			to = optarg;
-			break;
-		default:
-			if (cmd_common_opt(c, opt, optarg, &rc))
-				return rc;
-		}
+		if (cmd_period_opt(opt, optarg, &from, &to))
+			continue;
+		if (cmd_common_opt(c, opt, optarg, &rc))
+			return rc;
 	}
 	if (optind != c->argc)
 		return cmd_usage(c);
-	if (cmd_config(c, &cfg) != 0)
-		return EXIT_FAIL;
-	rc = cmd_period(from, to, (int64_t)cfg.station.utc_offset_min * 60, &f, &t);
+	if ((rc = cmd_report_config(c, &cfg, from, to, &f, &t)) != 0)
+		return rc;
 	config_free(&cfg);
-	if (rc != 0)
-		return EXIT_USAGE;
 	if (cmd_open(c, &db, &s) != 0)
 		return EXIT_FAIL;
 	if (carrier_scorecard(&s, f, t, &r, &n) != 0) {
@@ -222,13 +211,9 @@ cmd_carriers_quote(struct cmd_ctx *c)
 	int opt, rc, chosen;
 
 	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
+		if (cmd_period_opt(opt, optarg, &from, &to))
+			continue;
 		switch (opt) {
-		case 'f':
-			from = optarg;
-			break;
-		case 't':
-			to = optarg;
-			break;
 		case 'w':
 			r.weight_g = strtoll(optarg, &end, 10);
 			if (*end != '\0' || end == optarg || r.weight_g < 0 || r.weight_g > 1000000) {

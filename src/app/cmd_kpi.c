@@ -132,13 +132,9 @@ cmd_report_kpi(struct cmd_ctx *c)
 	size_t i;
 
 	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
+		if (cmd_period_opt(opt, optarg, &from, &to))
+			continue;
 		switch (opt) {
-		case 'f':
-			from = optarg;
-			break;
-		case 't':
-			to = optarg;
-			break;
 		case 'b':
 			if (kpi_by_parse(optarg, &ko.by) != 0) {
 				fprintf(stderr, "packbench: --by '%s' is not day, week, channel or "
@@ -165,14 +161,10 @@ cmd_report_kpi(struct cmd_ctx *c)
 		return cmd_usage(c);
 	if (sec == 0)
 		sec = c->fmt == OUT_CSV ? SEC_SUMMARY : SEC_ALL;
-	if (cmd_config(c, &cfg) != 0)
-		return EXIT_FAIL;
+	if ((rc = cmd_report_config(c, &cfg, from, to, &ko.from, &ko.to)) != 0)
+		return rc;
 	ko.utc_offset_s = (int64_t)cfg.station.utc_offset_min * 60;
 	ko.fees = &cfg.fees;
-	if (cmd_period(from, to, ko.utc_offset_s, &ko.from, &ko.to) != 0) {
-		config_free(&cfg);
-		return EXIT_USAGE;
-	}
 	if (cmd_open(c, &db, &s) != 0) {
 		config_free(&cfg);
 		return EXIT_FAIL;

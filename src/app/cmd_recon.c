@@ -19,28 +19,6 @@
 int cmd_report_recon(struct cmd_ctx *c);
 int cmd_import_settlement(struct cmd_ctx *c);
 
-/* --from/--to as dates or times (local dates at the station's offset); default: the
- * 7 days to now. 0, or -1 after printing the error. */
-int
-cmd_period(const char *from, const char *to, int64_t off, int64_t *f, int64_t *t)
-{
-	*t = clock_now();
-	if (to != NULL && clock_parse_iso(to, off, t) != 0) {
-		fprintf(stderr, "packbench: --to '%s' is not a date (YYYY-MM-DD[THH:MM])\n", to);
-		return -1;
-	}
-	*f = *t - 7 * 86400;
-	if (from != NULL && clock_parse_iso(from, off, f) != 0) {
-		fprintf(stderr, "packbench: --from '%s' is not a date (YYYY-MM-DD[THH:MM])\n", from);
-		return -1;
-	}
-	if (*t <= *f) {
-		fprintf(stderr, "packbench: --to must be after --from\n");
-		return -1;
-	}
-	return 0;
-}
-
 static void
 num(char *buf, size_t len, int64_t v)
 {
@@ -79,13 +57,9 @@ cmd_report_recon(struct cmd_ctx *c)
 	size_t i;
 
 	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
+		if (cmd_period_opt(opt, optarg, &from, &to))
+			continue;
 		switch (opt) {
-		case 'f':
-			from = optarg;
-			break;
-		case 't':
-			to = optarg;
-			break;
 		case 'd':
 			only_flags = 1;
 			break;
@@ -96,12 +70,8 @@ cmd_report_recon(struct cmd_ctx *c)
 	}
 	if (optind != c->argc)
 		return cmd_usage(c);
-	if (cmd_config(c, &cfg) != 0)
-		return EXIT_FAIL;
-	if (cmd_period(from, to, (int64_t)cfg.station.utc_offset_min * 60, &f, &t) != 0) {
-		config_free(&cfg);
-		return EXIT_USAGE;
-	}
+	if ((rc = cmd_report_config(c, &cfg, from, to, &f, &t)) != 0)
+		return rc;
 	if (cmd_open(c, &db, &s) != 0) {
 		config_free(&cfg);
 		return EXIT_FAIL;

@@ -72,7 +72,7 @@ risk_phone_norm(const char *phone, char *buf, size_t len)
 		}
 	}
 	buf[o] = '\0';
-	/* 84 9xx xxx xxx (11 digits and more) is the same number as 09xx xxx xxx. */
+	/* 84 912 345 678 (the country code, 11 digits and more) is 0912 345 678. */
 	if (o >= 11 && buf[0] == '8' && buf[1] == '4') {
 		memmove(buf + 1, buf + 2, o - 1);
 		buf[0] = '0';

@@ -230,7 +230,6 @@ finance_fetch_due(struct session *s, const struct market_creds *creds,
 {
 	struct market_call_env env = { 0 };
 	struct finance_counts local;
-	const struct channel *ch = channel_find(o->channel);
 	const struct market_ops *ops = o->ops != NULL ? o->ops : ops_find(o->channel);
 	struct market_error one;
 	struct db_stmt *st;
@@ -243,12 +242,8 @@ finance_fetch_due(struct session *s, const struct market_creds *creds,
 		counts = &local;
 	memset(counts, 0, sizeof *counts);
 	memset(err, 0, sizeof *err);
-	if (ch == NULL) {
-		market_error_set(err, MC_FATAL, "", "settlement: unknown channel %s",
-		    o->channel ? o->channel : "(none)");
-		return DB_EINVAL;
-	}
-	ops_env(&env, o->env, t, ch->conn);
+	if ((rc = ops_run_env(&env, o->env, t, "settlement", o->channel, err)) != 0)
+		return rc;
 
 	rc = ops_shop_id(s, o->channel, o->shop, 0, &shop_id);
 	if (rc == DB_ENOTFOUND)

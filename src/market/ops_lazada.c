@@ -27,9 +27,8 @@ fetch_items(const struct market_call_env *env, const struct market_creds *c,
 	enum market_class cls;
 
 	memset(it, 0, sizeof *it);
-	if (lazada_items_request(c, order_no, ops_wall(env), &r, err->msg, sizeof err->msg) < 0)
-		return err->cls = MC_FATAL;
-	cls = ops_call(env, &lazada_connector, &r, &resp, err);
+	cls = ops_send(env, &lazada_connector, lazada_items_request(c, order_no,
+	    ops_wall(env), &r, err->msg, sizeof err->msg), &r, &resp, err);
 	if (cls == MC_OK)
 		cls = lazada_parse_items(resp.http, resp.body, resp.len, it, err);
 	transport_resp_free(&resp);
@@ -81,10 +80,8 @@ pack(const struct market_call_env *env, const struct market_creds *c, const char
 	enum market_class cls;
 	int already = 0;
 
-	if (lazada_pack_request(c, order_no, it, ops_wall(env), &r, err->msg,
-	    sizeof err->msg) < 0)
-		return err->cls = MC_FATAL;
-	cls = ops_call(env, &lazada_connector, &r, &resp, err);
+	cls = ops_send(env, &lazada_connector, lazada_pack_request(c, order_no, it,
+	    ops_wall(env), &r, err->msg, sizeof err->msg), &r, &resp, err);
 	if (ops_answered(cls, &resp))
 		cls = lazada_parse_pack(resp.http, resp.body, resp.len, it, &already, err);
 	transport_resp_free(&resp);
@@ -105,9 +102,8 @@ rts(const struct market_call_env *env, const struct market_creds *c,
 	enum market_class cls;
 	int already = 0;
 
-	if (lazada_rts_request(c, ids, n, ops_wall(env), &r, err->msg, sizeof err->msg) < 0)
-		return err->cls = MC_FATAL;
-	cls = ops_call(env, &lazada_connector, &r, &resp, err);
+	cls = ops_send(env, &lazada_connector, lazada_rts_request(c, ids, n,
+	    ops_wall(env), &r, err->msg, sizeof err->msg), &r, &resp, err);
 	if (ops_answered(cls, &resp))
 		cls = lazada_parse_rts(resp.http, resp.body, resp.len, &already, err);
 	transport_resp_free(&resp);
@@ -122,7 +118,7 @@ ship(const struct market_call_env *env, const struct market_creds *c, const char
 	struct lazada_items it;
 	const char *ids[RTS_MAX];
 	enum market_class cls;
-	size_t i, j, n, live = 0, todo = 0, unpacked = 0;
+	size_t i, j, n, live = 0, left = 0, unpacked = 0;
 
 	(void)payload;
 	(void)recheck;
@@ -133,7 +129,7 @@ ship(const struct market_call_env *env, const struct market_creds *c, const char
 		if (!is_live(&it.v[i]))
 			continue;
 		live++;
-		todo += !is_done(&it.v[i]);
+		left += !is_done(&it.v[i]);
 		unpacked += !is_done(&it.v[i]) && it.v[i].package_id[0] == '\0';
 	}
 	if (live == 0) {
@@ -144,7 +140,7 @@ ship(const struct market_call_env *env, const struct market_creds *c, const char
 	if (unpacked > 0 && (cls = pack(env, c, order_no, &it, err)) != MC_OK)
 		goto out;
 	/* Ready to ship each package not yet ready, RTS_MAX at a time. */
-	for (i = 0, n = 0; todo > 0 && i <= it.n; i++) {
+	for (i = 0, n = 0; left > 0 && i <= it.n; i++) {
 		if (i < it.n) {
 			const struct lazada_item *u = &it.v[i];
 
@@ -185,9 +181,8 @@ stock(const struct market_call_env *env, const struct market_creds *c,
 	struct request r;
 	enum market_class cls;
 
-	if (lazada_stock_request(c, items, n, ops_wall(env), &r, err->msg, sizeof err->msg) < 0)
-		return err->cls = MC_FATAL;
-	cls = ops_call(env, &lazada_connector, &r, &resp, err);
+	cls = ops_send(env, &lazada_connector, lazada_stock_request(c, items, n,
+	    ops_wall(env), &r, err->msg, sizeof err->msg), &r, &resp, err);
 	if (cls == MC_OK)
 		cls = lazada_parse_stock(resp.http, resp.body, resp.len, err);
 	transport_resp_free(&resp);
@@ -212,12 +207,8 @@ cancel(const struct market_call_env *env, const struct market_creds *c,
 
 		if (!is_live(&it.v[i]))
 			continue;
-		if (lazada_cancel_request(c, it.v[i].id, reason, ops_wall(env), &r, err->msg,
-		    sizeof err->msg) < 0) {
-			cls = err->cls = MC_FATAL;
-			goto out;
-		}
-		cls = ops_call(env, &lazada_connector, &r, &resp, err);
+		cls = ops_send(env, &lazada_connector, lazada_cancel_request(c, it.v[i].id,
+		    reason, ops_wall(env), &r, err->msg, sizeof err->msg), &r, &resp, err);
 		if (ops_answered(cls, &resp))
 			cls = lazada_parse_cancel(resp.http, resp.body, resp.len, &already, err);
 		transport_resp_free(&resp);
@@ -239,10 +230,8 @@ settlement(const struct market_call_env *env, const struct market_creds *c,
 	struct request r;
 	enum market_class cls;
 
-	if (lazada_finance_request(c, order_no, ops_wall(env), &r, err->msg,
-	    sizeof err->msg) < 0)
-		return err->cls = MC_FATAL;
-	cls = ops_call(env, &lazada_connector, &r, &resp, err);
+	cls = ops_send(env, &lazada_connector, lazada_finance_request(c, order_no,
+	    ops_wall(env), &r, err->msg, sizeof err->msg), &r, &resp, err);
 	if (cls == MC_OK)
 		cls = lazada_parse_finance(resp.http, resp.body, resp.len, order_no, out, err);
 	transport_resp_free(&resp);

@@ -31,10 +31,8 @@ fetch_info(const struct market_call_env *env, const struct market_creds *c,
 	enum market_class cls;
 
 	memset(info, 0, sizeof *info);
-	if (tiktok_connector.detail_request(c, ids, 1, ops_wall(env), &r, err->msg,
-	    sizeof err->msg) < 0)
-		return err->cls = MC_FATAL;
-	cls = ops_call(env, &tiktok_connector, &r, &resp, err);
+	cls = ops_send(env, &tiktok_connector, tiktok_connector.detail_request(c, ids, 1,
+	    ops_wall(env), &r, err->msg, sizeof err->msg), &r, &resp, err);
 	if (cls == MC_OK)
 		cls = tiktok_parse_shipinfo(resp.http, resp.body, resp.len, order_no, info, err);
 	transport_resp_free(&resp);
@@ -96,12 +94,9 @@ ship(const struct market_call_env *env, const struct market_creds *c, const char
 			struct request r;
 			int already = 0;
 
-			if (tiktok_ship_request(c, info.packages[i], how, ops_wall(env), &r, err->msg,
-			    sizeof err->msg) < 0) {
-				free(how);
-				return err->cls = MC_FATAL;
-			}
-			cls = ops_call(env, &tiktok_connector, &r, &resp, err);
+			cls = ops_send(env, &tiktok_connector, tiktok_ship_request(c,
+			    info.packages[i], how, ops_wall(env), &r, err->msg, sizeof err->msg),
+			    &r, &resp, err);
 			if (ops_answered(cls, &resp))
 				cls = tiktok_parse_ship(resp.http, resp.body, resp.len, &already, err);
 			transport_resp_free(&resp);
@@ -127,9 +122,8 @@ stock_one(const struct market_call_env *env, const struct market_creds *c,
 	struct request r;
 	enum market_class cls;
 
-	if (tiktok_stock_request(c, items, n, ops_wall(env), &r, err->msg, sizeof err->msg) < 0)
-		return err->cls = MC_FATAL;
-	cls = ops_call(env, &tiktok_connector, &r, &resp, err);
+	cls = ops_send(env, &tiktok_connector, tiktok_stock_request(c, items, n,
+	    ops_wall(env), &r, err->msg, sizeof err->msg), &r, &resp, err);
 	if (cls == MC_OK)
 		cls = tiktok_parse_stock(resp.http, resp.body, resp.len, err);
 	transport_resp_free(&resp);
@@ -181,10 +175,8 @@ cancel(const struct market_call_env *env, const struct market_creds *c,
 	enum market_class cls;
 	int already = 0;
 
-	if (tiktok_cancel_request(c, order_no, reason, ops_wall(env), &r, err->msg,
-	    sizeof err->msg) < 0)
-		return err->cls = MC_FATAL;
-	cls = ops_call(env, &tiktok_connector, &r, &resp, err);
+	cls = ops_send(env, &tiktok_connector, tiktok_cancel_request(c, order_no, reason,
+	    ops_wall(env), &r, err->msg, sizeof err->msg), &r, &resp, err);
 	if (ops_answered(cls, &resp))
 		cls = tiktok_parse_cancel(resp.http, resp.body, resp.len, &already, err);
 	transport_resp_free(&resp);
@@ -199,10 +191,8 @@ settlement(const struct market_call_env *env, const struct market_creds *c,
 	struct request r;
 	enum market_class cls;
 
-	if (tiktok_finance_request(c, order_no, ops_wall(env), &r, err->msg,
-	    sizeof err->msg) < 0)
-		return err->cls = MC_FATAL;
-	cls = ops_call(env, &tiktok_connector, &r, &resp, err);
+	cls = ops_send(env, &tiktok_connector, tiktok_finance_request(c, order_no,
+	    ops_wall(env), &r, err->msg, sizeof err->msg), &r, &resp, err);
 	if (cls == MC_OK)
 		cls = tiktok_parse_finance(resp.http, resp.body, resp.len, order_no, out, err);
 	transport_resp_free(&resp);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "channel.h"
 #include "core/db.h"
 #include "core/session.h"
 
@@ -32,6 +33,21 @@ ops_env(struct market_call_env *env, const struct market_call_env *tmpl,
 		env->policy = &default_policy;
 	env->transport = t;
 	env->conn = conn;
+}
+
+int
+ops_run_env(struct market_call_env *env, const struct market_call_env *tmpl,
+    struct transport *t, const char *what, const char *channel, struct market_error *err)
+{
+	const struct channel *ch = channel_find(channel);
+
+	if (ch == NULL) {
+		market_error_set(err, MC_FATAL, "", "%s: unknown channel %s", what,
+		    channel ? channel : "(none)");
+		return DB_EINVAL;
+	}
+	ops_env(env, tmpl, t, ch->conn);
+	return 0;
 }
 
 int
@@ -73,6 +89,15 @@ ops_call(const struct market_call_env *env, const struct connector *conn,
 	cls = market_call(&e, r, resp, err, NULL);
 	request_free(r);
 	return cls;
+}
+
+enum market_class
+ops_send(const struct market_call_env *env, const struct connector *conn, int built,
+    struct request *r, struct transport_resp *resp, struct market_error *err)
+{
+	if (built < 0)
+		return err->cls = MC_FATAL;
+	return ops_call(env, conn, r, resp, err);
 }
 
 int

@@ -22,6 +22,10 @@ int64_t ops_wall(const struct market_call_env *env);
  * connector conn. */
 void ops_env(struct market_call_env *env, const struct market_call_env *tmpl,
     struct transport *t, const struct connector *conn);
+/* ops_env's environment of a run of what (e.g. "outbox") on channel, with the channel's
+ * connector: 0, or DB_EINVAL when the channel is unknown (err says so). */
+int ops_run_env(struct market_call_env *env, const struct market_call_env *tmpl,
+    struct transport *t, const char *what, const char *channel, struct market_error *err);
 /* The row id of the shop of channel with code shop; DB_ENOTFOUND when it was never
  * seen, unless create, which adds it (named by its code). */
 int ops_shop_id(struct session *s, const char *channel, const char *shop, int create,
@@ -34,6 +38,11 @@ int64_t ops_backoff(int64_t base, int64_t max, int64_t attempts);
 enum market_class ops_call(const struct market_call_env *env,
     const struct connector *conn, struct request *r, struct transport_resp *resp,
     struct market_error *err);
+/* ops_call of r as its builder left it; built is the builder's status: negative, it
+ * failed (err->msg says why) and this is MC_FATAL with no call. */
+enum market_class ops_send(const struct market_call_env *env,
+    const struct connector *conn, int built, struct request *r,
+    struct transport_resp *resp, struct market_error *err);
 /* The platform answered, with success or a refusal (MC_FATAL with an HTTP status) that
  * the mapper reads, e.g. as "already done". */
 int ops_answered(enum market_class cls, const struct transport_resp *resp);

@@ -419,6 +419,28 @@ parse_token(long http, const char *body, size_t len, int64_t now, struct market_
 	return MC_OK;
 }
 
+/* A POST of body (stolen) at path, shop-level (shop 1) or partner-level. */
+static int
+post_json(const struct market_creds *c, const char *path, int shop, json_t *body,
+    int64_t now, struct request *r, char *err, size_t errlen)
+{
+	if (body == NULL)
+		abort();
+	request_init(r, "POST", REQUEST_API, path);
+	if (common(r, c, now, shop, err, errlen) < 0) {
+		json_decref(body);
+		request_free(r);
+		return -1;
+	}
+	request_set_body(r, json_dumps(body, JSON_COMPACT));
+	json_decref(body);
+	if (r->body == NULL)
+		abort();
+	request_header(r, "Content-Type", "application/json");
+	request_finish(r);
+	return 0;
+}
+
 int
 shopee_ship_request(const struct market_creds *c, const struct shopee_ship *s, int64_t now,
     struct request *r, char *err, size_t errlen)
@@ -451,22 +473,27 @@ shopee_ship_request(const struct market_creds *c, const struct shopee_ship *s, i
 	}
 	if (how == NULL)
 		abort();
-	request_init(r, "POST", REQUEST_API, PATH_SHIP);
-	if (common(r, c, now, 1, err, errlen) < 0) {
-		json_decref(how);
-		request_free(r);
-		return -1;
-	}
 	body = json_pack("{s:s, s:o}", "order_sn", s->order_sn,
 	    s->mode == SHOPEE_PICKUP ? "pickup" : s->mode == SHOPEE_NON_INTEGRATED ?
 	    "non_integrated" : "dropoff", how);
-	if (body == NULL)
-		abort();
-	request_set_body(r, json_dumps(body, JSON_COMPACT));
-	json_decref(body);
-	if (r->body == NULL)
-		abort();
-	request_header(r, "Content-Type", "application/json");
+	return post_json(c, PATH_SHIP, 1, body, now, r, err, errlen);
+}
+
+/* A shop-level GET of one order_sn. */
+static int
+order_get(const struct market_creds *c, const char *path, const char *what,
+    const char *order_sn, int64_t now, struct request *r, char *err, size_t errlen)
+{
+	if (order_sn == NULL || order_sn[0] == '\0') {
+		snprintf(err, errlen, "shopee: %s needs an order_sn", what);
+		return -1;
+	}
+	request_init(r, "GET", REQUEST_API, path);
+	if (common(r, c, now, 1, err, errlen) < 0) {
+		request_free(r);
+		return -1;
+	}
+	request_param(r, "order_sn", order_sn);
 	request_finish(r);
 	return 0;
 }
@@ -475,18 +502,8 @@ int
 shopee_tracking_request(const struct market_creds *c, const char *order_sn, int64_t now,
     struct request *r, char *err, size_t errlen)
 {
-	if (order_sn == NULL || order_sn[0] == '\0') {
-		snprintf(err, errlen, "shopee: get_tracking_number needs an order_sn");
-		return -1;
-	}
-	request_init(r, "GET", REQUEST_API, PATH_TRACKING);
-	if (common(r, c, now, 1, err, errlen) < 0) {
-		request_free(r);
-		return -1;
-	}
-	request_param(r, "order_sn", order_sn);
-	request_finish(r);
-	return 0;
+	return order_get(c, PATH_TRACKING, "get_tracking_number", order_sn, now, r, err,
+	    errlen);
 }
 
 enum market_class
@@ -543,47 +560,6 @@ id_parse(const char *text, int64_t *out)
 	if (*end != '\0' || v <= 0)
 		return -1;
 	*out = (int64_t)v;
-	return 0;
-}
-
-/* A shop-level GET of one order_sn. */
-static int
-order_get(const struct market_creds *c, const char *path, const char *what,
-    const char *order_sn, int64_t now, struct request *r, char *err, size_t errlen)
-{
-	if (order_sn == NULL || order_sn[0] == '\0') {
-		snprintf(err, errlen, "shopee: %s needs an order_sn", what);
-		return -1;
-	}
-	request_init(r, "GET", REQUEST_API, path);
-	if (common(r, c, now, 1, err, errlen) < 0) {
-		request_free(r);
-		return -1;
-	}
-	request_param(r, "order_sn", order_sn);
-	request_finish(r);
-	return 0;
-}
-
-/* A POST of body (stolen) at path, shop-level (shop 1) or partner-level. */
-static int
-post_json(const struct market_creds *c, const char *path, int shop, json_t *body,
-    int64_t now, struct request *r, char *err, size_t errlen)
-{
-	if (body == NULL)
-		abort();
-	request_init(r, "POST", REQUEST_API, path);
-	if (common(r, c, now, shop, err, errlen) < 0) {
-		json_decref(body);
-		request_free(r);
-		return -1;
-	}
-	request_set_body(r, json_dumps(body, JSON_COMPACT));
-	json_decref(body);
-	if (r->body == NULL)
-		abort();
-	request_header(r, "Content-Type", "application/json");
-	request_finish(r);
 	return 0;
 }
 

@@ -481,7 +481,6 @@ stockpush_drain(struct session *s, const struct market_creds *creds,
 {
 	struct market_call_env env = { 0 };
 	struct stockpush_counts local;
-	const struct channel *ch = channel_find(o->channel);
 	const struct market_ops *ops = o->ops != NULL ? o->ops : ops_find(o->channel);
 	struct market_error one;
 	struct owed *w = NULL;
@@ -493,17 +492,13 @@ stockpush_drain(struct session *s, const struct market_creds *creds,
 		counts = &local;
 	memset(counts, 0, sizeof *counts);
 	memset(err, 0, sizeof *err);
-	if (ch == NULL) {
-		market_error_set(err, MC_FATAL, "", "stock push: unknown channel %s",
-		    o->channel ? o->channel : "(none)");
-		return DB_EINVAL;
-	}
+	if ((rc = ops_run_env(&env, o->env, t, "stock push", o->channel, err)) != 0)
+		return rc;
 	if (o->buffer < 0) {
 		market_error_set(err, MC_FATAL, "", "stock push: buffer %" PRId64 " is negative",
 		    o->buffer);
 		return DB_EINVAL;
 	}
-	ops_env(&env, o->env, t, ch->conn);
 	one_item = one_item_per_call(o->channel);
 
 	rc = ops_shop_id(s, o->channel, o->shop, 0, &shop_id);

@@ -528,18 +528,11 @@ static void
 picker(struct vm_confirm *vm, struct vm_screen *scr)
 {
 	const char *const *r;
-	char line[128];
-	int n, i, y, x, w;
+	int n;
 
 	r = vm_confirm_reasons(vm->picking, &n);
-	w = vm_keys_box(scr, vm->picking == ST_ON_HOLD ? "Hold: pick a reason" :
-	    "Cancel: pick a reason", n + 1, 40, &y, &x);
-	for (i = 0; i < n; i++) {
-		snprintf(line, sizeof line, "%d %s", i + 1, r[i]);
-		vm_screen_fit(scr, y + i, x, w, i == vm->pick ? ROLE_PACK_LAST : ROLE_PANEL, line,
-		    VM_LEFT);
-	}
-	vm_screen_fit(scr, y + n, x, w, ROLE_PANEL, "Enter or 1-5 picks, Esc closes", VM_LEFT);
+	vm_keys_pick(scr, vm->picking == ST_ON_HOLD ? "Hold: pick a reason" :
+	    "Cancel: pick a reason", 40, r, n, vm->pick, "Enter or 1-5 picks, Esc closes");
 }
 
 static void
@@ -547,7 +540,7 @@ block_picker(struct vm_confirm *vm, struct vm_screen *scr)
 {
 	const char *const *r;
 	char line[VM_CELL_MAX];
-	int n, i, y, x, w;
+	int n, y, x, w;
 
 	if (vm->bstep == 1) {
 		w = vm_keys_box(scr, "Blacklist: what", 3, 60, &y, &x);
@@ -564,14 +557,9 @@ block_picker(struct vm_confirm *vm, struct vm_screen *scr)
 		return;
 	}
 	r = vm_confirm_reasons(ST_NEW, &n);
-	w = vm_keys_box(scr, vm->bwhat == 0 ? "Block phone: pick a reason" :
-	    "Block address: pick a reason", n + 1, 40, &y, &x);
-	for (i = 0; i < n; i++) {
-		snprintf(line, sizeof line, "%d %s", i + 1, r[i]);
-		vm_screen_fit(scr, y + i, x, w, i == vm->bpick ? ROLE_PACK_LAST : ROLE_PANEL, line,
-		    VM_LEFT);
-	}
-	vm_screen_fit(scr, y + n, x, w, ROLE_PANEL, "Enter or 1-4 picks, Esc closes", VM_LEFT);
+	vm_keys_pick(scr, vm->bwhat == 0 ? "Block phone: pick a reason" :
+	    "Block address: pick a reason", 40, r, n, vm->bpick,
+	    "Enter or 1-4 picks, Esc closes");
 }
 
 void

@@ -466,17 +466,11 @@ lots(struct vm_inventory *vm, struct vm_screen *scr)
 static void
 picker(struct vm_inventory *vm, struct vm_screen *scr)
 {
-	char line[128], head[64];
-	int n = (int)NELEM(reasons), i, y, x, w;
+	char head[64];
 
 	snprintf(head, sizeof head, "Adjust by %+" PRId64 ": pick a reason", vm->delta);
-	w = vm_keys_box(scr, head, n + 1, 40, &y, &x);
-	for (i = 0; i < n; i++) {
-		snprintf(line, sizeof line, "%d %s", i + 1, reasons[i]);
-		vm_screen_fit(scr, y + i, x, w, i == vm->pick ? ROLE_PACK_LAST : ROLE_PANEL, line,
-		    VM_LEFT);
-	}
-	vm_screen_fit(scr, y + n, x, w, ROLE_PANEL, "Enter or 1-5 picks, Esc drops it", VM_LEFT);
+	vm_keys_pick(scr, head, 40, reasons, (int)NELEM(reasons), vm->pick,
+	    "Enter or 1-5 picks, Esc drops it");
 }
 
 void

@@ -51,6 +51,22 @@ vm_keys_box(struct vm_screen *scr, const char *title, int n, int width, int *y0,
 	return w - 4;
 }
 
+void
+vm_keys_pick(struct vm_screen *scr, const char *title, int width,
+    const char *const *items, int n, int pick, const char *foot)
+{
+	char line[VM_CELL_MAX];
+	int i, y, x, w;
+
+	w = vm_keys_box(scr, title, n + 1, width, &y, &x);
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof line, "%d %s", i + 1, items[i]);
+		vm_screen_fit(scr, y + i, x, w, i == pick ? ROLE_PACK_LAST : ROLE_PANEL, line,
+		    VM_LEFT);
+	}
+	vm_screen_fit(scr, y + n, x, w, ROLE_PANEL, foot, VM_LEFT);
+}
+
 #define NAV_LINES 3
 #define NAV_WIDTH 60
 

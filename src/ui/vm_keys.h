@@ -29,6 +29,10 @@ void vm_keys_panel(struct vm_screen *scr, const char *title, const struct vm_key
  * first row and column of its body in *y0, *x0 and its inner width. */
 int vm_keys_box(struct vm_screen *scr, const char *title, int n, int width, int *y0,
     int *x0);
+/* A picker: vm_keys_box of title listing the n items numbered from 1, item pick
+ * highlighted, and foot (what the keys do) on its last line. */
+void vm_keys_pick(struct vm_screen *scr, const char *title, int width,
+    const char *const *items, int n, int pick, const char *foot);
 /* The list keys vm_keys_move knows, to combine: Up/Down (also k j), PgUp/PgDn by
  * VM_KEYS_PAGE rows, Home, End. */
 enum {

@@ -284,17 +284,15 @@ list(struct vm_users *vm, struct vm_screen *scr)
 static void
 picker(struct vm_users *vm, struct vm_screen *scr)
 {
-	char line[64], head[160];
-	int n = (int)NELEM(roles), i, y, x, w;
+	const char *names[NELEM(roles)];
+	char head[160];
+	size_t i;
 
+	for (i = 0; i < NELEM(roles); i++)
+		names[i] = role_name(roles[i]);
 	snprintf(head, sizeof head, "Role for %s", vm->name);
-	w = vm_keys_box(scr, head, n + 1, 36, &y, &x);
-	for (i = 0; i < n; i++) {
-		snprintf(line, sizeof line, "%d %s", i + 1, role_name(roles[i]));
-		vm_screen_fit(scr, y + i, x, w, i == vm->pick ? ROLE_PACK_LAST : ROLE_PANEL, line,
-		    VM_LEFT);
-	}
-	vm_screen_fit(scr, y + n, x, w, ROLE_PANEL, "Enter or 1-3 picks, Esc closes", VM_LEFT);
+	vm_keys_pick(scr, head, 36, names, (int)NELEM(roles), vm->pick,
+	    "Enter or 1-3 picks, Esc closes");
 }
 
 void

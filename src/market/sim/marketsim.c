@@ -242,6 +242,23 @@ sim_shop_find(const struct sim_channel *ch, const char *code)
 	return NULL;
 }
 
+struct sim_shop *
+sim_shop_by(const struct sim_channel *ch, const char *field, const char *v)
+{
+	int i;
+
+	for (i = 0; v != NULL && i < sim.nshops; i++) {
+		struct sim_shop *sh = &sim.shops[i];
+		const char *have = strcmp(field, "access_token") == 0 ? sh->access_token :
+		    strcmp(field, "refresh_token") == 0 ? sh->refresh_token :
+		    strcmp(field, "shop_cipher") == 0 ? sh->shop_cipher : sh->app_key;
+
+		if (sh->ch == ch && strcmp(have, v) == 0)
+			return sh;
+	}
+	return NULL;
+}
+
 void
 sim_shop_creds(const struct sim_shop *sh, struct market_creds *c)
 {

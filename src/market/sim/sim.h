@@ -231,6 +231,9 @@ int64_t sim_counter_get(const struct sim_shop *sh, const char *name);
 
 /* The shop of channel ch with code, or NULL. */
 struct sim_shop *sim_shop_find(const struct sim_channel *ch, const char *code);
+/* The first shop of channel ch whose field ("access_token", "refresh_token",
+ * "shop_cipher", anything else: app_key) is v, or NULL (also when v is NULL). */
+struct sim_shop *sim_shop_by(const struct sim_channel *ch, const char *field, const char *v);
 /* The shop's credentials as market.h has them (strings point into sh). */
 void sim_shop_creds(const struct sim_shop *sh, struct market_creds *c);
 

@@ -101,17 +101,7 @@ param(const struct request *all, const char *key)
 static struct sim_shop *
 shop_by(const char *field, const char *v)
 {
-	int i;
-
-	for (i = 0; v != NULL && i < sim.nshops; i++) {
-		struct sim_shop *sh = &sim.shops[i];
-		const char *have = strcmp(field, "access_token") == 0 ? sh->access_token :
-		    strcmp(field, "refresh_token") == 0 ? sh->refresh_token : sh->app_key;
-
-		if (sh->ch == &sim_lazada && strcmp(have, v) == 0)
-			return sh;
-	}
-	return NULL;
+	return sim_shop_by(&sim_lazada, field, v);
 }
 
 /* By the seller's token (or refresh token), else the first shop of the app. */

@@ -114,17 +114,7 @@ owns(const char *method, const char *url)
 static struct sim_shop *
 shop_by(const char *field, const char *v)
 {
-	int i;
-
-	for (i = 0; v != NULL && i < sim.nshops; i++) {
-		struct sim_shop *sh = &sim.shops[i];
-		const char *have = strcmp(field, "shop_cipher") == 0 ? sh->shop_cipher :
-		    strcmp(field, "refresh_token") == 0 ? sh->refresh_token : sh->app_key;
-
-		if (sh->ch == &sim_tiktok && strcmp(have, v) == 0)
-			return sh;
-	}
-	return NULL;
+	return sim_shop_by(&sim_tiktok, field, v);
 }
 
 /* By shop_cipher; the token refresh by its refresh token, else the app's first shop. */
