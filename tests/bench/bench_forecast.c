@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "core/db.h"
 #include "core/demand.h"
 #include "core/forecast.h"
@@ -28,15 +29,6 @@
 #define HORIZON 60
 #define FIRST_DAY 20089             /* 2025-01-01, days since 1970-01-01 */
 #define T0 1764547200               /* 2025-12-01 00:00 UTC, "now" of the database run */
-
-static double
-now_s(clockid_t which)
-{
-	struct timespec ts;
-
-	clock_gettime(which, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The database, in plain SQL: one warehouse and shop, SKUs with stock, and an order of
  * 1-9 units of each SKU on four days in five. */
@@ -115,8 +107,8 @@ db_run_plan(long nsku, long days)
 	session_system(&s, db, "BENCH");
 	demand_params_default(&p);
 	p.history_days = days;
-	t0 = now_s(CLOCK_MONOTONIC);
-	c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = bench_s(CLOCK_MONOTONIC);
+	c0 = bench_s(CLOCK_PROCESS_CPUTIME_ID);
 	if (demand_plan(&s, NULL, NULL, &p, T0, 7 * 3600, &rows, &n) != 0) {
 		fprintf(stderr, "bench_forecast: %s\n", s.err);
 		db_close(db);
@@ -125,8 +117,8 @@ db_run_plan(long nsku, long days)
 	for (i = 0; i < n; i++)
 		risk += rows[i].at_risk != 0;
 	printf("report forecast (database): %zu SKU x warehouse rows, %ld days: %.2f s "
-	    "(%.2f s of CPU; %zu at risk)\n", n, days, now_s(CLOCK_MONOTONIC) - t0,
-	    now_s(CLOCK_PROCESS_CPUTIME_ID) - c0, risk);
+	    "(%.2f s of CPU; %zu at risk)\n", n, days, bench_s(CLOCK_MONOTONIC) - t0,
+	    bench_s(CLOCK_PROCESS_CPUTIME_ID) - c0, risk);
 	free(rows);
 	db_close(db);
 	return 0;
@@ -178,11 +170,11 @@ main(int argc, char **argv)
 				v = 0;
 			y[t] = v > 0 ? floor(v + 0.5) : 0;
 		}
-		t0 = now_s(CLOCK_MONOTONIC);
-		c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+		t0 = bench_s(CLOCK_MONOTONIC);
+		c0 = bench_s(CLOCK_PROCESS_CPUTIME_ID);
 		fc_run(&in, f, &res);
-		el += now_s(CLOCK_MONOTONIC) - t0;
-		cpu += now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		el += bench_s(CLOCK_MONOTONIC) - t0;
+		cpu += bench_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		won[res.model]++;
 		total += f[0];
 	}

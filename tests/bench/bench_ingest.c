@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "benchutil.h"
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/order.h"
@@ -21,25 +22,6 @@
 
 #define NSKUS 1000
 #define BATCH 1000
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU time of this process: steadier than wall time on a shared machine. */
-static double
-cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double last_cpu;
 
@@ -99,8 +81,8 @@ run_core(const char *path, int norders)
 	int n;
 
 	session_system(&s, db, "bench");
-	last_cpu = cpu_s();
-	t0 = now_s();
+	last_cpu = bench_s(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = bench_s(CLOCK_MONOTONIC);
 	for (n = 0; n < norders; n++) {
 		struct order_in in = {
 			.channel = "shopee", .shop = "S1", .order_no = no,
@@ -119,8 +101,8 @@ run_core(const char *path, int norders)
 		if ((n % BATCH == BATCH - 1 || n == norders - 1) && db_commit(db) != 0)
 			goto fail;
 	}
-	t = now_s() - t0;
-	last_cpu = cpu_s() - last_cpu;
+	t = bench_s(CLOCK_MONOTONIC) - t0;
+	last_cpu = bench_s(CLOCK_PROCESS_CPUTIME_ID) - last_cpu;
 	db_close(db);
 	return t;
 fail:
@@ -151,8 +133,8 @@ run_raw(const char *path, int norders)
 	sqlite3_prepare_v2(h, "INSERT INTO order_line(order_id, line_no, sku_id, qty, unit_price) "
 	    "VALUES (?,?,?,?,?)", -1, &ins_l, NULL);
 	sqlite3_prepare_v2(h, "SELECT id FROM sku WHERE sku = ?", -1, &find_sku, NULL);
-	last_cpu = cpu_s();
-	t0 = now_s();
+	last_cpu = bench_s(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = bench_s(CLOCK_MONOTONIC);
 	for (n = 0; n < norders; n++) {
 		sqlite3_int64 oid;
 
@@ -190,8 +172,8 @@ run_raw(const char *path, int norders)
 		if (n % BATCH == BATCH - 1 || n == norders - 1)
 			sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
 	}
-	t = now_s() - t0;
-	last_cpu = cpu_s() - last_cpu;
+	t = bench_s(CLOCK_MONOTONIC) - t0;
+	last_cpu = bench_s(CLOCK_PROCESS_CPUTIME_ID) - last_cpu;
 	sqlite3_finalize(ins_o);
 	sqlite3_finalize(ins_l);
 	sqlite3_finalize(find_sku);

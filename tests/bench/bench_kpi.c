@@ -12,30 +12,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/kpi.h"
 
 #define DAY 86400
 #define T0 ((int64_t)1764547200)
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double
-cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 build(struct db *db, int64_t n)
@@ -136,27 +119,27 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_kpi: %s\n", err);
 		return 1;
 	}
-	t0 = now_s();
+	t0 = bench_s(CLOCK_MONOTONIC);
 	if (build(db, n) != 0) {
 		fprintf(stderr, "bench_kpi: building: %s\n", db_errmsg(db));
 		db_close(db);
 		return 1;
 	}
-	t1 = now_s();
+	t1 = bench_s(CLOCK_MONOTONIC);
 	printf("database: %" PRId64 " orders ready in %.1f s (%s)\n", n, t1 - t0, path);
 	session_system(&s, db, "bench");
 	clock_fix(T0 + 31 * DAY);
 	for (by = KPI_BY_DAY; by <= KPI_BY_SHOP; by++) {
 		ko.by = (enum kpi_by)by;
-		t0 = now_s();
-		c0 = cpu_s();
+		t0 = bench_s(CLOCK_MONOTONIC);
+		c0 = bench_s(CLOCK_PROCESS_CPUTIME_ID);
 		if (kpi_run(&s, &ko, &r) != 0) {
 			fprintf(stderr, "bench_kpi: %s\n", s.err);
 			db_close(db);
 			return 1;
 		}
-		t1 = now_s();
-		c1 = cpu_s();
+		t1 = bench_s(CLOCK_MONOTONIC);
+		c1 = bench_s(CLOCK_PROCESS_CPUTIME_ID);
 		printf("kpi report by %-7s over %" PRId64 " orders: %.3f s (cpu %.3f s in both "
 		    "threads; %zu rows, OTIF %" PRId64 "/%" PRId64 ", %zu SKU x channel)\n",
 		    by == 0 ? "day" : by == 1 ? "week" : by == 2 ? "channel" : "shop",

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "core/carrier.h"
 #include "core/clock.h"
 #include "core/db.h"
@@ -33,24 +34,12 @@
 #define NWH     3
 #define NSKU    200
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static uint64_t rng = 88172645463325252ULL;
 
 static uint32_t
 rnd(uint32_t n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
+	return (uint32_t)(bench_xorshift(&rng) % n);
 }
 
 static int
@@ -72,7 +61,7 @@ decisions(long n)
 	wh[0].province = route_province("Hà Nội");
 	wh[1].province = route_province("Đà Nẵng");
 	wh[2].province = route_province("Hồ Chí Minh");
-	t = now_s();
+	t = bench_s(CLOCK_MONOTONIC);
 	for (i = 0; i < n; i++) {
 		struct route_plan plan = { .take = take, .missing = missing };
 		struct route_in in;
@@ -102,7 +91,7 @@ decisions(long n)
 			cost += q.total;
 		}
 	}
-	t = now_s() - t;
+	t = bench_s(CLOCK_MONOTONIC) - t;
 	printf("decisions: %ld orders in %.3f s = %.0f orders/s (single %ld, split %ld, "
 	    "short %ld; carriers %ld, average %" PRId64 " VND)\n", n, t, (double)n / t,
 	    kinds[ROUTE_SINGLE], kinds[ROUTE_SPLIT], kinds[ROUTE_SHORT], chosen,
@@ -179,7 +168,7 @@ database(long n, long batch)
 		fprintf(stderr, "bench_route: building: %s\n", db_errmsg(db));
 		return 1;
 	}
-	t = now_s();
+	t = bench_s(CLOCK_MONOTONIC);
 	for (i = 0; i < n; i++) {
 		if (batch > 1 && i % batch == 0 && db_begin(db) != 0)
 			return 1;
@@ -195,7 +184,7 @@ database(long n, long batch)
 			return 1;
 		}
 	}
-	t = now_s() - t;
+	t = bench_s(CLOCK_MONOTONIC) - t;
 	printf("database: %ld orders routed in %.3f s = %.0f orders/s (allocated %ld, held "
 	    "out of stock %ld; %ld to a transaction)\n", n, t, (double)n / t, ok, held,
 	    batch);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/rules.h"
@@ -32,34 +33,6 @@ static const char *const districts[] = { "Ba Đình", "Quận 1", "Hải Châu",
     "Ninh Kiều", "Từ Sơn" };
 static const char *const channels[] = { "shopee", "lazada", "tiktok" };
 static const char *const shops[] = { "S1", "L1", "T1" };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU seconds of this process: the figures hold on a machine others share too. */
-static double
-cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t
-rnd(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
 
 /* 50 rules, ten shapes with varied constants; none stops, so every order meets all. */
 static char *
@@ -166,7 +139,7 @@ build(struct db *db, int norders)
 			db_commit(db);
 			db_begin(db);
 		}
-		rnd(&x);
+		bench_xorshift(&x);
 		snprintf(no, sizeof no, "2511%08dVN", n);
 		snprintf(phone, sizeof phone, "09%08d", (int)(x % 200000));
 		cod = (x >> 20) % 3 ? 0 : 100000 + (int64_t)((x >> 24) % 50) * 100000;
@@ -232,7 +205,7 @@ main(int argc, char **argv)
 		if (i == 0)
 			for (k = 0; k < NSKUS; k++)
 				snprintf(skus[k], sizeof skus[k], "SKU-%d", k + 1);
-		rnd(&x);
+		bench_xorshift(&x);
 		o->channel = channels[x % 3];
 		o->shop = shops[x % 3];
 		o->province = provinces[(x >> 4) % 8];
@@ -256,14 +229,14 @@ main(int argc, char **argv)
 		o->lines = &lines[(size_t)i * 3];
 		o->nlines = (size_t)nl;
 	}
-	t0 = now_s();
-	c0 = cpu_s();
+	t0 = bench_s(CLOCK_MONOTONIC);
+	c0 = bench_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (i = 0; i < norders; i++) {
 		rules_eval(r, &orders[i], &res);
 		taken += (uint64_t)res.ntaken;
 	}
-	t = now_s() - t0;
-	c = cpu_s() - c0;
+	t = bench_s(CLOCK_MONOTONIC) - t0;
+	c = bench_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	printf("rules: %d rules, %d orders evaluated in %.3f s (%.3f s CPU): %.0f orders/s, "
 	    "%.0f per CPU second (%.2f us/order, %" PRIu64 " actions taken)\n", NRULES, norders,
 	    t, c, norders / t, norders / (c > 0 ? c : 1e-9), c * 1e6 / norders, taken);
@@ -289,29 +262,29 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_rules: %s\n", s.err);
 		return 1;
 	}
-	t0 = now_s();
-	c0 = cpu_s();
+	t0 = bench_s(CLOCK_MONOTONIC);
+	c0 = bench_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (i = 0; i < napply; i++) {
 		if (rules_apply(&s, ids[i]) != 0) {
 			fprintf(stderr, "bench_rules: apply: %s\n", s.err);
 			return 1;
 		}
 	}
-	t = now_s() - t0;
-	c = cpu_s() - c0;
+	t = bench_s(CLOCK_MONOTONIC) - t0;
+	c = bench_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	db_rollback(db);
 	printf("intake: rules_apply on %d NEW orders in %.3f s (%.3f s CPU): %.0f orders/s "
 	    "(read, evaluate, write, audit; rolled back)\n", napply, t, c,
 	    napply / (t > 0 ? t : 1e-9));
 
-	t0 = now_s();
-	c0 = cpu_s();
+	t0 = bench_s(CLOCK_MONOTONIC);
+	c0 = bench_s(CLOCK_PROCESS_CPUTIME_ID);
 	if (rules_dry_run(&s, r, 0, &d) != 0) {
 		fprintf(stderr, "bench_rules: %s\n", s.err);
 		return 1;
 	}
-	t = now_s() - t0;
-	c = cpu_s() - c0;
+	t = bench_s(CLOCK_MONOTONIC) - t0;
+	c = bench_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	printf("dry run: %zu past orders in %.2f s (%.2f s CPU, %.0f orders/s), %zu rule hits "
 	    "(target under 30 s for 1,000,000)\n", d.norders, t, c, d.norders / t, d.nhits);
 	rules_dry_free(&d);

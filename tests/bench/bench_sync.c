@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "core/db.h"
 #include "core/session.h"
 #include "core/sku.h"
@@ -85,15 +86,6 @@ sim_cpu_s(void)
 	if (p == NULL || sscanf(p + 1, "%lu %lu", &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -281,9 +273,9 @@ run_one(struct job *j)
 	o.first_s = 3 * 86400;
 	if (worker_new(j->db, &j->shop, 1, &o, &w, err, sizeof err) != 0)
 		die(err);
-	t0 = now_s();
+	t0 = bench_s(CLOCK_MONOTONIC);
 	j->rc = worker_pass(w, &j->r);
-	j->secs = now_s() - t0;
+	j->secs = bench_s(CLOCK_MONOTONIC) - t0;
 	worker_free(w);
 	if (j->rc != 0 || !j->r.held)
 		fprintf(stderr, "bench_sync: %s: %s\n", j->shop.name, j->r.error);
@@ -420,7 +412,7 @@ main(int argc, char **argv)
 	db = open_db(path);
 	session_system(&s, db, "bench");
 	import_skus(&s, skus);
-	t0 = now_s();
+	t0 = bench_s(CLOCK_MONOTONIC);
 	for (i = 0; i < n; i++) {
 		memset(&jobs[i], 0, sizeof jobs[i]);
 		jobs[i].db = open_db(path);
@@ -433,7 +425,7 @@ main(int argc, char **argv)
 		created += jobs[i].r.created;
 		db_close(jobs[i].db);
 	}
-	tpar = now_s() - t0;
+	tpar = bench_s(CLOCK_MONOTONIC) - t0;
 	stored = q(db, "SELECT count(*) FROM orders");
 	printf("  six shops at once (sync --daemon, a thread per shop): %" PRId64 " created, %" PRId64 " stored, %.2f s, %.0f orders/s "
 	    "end to end%s\n", created, stored, tpar, tpar > 0 ? (double)created / tpar : 0,

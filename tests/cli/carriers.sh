@@ -6,29 +6,10 @@
 set -u
 pb=$1
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 export PACKBENCH_DB=$tmp/t.db
 export PACKBENCH_CONFIG=$tmp/none.conf
 printf '[station]\nid = ST1\n' >"$PACKBENCH_CONFIG"
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() {
-	local want=$1
-	shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local got=$?
-	if [ "$got" -ne "$want" ]; then
-		bad "'$*' exited $got, wanted $want; stderr: $(cat "$tmp/err")"
-		return 1
-	fi
-	ok
-}
-has() {    # has FILE TEXT
-	if grep -qF -- "$2" "$tmp/$1"; then ok; else bad "$1 lacks '$2': $(cat "$tmp/$1")"; fi
-}
 
 expect 0 "$pb" init
 expect 0 "$pb" carriers list --format csv

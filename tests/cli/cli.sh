@@ -7,29 +7,8 @@ set -u
 pb=$1
 fx=$2
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 export PACKBENCH_DB=$tmp/t.db
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# expect STATUS CMD... : run, check exit status, keep stdout/stderr in $out/$err
-expect() {
-	local want=$1
-	shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local got=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-	if [ "$got" -ne "$want" ]; then
-		bad "'$*' exited $got, wanted $want; stderr: $err"
-		return 1
-	fi
-	ok
-	return 0
-}
 one_line_err() {   # the error is one line and mentions $1
 	if [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ] || ! grep -qF -- "$1" "$tmp/err"; then
 		bad "error should be one line naming '$1', was: $err"

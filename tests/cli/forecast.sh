@@ -8,13 +8,9 @@ set -u
 pb=$1
 fx=$2
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 export PACKBENCH_DB=$tmp/t.db
 export PACKBENCH_CONFIG=$tmp/packbench.conf
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 cat >"$PACKBENCH_CONFIG" <<'CONF'
 [station]

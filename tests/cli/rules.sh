@@ -8,27 +8,8 @@ pb=$1
 cfx=$2
 fx=$3
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 export PACKBENCH_DB=$tmp/t.db
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() {
-	local want=$1
-	shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local got=$?
-	if [ "$got" -ne "$want" ]; then
-		bad "'$*' exited $got, wanted $want; stderr: $(cat "$tmp/err")"
-		return 1
-	fi
-	ok
-}
-has() {    # has FILE TEXT
-	if grep -qF -- "$2" "$tmp/$1"; then ok; else bad "$1 lacks '$2': $(cat "$tmp/$1")"; fi
-}
 
 expect 0 "$pb" rules check "$fx/good.rules" && has out "5 rules, in this order:"
 has out '10 "COD over 2M from a buyer who refused before" (line 2)'

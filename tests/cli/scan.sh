@@ -11,16 +11,11 @@ set -u
 pb=$1
 fx=$(cd "$(dirname "$0")/../fixtures/cli" && pwd)
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 export PACKBENCH_DB=$tmp/t.db
 export PACKBENCH_TEST_FAST_HASH=1
 export XDG_CONFIG_HOME=$tmp/xdg       # no personal config file leaks in
 unset PACKBENCH_CONFIG PACKBENCH_PIN
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 # scan USER_PIN ARGS... <input : run packbench scan; stdout in $tmp/out, status in $rc
 scan() {

@@ -17,13 +17,6 @@ db=$tmp/st.db
 conf=$tmp/station.conf
 export PACKBENCH_TEST_FAST_HASH=1
 
-sql() {
-	python3 - "$db" "$1" <<'PY'
-import sqlite3, sys
-for row in sqlite3.connect(sys.argv[1], timeout=10).execute(sys.argv[2]):
-    print("|".join(str(v) for v in row))
-PY
-}
 ctl() {     # ctl METHOD PATH [BODY]
 	python3 - "$port" "$1" "$2" "${3:-}" <<'PY'
 import sys, urllib.request
@@ -97,19 +90,7 @@ start() {
 	tm set-option -g remain-on-exit on >/dev/null
 	pane=$1:0.0
 }
-quit() {
-	local i
-	tm send-keys -t "$pane" F10
-	wait_for "logged out" || bad "F10 did not log out"
-	tm send-keys -t "$pane" F10
-	for ((i = 0; i < 100; i++)); do [ -s "$tmp/status.$1" ] && break; sleep 0.1; done
-	[ "$(cat "$tmp/status.$1" 2>/dev/null)" = 0 ] && ok ||
-		bad "station did not quit with 0: $(cat "$tmp/status.$1" "$tmp/stderr.$1" 2>/dev/null)"
-}
-scan() {
-	tm send-keys -t "$pane" -l "$1"
-	tm send-keys -t "$pane" Enter
-}
+quit() { quit_station "$tmp/status.$1" "$tmp/stderr.$1"; }
 
 # ---- the thread pulls while the packer works ----
 write_conf yes

@@ -127,9 +127,7 @@ suite_clean(void)
 	free(packed);
 	unlink(cfgfile);
 	unlink(logfile);
-	if (db != NULL)
-		tu_db_free(db, dbfile);
-	return sim_stop(&sim);
+	return sim_stop_db(&sim, db, dbfile);
 }
 
 /* packbench --db --config ARGS..., stderr appended to the log; the pid. */
@@ -419,21 +417,18 @@ int
 main(int argc, char **argv)
 {
 	CU_pSuite su;
+	int rc;
 
-	if (argc < 4) {
-		fprintf(stderr, "usage: test_sync_daemons SIMULATOR SKUS PACKBENCH [ITER|long]\n");
-		return 2;
-	}
-	sim_path = argv[1];
-	skus_path = argv[2];
+	rc = sim_main(argc, argv, 4, "test_sync_daemons SIMULATOR SKUS PACKBENCH [ITER|long]",
+	    &sim_path, &skus_path);
+	if (rc != 0)
+		return rc;
 	pb_path = argv[3];
 	if (argc > 4)
 		iterations = strcmp(argv[4], "long") == 0 ? 120 : atoi(argv[4]);
 	if (iterations < 1)
 		iterations = 1;
 	signal(SIGPIPE, SIG_IGN);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
 	su = CU_add_suite("sync daemons", suite_init, suite_clean);
 	CU_add_test(su, "two daemons: no shop pulled twice", test_two_daemons);
 	CU_add_test(su, "SIGKILL at random points, restart", test_kill_restart);

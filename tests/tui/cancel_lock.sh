@@ -24,25 +24,7 @@ tmp=$(mktemp -d)
 db=$tmp/cancel.db
 conf=$tmp/station.conf
 label=$tmp/label.zpl
-scan() {
-	tm send-keys -t "$pane" -l "$1"
-	tm send-keys -t "$pane" Enter
-}
 # sql QUERY: run it on the database (python3's sqlite3: no sqlite3 CLI needed).
-sql() {
-	python3 -c 'import sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=10)
-for r in c.execute(sys.argv[2]).fetchall():
-	print("|".join(map(str, r)))
-c.commit()' "$db" "$1"
-}
-locked() {
-	if tm capture-pane -e -p -t "$pane" | head -1 | grep -qE $'\e\\[[0-9;]*41m'; then
-		ok
-	else
-		bad "lock screen not red"
-	fi
-}
 d() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }
 h='channel,shop,order_no,created_at,ship_by,status,cod,currency,total,buyer_name,'
 h+='buyer_phone,address,district,province,sku,qty,unit_price'
@@ -119,14 +101,7 @@ n=$(sql "SELECT count(*) FROM audit WHERE after LIKE '%\"lock\":\"cancelled\"%'"
 [ "$n" = 2 ] && ok || bad "audit: $n cancel lock records, want 2"
 "$pb" --db "$db" audit verify >/dev/null && ok || bad "audit chain broken"
 
-tm send-keys -t "$pane" F10
-wait_for "logged out" || bad "F10 did not log out"
-tm send-keys -t "$pane" F10
-for ((i = 0; i < 100; i++)); do
-	[ -s "$tmp/status" ] && break
-	sleep 0.1
-done
-[ "$(cat "$tmp/status" 2>/dev/null)" = 0 ] && ok || bad "station did not quit with 0"
+quit_station "$tmp/status"
 
 # ---- from the simulated marketplace, through a push and a re-fetch ----
 if [ -n "$sim" ]; then
@@ -219,14 +194,7 @@ print(rows[0].get("sku", "") if rows else "")' 2>/dev/null)
 	wait "$hookpid" && ok || bad "webhooks did not exit 0 on SIGTERM"
 	kill -TERM "$simpid"
 	wait "$simpid"
-	tm send-keys -t "$pane" F10
-	wait_for "logged out" || bad "F10 did not log out"
-	tm send-keys -t "$pane" F10
-	for ((i = 0; i < 100; i++)); do
-		[ -s "$tmp/status.w" ] && break
-		sleep 0.1
-	done
-	[ "$(cat "$tmp/status.w" 2>/dev/null)" = 0 ] && ok || bad "station did not quit with 0"
+	quit_station "$tmp/status.w"
 fi
 
 echo "tui_cancel_lock: $pass passed, $fail failed"

@@ -12,12 +12,6 @@ tmp=$(mktemp -d)
 export XDG_DATA_HOME=$tmp/xdg TMPDIR=$tmp
 mkdir -p "$XDG_DATA_HOME"
 db=$XDG_DATA_HOME/packbench/demo.db
-sql() {
-	python3 -c 'import sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=10)
-for r in c.execute(sys.argv[2]).fetchall():
-	print("|".join(map(str, r)))' "$db" "$1"
-}
 sims() { pgrep -f "packbench-marketsim.*--skus $tmp/" | wc -l; }
 
 tm new-session -d -s demo -x 80 -y 24 "'$pb' demo 2>$tmp/err; echo exited \$?; sleep 30"

@@ -99,10 +99,7 @@ check "scanner gone" "scanner: absent"
 
 tm send-keys -t "$pane" F10
 check "logged out" "logged out"
-tm send-keys -t "$pane" F10
-for ((i = 0; i < 100; i++)); do [ -s "$tmp/status" ] && break; sleep 0.1; done
-[ "$(cat "$tmp/status" 2>/dev/null)" = 0 ] && ok ||
-	bad "station did not quit with 0: $(cat "$tmp/status" "$tmp/stderr" 2>/dev/null)"
+leave_station "$tmp/status" "$tmp/stderr"
 grep -qE 'Sanitizer|runtime error' "$tmp/stderr" && bad "sanitizer: $(head -5 "$tmp/stderr")"
 "$pb" --db "$db" order show DEVT-1 | grep -qE '^status +PACKED' && ok || bad "DEVT-1 not PACKED"
 

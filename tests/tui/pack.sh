@@ -23,10 +23,6 @@ gone() {    # gone DESCRIPTION TEXT: TEXT has left the screen
 	if wait_gone "$2"; then ok; else bad "$1: '$2' still on screen"; fi
 }
 # scan TEXT: what a wedge scanner does, the characters then Enter.
-scan() {
-	tm send-keys -t "$pane" -l "$1"
-	tm send-keys -t "$pane" Enter
-}
 # fits COLS: no line of the screen is wider than COLS display columns.
 fits() {
 	if [ "$(tm capture-pane -p -t "$pane" | LC_ALL=C.UTF-8 wc -L)" -le "$1" ]; then
@@ -36,13 +32,6 @@ fits() {
 	fi
 }
 # locked: the whole screen is in the error colour (white on red) in the colour theme.
-locked() {
-	if tm capture-pane -e -p -t "$pane" | head -1 | grep -qE $'\e\\[[0-9;]*41m'; then
-		ok
-	else
-		bad "lock screen not red"
-	fi
-}
 # bell: the pane rang the bell since the last look (tmux's window_bell_flag).
 bells() { tm display-message -p -t "$pane" '#{window_bell_flag}' 2>/dev/null; }
 
@@ -59,21 +48,7 @@ start() {
 }
 
 # quit: F10 logs out, F10 again leaves; the status is 0.
-quit() {
-	local i
-	tm send-keys -t "$pane" F10
-	wait_for "logged out" || bad "F10 did not log out"
-	tm send-keys -t "$pane" F10
-	for ((i = 0; i < 100; i++)); do
-		[ -s "$tmp/status.$1" ] && break
-		sleep 0.1
-	done
-	if [ "$(cat "$tmp/status.$1" 2>/dev/null)" = 0 ]; then
-		ok
-	else
-		bad "station did not quit with 0: $(cat "$tmp/status.$1" "$tmp/stderr.$1" 2>/dev/null)"
-	fi
-}
+quit() { quit_station "$tmp/status.$1" "$tmp/stderr.$1"; }
 
 # ---- fixtures: one warehouse, three SKUs, two orders, a packer and a supervisor ----
 d() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }

@@ -25,17 +25,6 @@ start() {
 	tm set-option -g remain-on-exit on >/dev/null
 	pane=$1:0.0
 }
-scan() {
-	tm send-keys -t "$pane" -l "$1"
-	tm send-keys -t "$pane" Enter
-}
-sql() {
-	python3 - "$db" "$1" <<'PY'
-import sqlite3, sys
-for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
-    print("|".join(str(v) for v in row))
-PY
-}
 is() {   # is DESCRIPTION GOT WANT
 	if [ "$2" = "$3" ]; then ok; else bad "$1: '$2', wanted '$3'"; fi
 }

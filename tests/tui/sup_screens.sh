@@ -30,10 +30,6 @@ start() {
 	tm set-option -g remain-on-exit on >/dev/null
 	pane=$1:0.0
 }
-scan() {
-	tm send-keys -t "$pane" -l "$1"
-	tm send-keys -t "$pane" Enter
-}
 typed() {
 	tm send-keys -t "$pane" -l -- "$1"
 }
@@ -275,12 +271,7 @@ check "adjusted" "AO-THUN-M in HCM adjusted by -3: count correction"
 "$pb" audit verify >/dev/null && ok || bad "audit chain broken"
 tm send-keys -t "$pane" F10
 check "admin logged out" "boss logged out"
-tm send-keys -t "$pane" F10
-for ((i = 0; i < 100; i++)); do
-	[ -s "$tmp/status.t1" ] && break
-	sleep 0.1
-done
-[ "$(cat "$tmp/status.t1" 2>/dev/null)" = 0 ] && ok || bad "station did not quit cleanly"
+leave_station "$tmp/status.t1"
 grep -qE 'Sanitizer|runtime error' "$tmp/stderr.t1" && bad "sanitizer: $(head -3 "$tmp/stderr.t1")"
 
 echo "tui_sup_screens: $pass passed, $fail failed"

@@ -23,10 +23,6 @@ start() {
 	tm set-option -g remain-on-exit on >/dev/null
 	pane=$1:0.0
 }
-scan() {
-	tm send-keys -t "$pane" -l "$1"
-	tm send-keys -t "$pane" Enter
-}
 status_is() {   # status_is ORDER_NO STATUS
 	if "$pb" --db "$db" order show "$1" | grep -qE "^status +$2( |$)"; then
 		ok
@@ -177,12 +173,7 @@ if [ "$(tm capture-pane -p -t "$pane" | LC_ALL=C.UTF-8 wc -L)" -le 80 ]; then ok
 	bad "a line is wider than 80 columns"; fi
 tm send-keys -t "$pane" F10
 check "logged out from the queue" "thao logged out"
-tm send-keys -t "$pane" F10
-for ((i = 0; i < 100; i++)); do
-	[ -s "$tmp/status.t1" ] && break
-	sleep 0.1
-done
-[ "$(cat "$tmp/status.t1" 2>/dev/null)" = 0 ] && ok || bad "station did not quit cleanly"
+leave_station "$tmp/status.t1"
 
 echo "tui_supervisor: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

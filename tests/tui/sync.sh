@@ -13,17 +13,6 @@ tmp=$(mktemp -d)
 db=$tmp/sync.db
 now=$(date +%s)
 today=$(TZ=Asia/Ho_Chi_Minh date -d "@$now" +%Y-%m-%d)
-sql() {
-	python3 -c 'import sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=10)
-for r in c.execute(sys.argv[2]).fetchall():
-	print("|".join(map(str, r)))
-c.commit()' "$db" "$1"
-}
-scan() {
-	tm send-keys -t "$pane" -l "$1"
-	tm send-keys -t "$pane" Enter
-}
 {
 	"$pb" --db "$db" init &&
 	PACKBENCH_NEW_PIN=1111 "$pb" --db "$db" user add lan --role packer --badge PB-1001 &&
@@ -109,14 +98,7 @@ tm send-keys -t "$pane" '?'
 check "help" "Keys: marketplace sync"
 tm send-keys -t "$pane" x Escape
 check "Esc to packing" "SCAN AN ORDER"
-tm send-keys -t "$pane" F10
-wait_for "logged out" || bad "F10 did not log out"
-tm send-keys -t "$pane" F10
-for ((i = 0; i < 100; i++)); do
-	[ -s "$tmp/status" ] && break
-	sleep 0.1
-done
-[ "$(cat "$tmp/status" 2>/dev/null)" = 0 ] && ok || bad "station did not quit with 0"
+quit_station "$tmp/status"
 
 echo "tui_sync: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -14,6 +14,7 @@
 #include "core/stock.h"
 #include "market/request.h"
 #include "market/transport.h"
+#include "testutil.h"
 
 int
 sim_start(struct sim *sm, const char *path, const char *const *args)
@@ -165,4 +166,37 @@ sim_no_sleep(void *ctx, int64_t ms)
 {
 	(void)ctx;
 	(void)ms;
+}
+
+struct market_creds
+sim_shopee_creds(const char *key, const char *token)
+{
+	struct market_creds c = { 0 };
+
+	c.partner_id = 1000001;
+	c.shop_id = 2000001;
+	c.partner_key = key;
+	c.access_token = token;
+	return c;
+}
+
+int
+sim_main(int argc, char **argv, int nargs, const char *usage, const char **sim_path,
+    const char **skus_path)
+{
+	if (argc < nargs) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	*sim_path = argv[1];
+	*skus_path = argv[2];
+	return CU_initialize_registry() != CUE_SUCCESS ? 1 : 0;
+}
+
+int
+sim_stop_db(struct sim *sm, struct db *db, const char *dbfile)
+{
+	if (db != NULL)
+		tu_db_free(db, dbfile);
+	return sim_stop(sm);
 }

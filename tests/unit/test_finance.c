@@ -120,15 +120,6 @@ teardown(void)
 	return 0;
 }
 
-static int64_t
-q(const char *sql, const char *no)
-{
-	int64_t n = -1;
-
-	CU_ASSERT_EQUAL(db_int(db, &n, sql, "s", no), 0);
-	return n;
-}
-
 /* The amount of one fee line of order no; -1 when absent. */
 static int64_t
 line(const char *no, const char *type)
@@ -148,7 +139,7 @@ line(const char *no, const char *type)
 static int64_t
 nlines(const char *no)
 {
-	return q("SELECT count(*) FROM settlement_fee f JOIN orders o ON o.id = f.order_id "
+	return tu_int(db, "SELECT count(*) FROM settlement_fee f JOIN orders o ON o.id = f.order_id "
 	    "WHERE o.order_no = ?", no);
 }
 
@@ -185,10 +176,10 @@ test_due_and_stored(void)
 	CU_ASSERT_EQUAL(line("F-1", "commission_fee"), -5000);
 	CU_ASSERT_EQUAL(line("F-1", "service_fee"), -2000);
 	CU_ASSERT_EQUAL(line("F-1", "escrow_amount"), 93000);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM settlement_fee WHERE currency = ? AND final = 0 "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM settlement_fee WHERE currency = ? AND final = 0 "
 	    "AND fetched_at = 1764548200", "VND"), 9);
 	CU_ASSERT_EQUAL(nlines("F-3"), 0);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM audit WHERE action = 'settlement' AND "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM audit WHERE action = 'settlement' AND "
 	    "after LIKE ?", "%\"net\":86000%"), 3);
 }
 
@@ -200,7 +191,7 @@ test_replaced_then_final(void)
 	struct finance_counts n;
 	struct market_error err;
 	struct market_settlement late = { 0 };
-	int64_t id = q("SELECT id FROM orders WHERE order_no = ?", "F-1");
+	int64_t id = tu_int(db, "SELECT id FROM orders WHERE order_no = ?", "F-1");
 
 	now_s += 3600;
 	round_no = 1;
@@ -216,9 +207,9 @@ test_replaced_then_final(void)
 	final_now = 1;
 	CU_ASSERT_EQUAL(fetch(&with_settlement, 10, &n, &err), 0);
 	CU_ASSERT_EQUAL(n.final, 3);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM settlement WHERE final = 1 AND ? <> ''", "x"),
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM settlement WHERE final = 1 AND ? <> ''", "x"),
 	    3);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM settlement_fee WHERE final = 1 AND ? <> ''",
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM settlement_fee WHERE final = 1 AND ? <> ''",
 	    "x"), 9);
 	now_s += 30 * 86400;
 	CU_ASSERT_EQUAL(fetch(&with_settlement, 10, &n, &err), 0);
@@ -271,9 +262,9 @@ test_failures(void)
 	CU_ASSERT_EQUAL(n.fetched, 1);
 	CU_ASSERT_EQUAL(n.failed, 2);
 	CU_ASSERT_EQUAL(err.cls, MC_RETRY);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM settlement s JOIN orders o ON o.id = s.order_id "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM settlement s JOIN orders o ON o.id = s.order_id "
 	    "WHERE o.order_no = 'F-ERR' AND s.last_error LIKE ?", "RETRY: scripted outage%"), 1);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM settlement s JOIN orders o ON o.id = s.order_id "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM settlement s JOIN orders o ON o.id = s.order_id "
 	    "WHERE o.order_no = 'F-CUR' AND s.last_error LIKE ?", "FATAL:%ISO 4217%"), 1);
 	CU_ASSERT_EQUAL(nlines("F-CUR"), 0);
 	CU_ASSERT_EQUAL(fetch(&with_settlement, 10, &n, &err), 0);
@@ -284,7 +275,7 @@ test_failures(void)
 	CU_ASSERT_EQUAL(ncalls, 1);
 	CU_ASSERT_STRING_EQUAL(called[0], "F-ERR");
 	CU_ASSERT_EQUAL(line("F-ERR", "voucher"), 1500);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM settlement s JOIN orders o ON o.id = s.order_id "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM settlement s JOIN orders o ON o.id = s.order_id "
 	    "WHERE o.order_no = ? AND s.last_error IS NULL", "F-ERR"), 1);
 }
 
@@ -294,13 +285,13 @@ test_unsupported(void)
 {
 	struct finance_counts n;
 	struct market_error err;
-	int64_t rows = q("SELECT count(*) FROM settlement_fee WHERE ? <> ''", "x");
+	int64_t rows = tu_int(db, "SELECT count(*) FROM settlement_fee WHERE ? <> ''", "x");
 
 	new_order("F-7", ST_DELIVERED);
 	CU_ASSERT_EQUAL(fetch(&without, 10, &n, &err), 1);
 	CU_ASSERT_EQUAL(n.due, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "shopee has no settlement call yet"));
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM settlement_fee WHERE ? <> ''", "x"), rows);
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM settlement_fee WHERE ? <> ''", "x"), rows);
 }
 
 /* An order delivered through the state machine becomes due in that transaction; a
@@ -310,7 +301,7 @@ test_due_on_delivery(void)
 {
 	struct finance_counts n;
 	struct market_error err;
-	int64_t id = q("SELECT id FROM orders WHERE order_no = ?", "F-3");
+	int64_t id = tu_int(db, "SELECT id FROM orders WHERE order_no = ?", "F-3");
 
 	CU_ASSERT_EQUAL(fetch(&with_settlement, 10, &n, &err), 0);
 	CU_ASSERT_EQUAL(ncalls, 1);                 /* F-7 only */
@@ -318,7 +309,7 @@ test_due_on_delivery(void)
 	    "BEGIN SELECT RAISE(ABORT, 'disk full'); END"), 0);
 	CU_ASSERT_NOT_EQUAL(order_transition(&sys, id, 0, ST_DELIVERED, NULL), 0);
 	CU_ASSERT_EQUAL(db_exec(db, "DROP TRIGGER no_audit"), 0);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM settlement WHERE order_id = (SELECT id FROM "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM settlement WHERE order_id = (SELECT id FROM "
 	    "orders WHERE order_no = ?)", "F-3"), 0);
 	CU_ASSERT_EQUAL(order_transition(&sys, id, 0, ST_DELIVERED, NULL), 0);
 	CU_ASSERT_EQUAL(fetch(&with_settlement, 10, &n, &err), 0);

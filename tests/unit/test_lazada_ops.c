@@ -286,18 +286,6 @@ test_parse_rts_stock_cancel(void)
 	CU_ASSERT_EQUAL(already, 0);
 }
 
-static int64_t
-fee(const struct market_settlement *s, const char *type)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (strcmp(s->fees[i].type, type) == 0)
-			return s->fees[i].amount;
-	}
-	return -1;
-}
-
 static void
 test_parse_finance(void)
 {
@@ -311,9 +299,9 @@ test_parse_finance(void)
 	CU_ASSERT_STRING_EQUAL(s.order_no, "480012345678901");
 	CU_ASSERT_STRING_EQUAL(s.currency, "VND");
 	CU_ASSERT_EQUAL(s.n, 3);            /* the other order's line left out */
-	CU_ASSERT_EQUAL(fee(&s, "item_price_credit"), 318000);
-	CU_ASSERT_EQUAL(fee(&s, "commission"), -12720);     /* two lines summed */
-	CU_ASSERT_EQUAL(fee(&s, "payment_fee"), -6360);
+	CU_ASSERT_EQUAL(tu_fee(&s, "item_price_credit"), 318000);
+	CU_ASSERT_EQUAL(tu_fee(&s, "commission"), -12720);     /* two lines summed */
+	CU_ASSERT_EQUAL(tu_fee(&s, "payment_fee"), -6360);
 	CU_ASSERT_EQUAL(s.final, 0);        /* one line not paid yet */
 	market_settlement_free(&s);
 	free(body);

@@ -116,9 +116,7 @@ suite_init(void)
 static int
 suite_clean(void)
 {
-	if (db != NULL)
-		tu_db_free(db, dbfile);
-	return sim_stop(&sim);
+	return sim_stop_db(&sim, db, dbfile);
 }
 
 /* Every order of the simulator is in the database exactly once. */
@@ -368,15 +366,11 @@ int
 main(int argc, char **argv)
 {
 	CU_pSuite su;
+	int rc;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: test_marketsim SIMULATOR SKUS\n");
-		return 2;
-	}
-	sim_path = argv[1];
-	skus_path = argv[2];
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
+	rc = sim_main(argc, argv, 3, "test_marketsim SIMULATOR SKUS", &sim_path, &skus_path);
+	if (rc != 0)
+		return rc;
 	su = CU_add_suite("marketsim shopee", suite_init, suite_clean);
 	CU_add_test(su, "first pull: every order once", test_first_pull);
 	CU_add_test(su, "second pull creates nothing", test_second_pull);

@@ -63,22 +63,10 @@ static const struct retry_policy policy = { .max_attempts = 6, .base_ms = 1, .ca
 static const struct market_call_env env_tmpl = { .policy = &policy,
 	.sleep_ms = sim_no_sleep };
 
-static struct market_creds
-creds(void)
-{
-	struct market_creds c = { 0 };
-
-	c.partner_id = 1000001;
-	c.shop_id = 2000001;
-	c.partner_key = KEY;
-	c.access_token = TOKEN;
-	return c;
-}
-
 static int
 pull(void)
 {
-	struct market_creds c = creds();
+	struct market_creds c = sim_shopee_creds(KEY, TOKEN);
 	struct sync_opts o = { 0 };
 	struct sync_counts n;
 	struct market_error err;
@@ -95,7 +83,7 @@ pull(void)
 static int
 drain(struct outbox_counts *n, struct market_error *err)
 {
-	struct market_creds c = creds();
+	struct market_creds c = sim_shopee_creds(KEY, TOKEN);
 	struct outbox_opts o = { 0 };
 
 	o.channel = "shopee";
@@ -130,9 +118,7 @@ suite_init(void)
 static int
 suite_clean(void)
 {
-	if (db != NULL)
-		tu_db_free(db, dbfile);
-	return sim_stop(&sim);
+	return sim_stop_db(&sim, db, dbfile);
 }
 
 /* Pack the next n CONFIRMED orders; returns how many were packed. */
@@ -433,7 +419,7 @@ static int64_t
 learn_listings(void)
 {
 	struct market_call_env env = env_tmpl;
-	struct market_creds c = creds();
+	struct market_creds c = sim_shopee_creds(KEY, TOKEN);
 	struct transport_resp resp = { 0 };
 	struct market_orders set = { 0 };
 	struct market_error err;
@@ -468,7 +454,7 @@ learn_listings(void)
 static int
 push(struct stockpush_counts *n)
 {
-	struct market_creds c = creds();
+	struct market_creds c = sim_shopee_creds(KEY, TOKEN);
 	struct stockpush_opts o = { 0 };
 	struct market_error err;
 
@@ -531,7 +517,7 @@ test_sim_settlement(void)
 {
 	struct finance_counts n;
 	struct finance_opts o = { 0 };
-	struct market_creds c = creds();
+	struct market_creds c = sim_shopee_creds(KEY, TOKEN);
 	struct market_error err;
 	char body[160];
 	int k;
@@ -826,16 +812,12 @@ int
 main(int argc, char **argv)
 {
 	CU_pSuite su;
+	int rc;
 
-	if (argc < 4) {
-		fprintf(stderr, "usage: test_outbox SIMULATOR SKUS PACKBENCH\n");
-		return 2;
-	}
-	sim_path = argv[1];
-	skus_path = argv[2];
+	rc = sim_main(argc, argv, 4, "test_outbox SIMULATOR SKUS PACKBENCH", &sim_path, &skus_path);
+	if (rc != 0)
+		return rc;
 	packbench_path = argv[3];
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
 	su = CU_add_suite("outbox, scripted channel", fk_init, fk_clean);
 	CU_add_test(su, "no ship call: row stays owed", test_fk_unsupported);
 	CU_add_test(su, "done mark lost: rechecked, shipped once", test_fk_mark_lost);

@@ -47,22 +47,10 @@ static const struct retry_policy policy = { .max_attempts = 3, .base_ms = 1, .ca
 static const struct market_call_env env_tmpl = { .policy = &policy,
 	.sleep_ms = sim_no_sleep };
 
-static struct market_creds
-creds(void)
-{
-	struct market_creds c = { 0 };
-
-	c.partner_id = 1000001;
-	c.shop_id = 2000001;
-	c.partner_key = KEY;
-	c.access_token = TOKEN;
-	return c;
-}
-
 static int
 refetch(struct refetch_counts *n, struct market_error *err)
 {
-	struct market_creds c = creds();
+	struct market_creds c = sim_shopee_creds(KEY, TOKEN);
 	struct refetch_opts o = { 0 };
 
 	o.channel = "shopee";
@@ -131,7 +119,7 @@ suite_init(void)
 	static const char *args[] = { "--orders", "20", "--seed", "11", "--shop-id", SHOP,
 	    "--partner-id", "1000001", "--partner-key", KEY, "--access-token", TOKEN,
 	    "--skus", NULL, NULL };
-	struct market_creds c = creds();
+	struct market_creds c = sim_shopee_creds(KEY, TOKEN);
 	struct sync_opts o = { 0 };
 	struct market_error err;
 
@@ -291,7 +279,7 @@ race_clock(void *ctx)
 static void
 test_push_during_fetch(void)
 {
-	struct market_creds c = creds();
+	struct market_creds c = sim_shopee_creds(KEY, TOKEN);
 	struct market_call_env env = env_tmpl;
 	struct refetch_opts o = { 0 };
 	struct refetch_counts n;
@@ -421,14 +409,9 @@ main(int argc, char **argv)
 	CU_pSuite s;
 	int rc;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: test_refetch SIMULATOR SKUS\n");
-		return 2;
-	}
-	sim_path = argv[1];
-	skus_path = argv[2];
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
+	rc = sim_main(argc, argv, 3, "test_refetch SIMULATOR SKUS", &sim_path, &skus_path);
+	if (rc != 0)
+		return rc;
 	s = CU_add_suite("refetch", suite_init, suite_clean);
 	CU_add_test(s, "a buyer's cancel reaches an order in packing", test_cancel_reaches_packing);
 	CU_add_test(s, "new orders, in the channel's batches", test_new_orders_batched);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "vmutil.h"
 
 #include "core/audit.h"
 #include "core/clock.h"
@@ -409,23 +410,7 @@ type(struct vm_returns *vm, const char *text)
 	vm_returns_key(vm, VK_ENTER);
 }
 
-/* Screen row y of vm at 80x24 contains text. */
-static int
-shows(struct vm_returns *vm, const char *text)
-{
-	struct vm_screen scr;
-	char row[400];
-	int y, found = 0;
-
-	vm_screen_init(&scr, 24, 80, ROLE_NORMAL);
-	vm_returns_render(vm, &scr);
-	for (y = 0; y < 24 && !found; y++) {
-		vm_screen_row(&scr, y, row, sizeof row);
-		found = strstr(row, text) != NULL;
-	}
-	vm_screen_free(&scr);
-	return found;
-}
+static void ret_draw(void *vm, struct vm_screen *scr) { vm_returns_render(vm, scr); }
 
 /* The screen driven like the wedge scanner: parcel, units, conditions, receive. */
 static void
@@ -437,16 +422,16 @@ test_screen(void)
 	setup();
 	id = shipped_order("R-S");
 	vm_returns_init(&vm, &packer, clock_now(), 0);
-	CU_ASSERT(shows(&vm, "Scan the returned parcel"));
+	CU_ASSERT(tu_shows(ret_draw, &vm, "Scan the returned parcel"));
 	type(&vm, "NOPE-1");
-	CU_ASSERT(shows(&vm, "return 'NOPE-1': no order, tracking number or return id"));
+	CU_ASSERT(tu_shows(ret_draw, &vm, "return 'NOPE-1': no order, tracking number or return id"));
 	type(&vm, "R-S");
 	CU_ASSERT_EQUAL_FATAL(vm.order_id, id);
-	CU_ASSERT(shows(&vm, "R-S SHIPPED"));
+	CU_ASSERT(tu_shows(ret_draw, &vm, "R-S SHIPPED"));
 	CU_ASSERT_EQUAL(vm.nu, 3);
 	vm_returns_key(&vm, VK_F(1));
-	CU_ASSERT(shows(&vm, "Keys: returns"));
-	CU_ASSERT(shows(&vm, "take the last counted unit back"));
+	CU_ASSERT(tu_shows(ret_draw, &vm, "Keys: returns"));
+	CU_ASSERT(tu_shows(ret_draw, &vm, "take the last counted unit back"));
 	vm_returns_key(&vm, 'x');                   /* closes the panel, types nothing */
 	CU_ASSERT_EQUAL(vm.help, 0);
 	CU_ASSERT_STRING_EQUAL(vm.scan, "");
@@ -458,17 +443,17 @@ test_screen(void)
 	CU_ASSERT_EQUAL(vm_returns_counted(&vm, 1, RET_DAMAGED), 1);
 	CU_ASSERT_EQUAL(vm_returns_counted(&vm, 2, RET_DAMAGED), 1);
 	type(&vm, "XYZ");
-	CU_ASSERT(shows(&vm, "'XYZ' is no SKU or barcode"));
+	CU_ASSERT(tu_shows(ret_draw, &vm, "'XYZ' is no SKU or barcode"));
 	type(&vm, "A");
 	type(&vm, "A");                             /* only 3 A shipped */
-	CU_ASSERT(shows(&vm, "every unit order R-S shipped of it is counted"));
+	CU_ASSERT(tu_shows(ret_draw, &vm, "every unit order R-S shipped of it is counted"));
 	vm_returns_key(&vm, VK_BACKSPACE);          /* the third A taken back */
 	CU_ASSERT_EQUAL(vm.npicks, 3);
 	vm_returns_key(&vm, VK_F(7));
 	type(&vm, "12000");
 	type(&vm, "3000");
 	vm_returns_key(&vm, VK_F(9));
-	CU_ASSERT(shows(&vm, "1 back in stock, 2 written off; order PART_RETURNED"));
+	CU_ASSERT(tu_shows(ret_draw, &vm, "1 back in stock, 2 written off; order PART_RETURNED"));
 	CU_ASSERT_EQUAL(vm.order_id, 0);
 	CU_ASSERT_EQUAL(lot_on_hand(sku_a, "L1"), 1);
 	CU_ASSERT_EQUAL(lot_on_hand(sku_a, "L2"), 3);
@@ -479,16 +464,16 @@ test_screen(void)
 	/* Started and left: open, and a supervisor sees it. */
 	type(&vm, "R-S");
 	vm_returns_key(&vm, VK_ESC);
-	CU_ASSERT(shows(&vm, "left open"));
+	CU_ASSERT(tu_shows(ret_draw, &vm, "left open"));
 	CU_ASSERT_EQUAL(vm_returns_key(&vm, VK_ESC), VM_DONE);
 	vm_returns_free(&vm);
 	clock_advance(3 * DAY);
 	vm_returns_init(&vm, &sup, clock_now(), 0);
-	CU_ASSERT(shows(&vm, "Open returns older than 7 days: 0"));
+	CU_ASSERT(tu_shows(ret_draw, &vm, "Open returns older than 7 days: 0"));
 	vm_returns_key(&vm, VK_F(7));
 	type(&vm, "2");
-	CU_ASSERT(shows(&vm, "Open returns older than 2 days: 1"));
-	CU_ASSERT(shows(&vm, "R-S"));
+	CU_ASSERT(tu_shows(ret_draw, &vm, "Open returns older than 2 days: 1"));
+	CU_ASSERT(tu_shows(ret_draw, &vm, "R-S"));
 	vm_returns_free(&vm);
 	teardown();
 }

@@ -216,18 +216,6 @@ test_cancel(void)
 	free(body);
 }
 
-static int64_t
-fee(const struct market_settlement *s, const char *type)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (strcmp(s->fees[i].type, type) == 0)
-			return s->fees[i].amount;
-	}
-	return -999999999;
-}
-
 static void
 test_escrow(void)
 {
@@ -249,16 +237,16 @@ test_escrow(void)
 	CU_ASSERT_STRING_EQUAL(s.order_no, "2511300T6XKQ3M");
 	CU_ASSERT_STRING_EQUAL(s.currency, "VND");
 	CU_ASSERT_EQUAL(s.n, 18);
-	CU_ASSERT_EQUAL(fee(&s, "escrow_amount"), 328490);
-	CU_ASSERT_EQUAL(fee(&s, "original_price"), 389000);
-	CU_ASSERT_EQUAL(fee(&s, "commission_fee"), -15560);
-	CU_ASSERT_EQUAL(fee(&s, "service_fee"), -11670);
-	CU_ASSERT_EQUAL(fee(&s, "seller_transaction_fee"), -7780);
-	CU_ASSERT_EQUAL(fee(&s, "seller_discount"), -10000);
-	CU_ASSERT_EQUAL(fee(&s, "actual_shipping_fee"), -32000);
-	CU_ASSERT_EQUAL(fee(&s, "shopee_shipping_rebate"), 17000);
-	CU_ASSERT_EQUAL(fee(&s, "escrow_tax"), -500);
-	CU_ASSERT_EQUAL(fee(&s, "voucher_from_shopee"), 15000);
+	CU_ASSERT_EQUAL(tu_fee(&s, "escrow_amount"), 328490);
+	CU_ASSERT_EQUAL(tu_fee(&s, "original_price"), 389000);
+	CU_ASSERT_EQUAL(tu_fee(&s, "commission_fee"), -15560);
+	CU_ASSERT_EQUAL(tu_fee(&s, "service_fee"), -11670);
+	CU_ASSERT_EQUAL(tu_fee(&s, "seller_transaction_fee"), -7780);
+	CU_ASSERT_EQUAL(tu_fee(&s, "seller_discount"), -10000);
+	CU_ASSERT_EQUAL(tu_fee(&s, "actual_shipping_fee"), -32000);
+	CU_ASSERT_EQUAL(tu_fee(&s, "shopee_shipping_rebate"), 17000);
+	CU_ASSERT_EQUAL(tu_fee(&s, "escrow_tax"), -500);
+	CU_ASSERT_EQUAL(tu_fee(&s, "voucher_from_shopee"), 15000);
 	CU_ASSERT_EQUAL(s.final, 0);
 	market_settlement_free(&s);
 
@@ -267,11 +255,11 @@ test_escrow(void)
 	CU_ASSERT_EQUAL_FATAL(shopee_parse_escrow(200, body, len, "MYR", &s, &err), MC_OK);
 	free(body);
 	CU_ASSERT_EQUAL(s.n, 5);
-	CU_ASSERT_EQUAL(fee(&s, "escrow_amount"), 4137);
-	CU_ASSERT_EQUAL(fee(&s, "original_price"), 4990);
-	CU_ASSERT_EQUAL(fee(&s, "commission_fee"), -250);
-	CU_ASSERT_EQUAL(fee(&s, "service_fee"), -303);
-	CU_ASSERT_EQUAL(fee(&s, "final_shipping_fee"), -490);
+	CU_ASSERT_EQUAL(tu_fee(&s, "escrow_amount"), 4137);
+	CU_ASSERT_EQUAL(tu_fee(&s, "original_price"), 4990);
+	CU_ASSERT_EQUAL(tu_fee(&s, "commission_fee"), -250);
+	CU_ASSERT_EQUAL(tu_fee(&s, "service_fee"), -303);
+	CU_ASSERT_EQUAL(tu_fee(&s, "final_shipping_fee"), -490);
 	market_settlement_free(&s);
 
 	body = "{\"error\":\"\",\"response\":{}}";

@@ -181,15 +181,6 @@ pull(int page_size, struct sync_counts *n, struct market_error *err)
 	return sync_pull_once(&sys, cur->conn, &cur->c, cur->tr, &o, n, err);
 }
 
-static int64_t
-q(const char *sql, const char *arg)
-{
-	int64_t n = -1;
-
-	CU_ASSERT_EQUAL(db_int(db, &n, sql, "s", arg), 0);
-	return n;
-}
-
 /* The first column of sql's first row (one text parameter) into buf: 0, or -1. */
 static int
 db_str(char *buf, size_t len, const char *sql, const char *arg)
@@ -211,7 +202,7 @@ db_str(char *buf, size_t len, const char *sql, const char *arg)
 static int64_t
 orders_of_shop(void)
 {
-	return q("SELECT count(*) FROM orders o JOIN shop s ON s.id = o.shop_id WHERE "
+	return tu_int(db, "SELECT count(*) FROM orders o JOIN shop s ON s.id = o.shop_id WHERE "
 	    "s.channel = ?", cur->name);
 }
 
@@ -339,9 +330,7 @@ tiktok_clean(void)
 
 	for (i = 0; i < 2; i++)
 		transport_free(chans[i].tr);
-	if (db != NULL)
-		tu_db_free(db, dbfile);
-	return sim_stop(&sim);
+	return sim_stop_db(&sim, db, dbfile);
 }
 
 /* ------------------------------------------------------------------ pull */
@@ -367,7 +356,7 @@ test_pull(void)
 	CU_ASSERT_EQUAL(n.skipped, 0);
 	CU_ASSERT_EQUAL(orders_of_shop(), norders);
 	/* Details fetched in batches; the whole header, lines and address arrived. */
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM orders o JOIN shop s ON s.id = o.shop_id "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM orders o JOIN shop s ON s.id = o.shop_id "
 	    "WHERE s.channel = ? AND (buyer_name = '' OR province = '' OR total <= 0 OR "
 	    "NOT EXISTS (SELECT 1 FROM order_line l WHERE l.order_id = o.id))", cur->name), 0);
 	/* Again: nothing new. */
@@ -418,13 +407,13 @@ test_update(void)
 	    json_integer_value(json_object_get(o, "total")) : 0);
 	json_decref(o);
 	/* Over every order: as many COD orders here as in the simulator. */
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM orders o JOIN shop s ON s.id = o.shop_id "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM orders o JOIN shop s ON s.id = o.shop_id "
 	    "WHERE s.channel = ? AND o.cod > 0 AND o.cod = o.total", cur->name), sim_cod());
 	snprintf(name, sizeof name, "Trần Đổi Tên %s", cur->name);
 	sim_update(sn, "buyer_name", name);
 	CU_ASSERT_EQUAL(pull(0, &n, &err), 0);
 	CU_ASSERT_EQUAL(n.created, 0);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM orders WHERE buyer_name = ?", name), 1);
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM orders WHERE buyer_name = ?", name), 1);
 }
 
 /* New orders, a fault armed, a pull with small pages: every order once, none lost. */
@@ -535,7 +524,7 @@ test_moved_while_paging(void)
 	CU_ASSERT(n.pages >= 3);
 	CU_ASSERT_EQUAL(orders_of_shop(), cur->expected);
 	CU_ASSERT_EQUAL(pull(10, &n, &err), 0);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM orders o JOIN shop s ON s.id = o.shop_id WHERE "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM orders o JOIN shop s ON s.id = o.shop_id WHERE "
 	    "s.channel = ? AND buyer_name LIKE 'Đổi Giữa Chừng %'", cur->name), 2);
 	CU_ASSERT_EQUAL(orders_of_shop(), cur->expected);
 }
@@ -1058,18 +1047,6 @@ test_buyer_cancel(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "cancelled"));
 }
 
-static int64_t
-fee(const struct market_settlement *s, const char *type)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (strcmp(s->fees[i].type, type) == 0)
-			return s->fees[i].amount;
-	}
-	return INT64_MIN;
-}
-
 static void
 test_settlement(void)
 {
@@ -1091,19 +1068,19 @@ test_settlement(void)
 	CU_ASSERT_EQUAL(s.final, 0);
 	if (strcmp(cur->name, "lazada") == 0) {
 		CU_ASSERT_EQUAL(s.n, 4);
-		CU_ASSERT_EQUAL(fee(&s, "item_price_credit"), total);
-		CU_ASSERT_EQUAL(fee(&s, "commission"), -(total * 4 / 100));
-		CU_ASSERT_EQUAL(fee(&s, "payment_fee"), -(total * 2 / 100));
-		CU_ASSERT_EQUAL(fee(&s, "shipping_fee_paid_by_seller"), -15000);
+		CU_ASSERT_EQUAL(tu_fee(&s, "item_price_credit"), total);
+		CU_ASSERT_EQUAL(tu_fee(&s, "commission"), -(total * 4 / 100));
+		CU_ASSERT_EQUAL(tu_fee(&s, "payment_fee"), -(total * 2 / 100));
+		CU_ASSERT_EQUAL(tu_fee(&s, "shipping_fee_paid_by_seller"), -15000);
 	} else {
 		int64_t f = -(total * 5 / 100) - total * 2 / 100 - 15000;
 
-		CU_ASSERT_EQUAL(fee(&s, "revenue_amount"), total);
-		CU_ASSERT_EQUAL(fee(&s, "referral_fee_amount"), -(total * 5 / 100));
-		CU_ASSERT_EQUAL(fee(&s, "transaction_fee_amount"), -(total * 2 / 100));
-		CU_ASSERT_EQUAL(fee(&s, "shipping_fee_amount"), -15000);
-		CU_ASSERT_EQUAL(fee(&s, "fee_amount"), f);
-		CU_ASSERT_EQUAL(fee(&s, "settlement_amount"), total + f);
+		CU_ASSERT_EQUAL(tu_fee(&s, "revenue_amount"), total);
+		CU_ASSERT_EQUAL(tu_fee(&s, "referral_fee_amount"), -(total * 5 / 100));
+		CU_ASSERT_EQUAL(tu_fee(&s, "transaction_fee_amount"), -(total * 2 / 100));
+		CU_ASSERT_EQUAL(tu_fee(&s, "shipping_fee_amount"), -15000);
+		CU_ASSERT_EQUAL(tu_fee(&s, "fee_amount"), f);
+		CU_ASSERT_EQUAL(tu_fee(&s, "settlement_amount"), total + f);
 	}
 	/* Delivered: the platform pays out, the settlement is final. */
 	sim_update(sn, "order_status", cur->st_delivered);
@@ -1314,14 +1291,11 @@ add_tests(CU_pSuite su)
 int
 main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: test_sim_lzt SIMULATOR SKUS\n");
-		return 2;
-	}
-	sim_path = argv[1];
-	skus_path = argv[2];
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
+	int rc;
+
+	rc = sim_main(argc, argv, 3, "test_sim_lzt SIMULATOR SKUS", &sim_path, &skus_path);
+	if (rc != 0)
+		return rc;
 	add_tests(CU_add_suite("lazada end to end", lazada_init, NULL));
 	add_tests(CU_add_suite("tiktok end to end", tiktok_init, tiktok_clean));
 	return tu_run();

@@ -125,9 +125,7 @@ suite_init(void)
 static int
 suite_clean(void)
 {
-	if (db != NULL)
-		tu_db_free(db, dbfile);
-	return sim_stop(&sim);
+	return sim_stop_db(&sim, db, dbfile);
 }
 
 static int
@@ -1158,15 +1156,11 @@ int
 main(int argc, char **argv)
 {
 	CU_pSuite su;
+	int rc;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: test_sim_shopee SIMULATOR SKUS\n");
-		return 2;
-	}
-	sim_path = argv[1];
-	skus_path = argv[2];
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
+	rc = sim_main(argc, argv, 3, "test_sim_shopee SIMULATOR SKUS", &sim_path, &skus_path);
+	if (rc != 0)
+		return rc;
 	su = CU_add_suite("simulator, shopee end to end", suite_init, suite_clean);
 	CU_add_test(su, "two shops, each pulls its own", test_shops);
 	CU_add_test(su, "held answer timed out, retried", test_timeout);

@@ -164,15 +164,6 @@ teardown(void)
 	return 0;
 }
 
-static int64_t
-q(const char *sql, const char *arg)
-{
-	int64_t n = -1;
-
-	CU_ASSERT_EQUAL(db_int(db, &n, sql, "s", arg), 0);
-	return n;
-}
-
 /* The quantity the last drain's calls pushed for sku; -1 when not pushed. */
 static int64_t
 pushed(const char *sku)
@@ -205,12 +196,12 @@ test_listings(void)
 	CU_ASSERT_EQUAL(changed, 5);
 	CU_ASSERT_EQUAL(stockpush_listing_upsert(&sys, "lazada", "shop-b", l, 6, &changed), 0);
 	CU_ASSERT_EQUAL(changed, 5);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM shop_listing WHERE version <> pushed_version "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM shop_listing WHERE version <> pushed_version "
 	    "AND ? <> ''", "x"), 10);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM audit WHERE action = 'listing' AND ? <> ''",
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM audit WHERE action = 'listing' AND ? <> ''",
 	    "x"), 10);
 	/* The same ids again: nothing changes. */
-	v = q("SELECT version FROM shop_listing WHERE sku_id = (SELECT id FROM sku WHERE "
+	v = tu_int(db, "SELECT version FROM shop_listing WHERE sku_id = (SELECT id FROM sku WHERE "
 	    "sku = ?) AND shop_id = 1", "D");
 	CU_ASSERT_EQUAL(stockpush_listing_upsert(&sys, "shopee", "shop-a", l, 6, &changed), 0);
 	CU_ASSERT_EQUAL(changed, 0);
@@ -218,14 +209,14 @@ test_listings(void)
 	CU_ASSERT_EQUAL(stockpush_listing_upsert(&sys, "shopee", "shop-a", &moved, 1, &changed),
 	    0);
 	CU_ASSERT_EQUAL(changed, 1);
-	CU_ASSERT_EQUAL(q("SELECT version FROM shop_listing WHERE sku_id = (SELECT id FROM sku "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT version FROM shop_listing WHERE sku_id = (SELECT id FROM sku "
 	    "WHERE sku = ?) AND shop_id = 1", "D"), v + 1);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM shop_listing WHERE model_id = ?", "7"), 1);
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM shop_listing WHERE model_id = ?", "7"), 1);
 	/* A shop never seen is made; a channel we do not know is a clear error. */
 	CU_ASSERT_EQUAL(stockpush_listing_upsert(&sys, "shopee", "new-shop", l, 1, &changed),
 	    0);
 	CU_ASSERT_EQUAL(changed, 1);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM shop WHERE shop_code = ?", "new-shop"), 1);
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM shop WHERE shop_code = ?", "new-shop"), 1);
 	CU_ASSERT_EQUAL(stockpush_listing_upsert(&sys, "ebay", "x", l, 1, &changed),
 	    DB_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(sys.err, "channel 'ebay'"));
@@ -262,7 +253,7 @@ test_first_push(void)
 		CU_ASSERT_STRING_EQUAL(calls[i].location[0], "LOC-9");
 	}
 	CU_ASSERT_STRING_EQUAL(calls[0].model[0], "1");
-	CU_ASSERT_EQUAL(q("SELECT pushed_qty FROM shop_listing WHERE shop_id = 1 AND sku_id = "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT pushed_qty FROM shop_listing WHERE shop_id = 1 AND sku_id = "
 	    "(SELECT id FROM sku WHERE sku = ?)", "A"), 8);
 	/* Nothing owed: nothing called. */
 	CU_ASSERT_EQUAL(drain(&n), 0);
@@ -333,7 +324,7 @@ test_coalesce(void)
 static void
 test_marked_with_the_move(void)
 {
-	int64_t v = q("SELECT version FROM shop_listing WHERE shop_id = 1 AND sku_id = "
+	int64_t v = tu_int(db, "SELECT version FROM shop_listing WHERE shop_id = 1 AND sku_id = "
 	    "(SELECT id FROM sku WHERE sku = ?)", "B");
 
 	/* The ledger row fails after the listing was marked: all of it rolls back. */
@@ -341,10 +332,10 @@ test_marked_with_the_move(void)
 	    "stock_move BEGIN SELECT RAISE(ABORT, 'disk full'); END"), 0);
 	CU_ASSERT_NOT_EQUAL(stock_adjust(&admin, hcm, sku_id("B"), "", 4, "count"), 0);
 	CU_ASSERT_EQUAL(db_exec(db, "DROP TRIGGER no_ledger"), 0);
-	CU_ASSERT_EQUAL(q("SELECT version FROM shop_listing WHERE shop_id = 1 AND sku_id = "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT version FROM shop_listing WHERE shop_id = 1 AND sku_id = "
 	    "(SELECT id FROM sku WHERE sku = ?)", "B"), v);
 	CU_ASSERT_EQUAL(stock_adjust(&admin, hcm, sku_id("B"), "", 4, "count"), 0);
-	CU_ASSERT_EQUAL(q("SELECT version FROM shop_listing WHERE shop_id = 1 AND sku_id = "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT version FROM shop_listing WHERE shop_id = 1 AND sku_id = "
 	    "(SELECT id FROM sku WHERE sku = ?)", "B"), v + 1);
 }
 
@@ -370,7 +361,7 @@ test_change_during_push(void)
 	CU_ASSERT_EQUAL(ncalls, 1);
 	CU_ASSERT_EQUAL(pushed("C"), 7 - 2);
 	CU_ASSERT_EQUAL(n.pending, 0);
-	CU_ASSERT_EQUAL(q("SELECT pushed_qty FROM shop_listing WHERE shop_id = 1 AND sku_id = "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT pushed_qty FROM shop_listing WHERE shop_id = 1 AND sku_id = "
 	    "(SELECT id FROM sku WHERE sku = ?)", "C"), 5);
 }
 
@@ -386,7 +377,7 @@ test_failure_retried(void)
 	answer = MC_OK;
 	CU_ASSERT_EQUAL(n.failed, 1);
 	CU_ASSERT_EQUAL(n.pending, 1);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM shop_listing WHERE last_error LIKE "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM shop_listing WHERE last_error LIKE "
 	    "'RETRY: scripted%' AND next_at > 0 AND ? <> ''", "x"), 1);
 	CU_ASSERT_EQUAL(drain(&n), 0);
 	CU_ASSERT_EQUAL(ncalls, 0);                 /* backing off */
@@ -394,7 +385,7 @@ test_failure_retried(void)
 	CU_ASSERT_EQUAL(drain(&n), 0);
 	CU_ASSERT_EQUAL(ncalls, 1);
 	CU_ASSERT_EQUAL(pushed("D"), 7);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM shop_listing WHERE last_error IS NOT NULL AND "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM shop_listing WHERE last_error IS NOT NULL AND "
 	    "shop_id = 1 AND ? <> ''", "x"), 0);
 }
 
@@ -408,7 +399,7 @@ test_unsupported(void)
 	CU_ASSERT_EQUAL(drain_as(&no_stock, "shopee", "shop-a", NULL, &n), 1);
 	CU_ASSERT_EQUAL(n.failed, 1);
 	CU_ASSERT_EQUAL(n.pending, 1);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM shop_listing WHERE shop_id = 1 AND "
+	CU_ASSERT_EQUAL(tu_int(db, "SELECT count(*) FROM shop_listing WHERE shop_id = 1 AND "
 	    "last_error LIKE '%no stock call yet%' AND version <> pushed_version AND ? <> ''",
 	    "x"), 1);
 	now_s += 3600;

@@ -209,18 +209,6 @@ test_ship_cancel_stock_answers(void)
 	free(body);
 }
 
-static int64_t
-fee(const struct market_settlement *s, const char *type)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (strcmp(s->fees[i].type, type) == 0)
-			return s->fees[i].amount;
-	}
-	return -1;
-}
-
 static void
 test_statement(void)
 {
@@ -234,15 +222,15 @@ test_statement(void)
 	CU_ASSERT_STRING_EQUAL(s.order_no, "578123456789054321");
 	CU_ASSERT_STRING_EQUAL(s.currency, "VND");
 	CU_ASSERT_EQUAL(s.n, 9);
-	CU_ASSERT_EQUAL(fee(&s, "revenue_amount"), 250000);
-	CU_ASSERT_EQUAL(fee(&s, "fee_amount"), -29000);
-	CU_ASSERT_EQUAL(fee(&s, "adjustment_amount"), 3000);       /* summed over both */
-	CU_ASSERT_EQUAL(fee(&s, "settlement_amount"), 224000);
-	CU_ASSERT_EQUAL(fee(&s, "referral_fee_amount"), -12500);
-	CU_ASSERT_EQUAL(fee(&s, "transaction_fee_amount"), -5000);
-	CU_ASSERT_EQUAL(fee(&s, "affiliate_commission_amount"), -1000);
-	CU_ASSERT_EQUAL(fee(&s, "shipping_fee_amount"), -10500);
-	CU_ASSERT_EQUAL(fee(&s, "actual_shipping_fee_amount"), -16500);
+	CU_ASSERT_EQUAL(tu_fee(&s, "revenue_amount"), 250000);
+	CU_ASSERT_EQUAL(tu_fee(&s, "fee_amount"), -29000);
+	CU_ASSERT_EQUAL(tu_fee(&s, "adjustment_amount"), 3000);       /* summed over both */
+	CU_ASSERT_EQUAL(tu_fee(&s, "settlement_amount"), 224000);
+	CU_ASSERT_EQUAL(tu_fee(&s, "referral_fee_amount"), -12500);
+	CU_ASSERT_EQUAL(tu_fee(&s, "transaction_fee_amount"), -5000);
+	CU_ASSERT_EQUAL(tu_fee(&s, "affiliate_commission_amount"), -1000);
+	CU_ASSERT_EQUAL(tu_fee(&s, "shipping_fee_amount"), -10500);
+	CU_ASSERT_EQUAL(tu_fee(&s, "actual_shipping_fee_amount"), -16500);
 	CU_ASSERT_EQUAL(s.final, 0);        /* one transaction still processing */
 	free(body);
 	body = "{\"code\":0,\"data\":{\"statement_transactions\":[{\"status\":\"SETTLED\","

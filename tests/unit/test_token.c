@@ -77,9 +77,7 @@ suite_init(void)
 static int
 suite_clean(void)
 {
-	if (db != NULL)
-		tu_db_free(db, dbfile);
-	return sim_stop(&sim);
+	return sim_stop_db(&sim, db, dbfile);
 }
 
 static void
@@ -93,9 +91,7 @@ ts_init(struct token_shop *ts, struct db *d, const char *holder)
 	ts->transport = sim.tr;
 	ts->env = &env_tmpl;
 	ts->holder = holder;
-	ts->creds.partner_id = 1000001;
-	ts->creds.shop_id = 2000001;
-	ts->creds.partner_key = KEY;
+	ts->creds = sim_shopee_creds(KEY, NULL);
 }
 
 static char *
@@ -434,11 +430,8 @@ resign_case(const char *channel, const struct connector *conn, struct market_cre
 static void
 test_resign(void)
 {
-	struct market_creds c = { 0 };
+	struct market_creds c = sim_shopee_creds("pk", NULL);
 
-	c.partner_id = 1000001;
-	c.shop_id = 2000001;
-	c.partner_key = "pk";
 	resign_case("shopee", &shopee_connector, c);
 	memset(&c, 0, sizeof c);
 	c.app_key = "123456";
@@ -453,15 +446,11 @@ int
 main(int argc, char **argv)
 {
 	CU_pSuite su;
+	int rc;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: test_token SIMULATOR SKUS\n");
-		return 2;
-	}
-	sim_path = argv[1];
-	skus_path = argv[2];
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
+	rc = sim_main(argc, argv, 3, "test_token SIMULATOR SKUS", &sim_path, &skus_path);
+	if (rc != 0)
+		return rc;
 	su = CU_add_suite("token", suite_init, suite_clean);
 	CU_add_test(su, "seeded from the configuration", test_seed);
 	CU_add_test(su, "refresh stores the new pair", test_refresh_stored);

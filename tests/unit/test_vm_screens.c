@@ -24,6 +24,7 @@
 #include "core/user.h"
 #include "screens.h"
 #include "testutil.h"
+#include "vmutil.h"
 #include "vm_audit.h"
 #include "vm_exceptions.h"
 #include "vm_inventory.h"
@@ -82,32 +83,6 @@ teardown(void)
 {
 	tu_db_free(db, path);
 	return 0;
-}
-
-/* 1 when some row of the rendered screen holds needle (the screen is printed when not). */
-static int
-shows(void (*render)(void *, struct vm_screen *), void *vm, const char *needle)
-{
-	struct vm_screen scr;
-	char row[1024];
-	int y, found = 0;
-
-	vm_screen_init(&scr, 24, 80, ROLE_NORMAL);
-	render(vm, &scr);
-	for (y = 0; y < 24; y++) {
-		vm_screen_row(&scr, y, row, sizeof row);
-		if (strstr(row, needle) != NULL)
-			found = 1;
-	}
-	if (!found) {
-		fprintf(stderr, "\n'%s' not on screen:\n", needle);
-		for (y = 0; y < 24; y++) {
-			vm_screen_row(&scr, y, row, sizeof row);
-			fprintf(stderr, "|%s|\n", row);
-		}
-	}
-	vm_screen_free(&scr);
-	return found;
 }
 
 static void exc_draw(void *vm, struct vm_screen *scr) { vm_exceptions_render(vm, scr); }
@@ -206,38 +181,38 @@ test_exceptions(void)
 	/* The screen. */
 	vm_exceptions_init(&vm, &sup, NOW, TZ);
 	CU_ASSERT_EQUAL(vm.nshown, 5);
-	CU_ASSERT(shows(exc_draw, &vm, "Exceptions today"));
-	CU_ASSERT(shows(exc_draw, &vm, "1 weight"));
-	CU_ASSERT(shows(exc_draw, &vm, "wrong item   ST1   lan        E-OK"));
-	CU_ASSERT(shows(exc_draw, &vm, "Enter Open"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "Exceptions today"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "1 weight"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "wrong item   ST1   lan        E-OK"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "Enter Open"));
 	/* Station filter: ST1 then ST2 (in the order seen, newest first). */
 	vm_exceptions_key(&vm, 's');
-	CU_ASSERT(shows(exc_draw, &vm, "station T1, operator all"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "station T1, operator all"));
 	vm_exceptions_key(&vm, 's');
-	CU_ASSERT(shows(exc_draw, &vm, "station ST1, operator all, kind all: 3 shown"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "station ST1, operator all, kind all: 3 shown"));
 	vm_exceptions_key(&vm, 'o');
 	vm_exceptions_key(&vm, 'o');
 	vm_exceptions_key(&vm, 'o');
-	CU_ASSERT(shows(exc_draw, &vm, "operator lan, kind all: 2 shown"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "operator lan, kind all: 2 shown"));
 	vm_exceptions_key(&vm, 'f');
 	vm_exceptions_key(&vm, 'f');
 	vm_exceptions_key(&vm, 'f');
-	CU_ASSERT(shows(exc_draw, &vm, "kind wrong item: 1 shown"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "kind wrong item: 1 shown"));
 	/* Reloading keeps the filters. */
 	vm_exceptions_tick(&vm, NOW + VM_EXC_RELOAD);
 	CU_ASSERT_EQUAL(vm.nshown, 1);
 	/* Enter opens the order and its trail; Esc closes it. */
 	CU_ASSERT_EQUAL(vm_exceptions_key(&vm, VK_ENTER) & VM_REDRAW, VM_REDRAW);
 	CU_ASSERT_PTR_NOT_NULL(vm.trail.o);
-	CU_ASSERT(shows(exc_draw, &vm, "Order E-OK  NEW  shopee S1"));
-	CU_ASSERT(shows(exc_draw, &vm, "lock=weight, message=1200 g, expected 900 g"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "Order E-OK  NEW  shopee S1"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "lock=weight, message=1200 g, expected 900 g"));
 	vm_exceptions_key(&vm, VK_DOWN);
-	CU_ASSERT(shows(exc_draw, &vm, "lock=not-in-order, message=CAP is not in order E-OK"));
-	CU_ASSERT(shows(exc_draw, &vm, "create"));
-	CU_ASSERT(shows(exc_draw, &vm, "Esc Close"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "lock=not-in-order, message=CAP is not in order E-OK"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "create"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "Esc Close"));
 	vm_exceptions_key(&vm, VK_ESC);
 	CU_ASSERT_PTR_NULL(vm.trail.o);
-	CU_ASSERT(shows(exc_draw, &vm, "Exceptions today"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "Exceptions today"));
 	/* Groups by station and operator, all filters off. */
 	vm_exceptions_key(&vm, 's');
 	vm_exceptions_key(&vm, 's');
@@ -248,20 +223,20 @@ test_exceptions(void)
 	vm_exceptions_key(&vm, 'f');
 	CU_ASSERT_EQUAL(vm.nshown, 5);
 	vm_exceptions_key(&vm, 'g');
-	CU_ASSERT(shows(exc_draw, &vm, "ST1    lan               0      0      1      0      1"));
-	CU_ASSERT(shows(exc_draw, &vm, "ST2    tester-packe      1      0      0      0      0"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "ST1    lan               0      0      1      0      1"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "ST2    tester-packe      1      0      0      0      0"));
 	/* A lock with no order says so instead of opening. */
 	vm_exceptions_key(&vm, 'g');
 	vm.sel = 3;
 	vm_exceptions_key(&vm, VK_ENTER);
 	CU_ASSERT_PTR_NULL(vm.trail.o);
-	CU_ASSERT(shows(exc_draw, &vm, "before any order was open"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "before any order was open"));
 	CU_ASSERT_EQUAL(vm_exceptions_key(&vm, VK_ESC), VM_DONE);
 	vm_exceptions_free(&vm);
 	/* A packer's screen shows the refusal, nothing else. */
 	vm_exceptions_init(&vm, &packer, NOW, TZ);
 	CU_ASSERT_EQUAL(vm.n, 0);
-	CU_ASSERT(shows(exc_draw, &vm, "needs the supervisor role"));
+	CU_ASSERT(tu_shows(exc_draw, &vm, "needs the supervisor role"));
 	vm_exceptions_free(&vm);
 	sla_set_carriers(NULL, 0, TZ);
 }
@@ -311,10 +286,10 @@ test_inventory(void)
 	CU_ASSERT_EQUAL(stock_adjust(&sup, hcm, milk, "L-JAN", -1, "damaged"), DB_EPERM);
 
 	vm_inventory_init(&vm, &sup, NOW, TZ);
-	CU_ASSERT(shows(inv_draw, &vm, "Inventory  wh all  1 low"));
-	CU_ASSERT(shows(inv_draw, &vm, "SKU-MILK       Sữa tươi 1L      HCM      15     0    2     13     5    2 01-10"));
-	CU_ASSERT(shows(inv_draw, &vm, "SKU-MILK       Sữa tươi 1L      HN        3     0    2      1    5!    1 01-10"));
-	CU_ASSERT(shows(inv_draw, &vm, "Enter Lots"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "Inventory  wh all  1 low"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "SKU-MILK       Sữa tươi 1L      HCM      15     0    2     13     5    2 01-10"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "SKU-MILK       Sữa tươi 1L      HN        3     0    2      1    5!    1 01-10"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "Enter Lots"));
 	/* Low only, then search. */
 	vm_inventory_key(&vm, 'l');
 	CU_ASSERT_EQUAL(vm.n, 1);
@@ -324,24 +299,24 @@ test_inventory(void)
 	type(inv_key, &vm, "milk");
 	vm_inventory_key(&vm, VK_ENTER);
 	CU_ASSERT_EQUAL(vm.n, 2);
-	CU_ASSERT(shows(inv_draw, &vm, "pushed: shopee 12-01 15:00 =11"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "pushed: shopee 12-01 15:00 =11"));
 	/* Lots, FEFO order; a supervisor's adjustment is refused by the core. */
 	vm_inventory_key(&vm, VK_ENTER);
 	CU_ASSERT_EQUAL(vm.lots_on, 1);
-	CU_ASSERT(shows(inv_draw, &vm, "L-JAN                2026-01-10       10        0"));
-	CU_ASSERT(shows(inv_draw, &vm, "L-FEB"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "L-JAN                2026-01-10       10        0"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "L-FEB"));
 	vm_inventory_key(&vm, 'a');
 	type(inv_key, &vm, "-3");
 	vm_inventory_key(&vm, VK_ENTER);
-	CU_ASSERT(shows(inv_draw, &vm, "Adjust by -3: pick a reason"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "Adjust by -3: pick a reason"));
 	vm_inventory_key(&vm, '2');
-	CU_ASSERT(shows(inv_draw, &vm, "needs the admin role"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "needs the admin role"));
 	/* Thresholds likewise. */
 	vm_inventory_key(&vm, VK_ESC);
 	vm_inventory_key(&vm, 't');
 	type(inv_key, &vm, "30");
 	vm_inventory_key(&vm, VK_ENTER);
-	CU_ASSERT(shows(inv_draw, &vm, "needs the admin role"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "needs the admin role"));
 	vm_inventory_free(&vm);
 
 	/* The admin adjusts lot L-JAN in HCM by -3, damaged: a ledger movement, audited. */
@@ -354,8 +329,8 @@ test_inventory(void)
 	vm_inventory_key(&vm, VK_ENTER);
 	vm_inventory_key(&vm, VK_DOWN);
 	vm_inventory_key(&vm, VK_ENTER);
-	CU_ASSERT(shows(inv_draw, &vm, "SKU-MILK lot L-JAN in HCM adjusted by -3: damaged"));
-	CU_ASSERT(shows(inv_draw, &vm, "L-JAN                2026-01-10        7        0"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "SKU-MILK lot L-JAN in HCM adjusted by -3: damaged"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "L-JAN                2026-01-10        7        0"));
 	CU_ASSERT_EQUAL(db_int(db, &v, "SELECT d_on_hand FROM stock_move WHERE kind = 'adjust' "
 	    "AND note = 'damaged' AND user_name = 'tester-admin'", ""), 0);
 	CU_ASSERT_EQUAL(v, -3);
@@ -367,14 +342,14 @@ test_inventory(void)
 	type(inv_key, &vm, "-100");
 	vm_inventory_key(&vm, VK_ENTER);
 	vm_inventory_key(&vm, '1');
-	CU_ASSERT(shows(inv_draw, &vm, "cannot take 100"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "cannot take 100"));
 	/* The threshold, back on the list. */
 	vm_inventory_key(&vm, VK_ESC);
 	vm_inventory_key(&vm, 't');
 	type(inv_key, &vm, "13");
 	vm_inventory_key(&vm, VK_ENTER);
-	CU_ASSERT(shows(inv_draw, &vm, "SKU-MILK: low-stock threshold 13"));
-	CU_ASSERT(shows(inv_draw, &vm, "2 low"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "SKU-MILK: low-stock threshold 13"));
+	CU_ASSERT(tu_shows(inv_draw, &vm, "2 low"));
 	CU_ASSERT_EQUAL(vm_inventory_key(&vm, VK_ESC), VM_DONE);
 	vm_inventory_free(&vm);
 }
@@ -410,20 +385,20 @@ test_audit(void)
 	CU_ASSERT_EQUAL((int64_t)vm.n, total);
 	CU_ASSERT_EQUAL(vm.chain, 0);
 	snprintf(after, sizeof after, "chain OK (%lld records)", (long long)total);
-	CU_ASSERT(shows(audit_draw, &vm, after));
-	CU_ASSERT(shows(audit_draw, &vm, "o Order u User s Station"));
+	CU_ASSERT(tu_shows(audit_draw, &vm, after));
+	CU_ASSERT(tu_shows(audit_draw, &vm, "o Order u User s Station"));
 	/* By user. */
 	vm_audit_key(&vm, 'u');
 	type(audit_key, &vm, "lan");
 	vm_audit_key(&vm, VK_ENTER);
 	CU_ASSERT_EQUAL(vm.n, 2);
-	CU_ASSERT(shows(audit_draw, &vm, "order any  user lan  station any"));
+	CU_ASSERT(tu_shows(audit_draw, &vm, "order any  user lan  station any"));
 	/* And by station: lan only worked at ST1. */
 	vm_audit_key(&vm, 's');
 	type(audit_key, &vm, "ST2");
 	vm_audit_key(&vm, VK_ENTER);
 	CU_ASSERT_EQUAL(vm.n, 0);
-	CU_ASSERT(shows(audit_draw, &vm, "no record matches"));
+	CU_ASSERT(tu_shows(audit_draw, &vm, "no record matches"));
 	/* By order, from a time: the E-OK locks of 16:00, not yesterday's. */
 	vm_audit_key(&vm, 'x');
 	CU_ASSERT_EQUAL((int64_t)vm.n, total);
@@ -437,28 +412,28 @@ test_audit(void)
 	type(audit_key, &vm, "16:30");
 	vm_audit_key(&vm, VK_ENTER);
 	CU_ASSERT_EQUAL(vm.n, 2);
-	CU_ASSERT(shows(audit_draw, &vm, "order E-OK  user any  station any  from 12-01 15:00  "
+	CU_ASSERT(tu_shows(audit_draw, &vm, "order E-OK  user any  station any  from 12-01 15:00  "
 	    "to 12-01 16:30  2 shown"));
-	CU_ASSERT(shows(audit_draw, &vm, "lock=weight, message=1200 g, expected 900 g"));
+	CU_ASSERT(tu_shows(audit_draw, &vm, "lock=weight, message=1200 g, expected 900 g"));
 	vm_audit_key(&vm, 'f');
 	type(audit_key, &vm, "yesterday");
 	vm_audit_key(&vm, VK_ENTER);
-	CU_ASSERT(shows(audit_draw, &vm, "'yesterday' is not a time"));
+	CU_ASSERT(tu_shows(audit_draw, &vm, "'yesterday' is not a time"));
 	vm_audit_key(&vm, 'o');
 	type(audit_key, &vm, "NOPE");
 	vm_audit_key(&vm, VK_ENTER);
-	CU_ASSERT(shows(audit_draw, &vm, "NOPE"));
+	CU_ASSERT(tu_shows(audit_draw, &vm, "NOPE"));
 	/* Enter opens the order of the selected record. */
 	vm_audit_key(&vm, VK_ENTER);
 	CU_ASSERT_PTR_NOT_NULL(vm.trail.o);
-	CU_ASSERT(shows(audit_draw, &vm, "Order E-OK"));
+	CU_ASSERT(tu_shows(audit_draw, &vm, "Order E-OK"));
 	vm_audit_key(&vm, VK_ESC);
 	CU_ASSERT_PTR_NULL(vm.trail.o);
 	/* An edited record: the check names it. */
 	CU_ASSERT_EQUAL(db_run(db, "UPDATE audit SET after = 'x' WHERE id = 3", ""), 0);
 	vm_audit_key(&vm, 'v');
 	CU_ASSERT_EQUAL(vm.chain, 1);
-	CU_ASSERT(shows(audit_draw, &vm, "CHAIN BROKEN at #3"));
+	CU_ASSERT(tu_shows(audit_draw, &vm, "CHAIN BROKEN at #3"));
 	vm_audit_free(&vm);
 	/* Put it back for the tests after. */
 	vm_audit_init(&vm, &sup, NOW, TZ);
@@ -505,24 +480,24 @@ test_users(void)
 	users_select(&vm, "thao");
 	vm_users_key(&vm, 'r');
 	vm_users_key(&vm, '1');
-	CU_ASSERT(shows(users_draw, &vm, "needs the admin role"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "needs the admin role"));
 	vm_users_free(&vm);
 
 	vm_users_init(&vm, &boss, NOW, TZ);
-	CU_ASSERT(shows(users_draw, &vm, "Users  2 operators"));
-	CU_ASSERT(shows(users_draw, &vm, "a Add r Role p PIN u Unlock"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "Users  2 operators"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "a Add r Role p PIN u Unlock"));
 	/* Add hoa as a packer; the PIN is never on screen. */
 	vm_users_key(&vm, 'a');
 	type(users_key, &vm, "hoa");
 	vm_users_key(&vm, VK_ENTER);
-	CU_ASSERT(shows(users_draw, &vm, "Role for hoa"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "Role for hoa"));
 	vm_users_key(&vm, '1');
 	type(users_key, &vm, "2468");
-	CU_ASSERT(shows(users_draw, &vm, "PIN for hoa (4 to 12 digits): ****_"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "PIN for hoa (4 to 12 digits): ****_"));
 	vm_users_key(&vm, VK_ENTER);
 	type(users_key, &vm, "2469");
 	vm_users_key(&vm, VK_ENTER);
-	CU_ASSERT(shows(users_draw, &vm, "the two PINs differ"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "the two PINs differ"));
 	vm_users_key(&vm, 'a');
 	type(users_key, &vm, "hoa");
 	vm_users_key(&vm, VK_ENTER);
@@ -531,15 +506,15 @@ test_users(void)
 	vm_users_key(&vm, VK_ENTER);
 	type(users_key, &vm, "2468");
 	vm_users_key(&vm, VK_ENTER);
-	CU_ASSERT(shows(users_draw, &vm, "user hoa added as packer"));
-	CU_ASSERT(shows(users_draw, &vm, "hoa                  packer"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "user hoa added as packer"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "hoa                  packer"));
 	CU_ASSERT_EQUAL(user_login(db, &s, "hoa", "2468", "ST1"), 0);
 	/* Role. */
 	users_select(&vm, "hoa");
 	vm_users_key(&vm, 'r');
 	vm_users_key(&vm, VK_DOWN);
 	vm_users_key(&vm, VK_ENTER);
-	CU_ASSERT(shows(users_draw, &vm, "hoa is now supervisor"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "hoa is now supervisor"));
 	CU_ASSERT_EQUAL(db_int(db, &v, "SELECT role = 'supervisor' FROM app_user WHERE name = "
 	    "'hoa'", ""), 0);
 	CU_ASSERT_EQUAL(v, 1);
@@ -548,10 +523,10 @@ test_users(void)
 		user_login(db, &s, "hoa", "0000", "ST1");
 	CU_ASSERT_EQUAL(user_login(db, &s, "hoa", "2468", "ST1"), DB_ELOCKED);
 	vm_users_reload(&vm);
-	CU_ASSERT(shows(users_draw, &vm, "5 min left"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "5 min left"));
 	users_select(&vm, "hoa");
 	vm_users_key(&vm, 'u');
-	CU_ASSERT(shows(users_draw, &vm, "hoa unlocked"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "hoa unlocked"));
 	CU_ASSERT_EQUAL(user_login(db, &s, "hoa", "2468", "ST1"), 0);
 	/* PIN reset. */
 	users_select(&vm, "hoa");
@@ -560,13 +535,13 @@ test_users(void)
 	vm_users_key(&vm, VK_ENTER);
 	type(users_key, &vm, "1357");
 	vm_users_key(&vm, VK_ENTER);
-	CU_ASSERT(shows(users_draw, &vm, "PIN of hoa reset"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "PIN of hoa reset"));
 	CU_ASSERT_EQUAL(user_login(db, &s, "hoa", "1357", "ST1"), 0);
 	/* An admin keeps their own role. */
 	users_select(&vm, "boss");
 	vm_users_key(&vm, 'r');
 	vm_users_key(&vm, '2');
-	CU_ASSERT(shows(users_draw, &vm, "cannot take away their own admin role"));
+	CU_ASSERT(tu_shows(users_draw, &vm, "cannot take away their own admin role"));
 	CU_ASSERT_EQUAL(vm_users_key(&vm, VK_ESC), VM_DONE);
 	vm_users_free(&vm);
 	/* Every change is audited. */
@@ -627,9 +602,9 @@ test_alerts(void)
 	snprintf(pc.station, sizeof pc.station, "ST2");
 	pc.warehouse_id = hcm;
 	vm_pack_init(&vm, &packer, &pc, NULL, NOW);
-	CU_ASSERT(shows(pack_draw, &vm, "⚠ 1 low stock · sync: S1 token expired"));
+	CU_ASSERT(tu_shows(pack_draw, &vm, "⚠ 1 low stock · sync: S1 token expired"));
 	CU_ASSERT_EQUAL(vm_pack_tick(&vm, NOW + 4 * H + 1) & VM_REDRAW, VM_REDRAW);
-	CU_ASSERT(shows(pack_draw, &vm, "⚠ 2 due <1h · 1 low stock"));
+	CU_ASSERT(tu_shows(pack_draw, &vm, "⚠ 2 due <1h · 1 low stock"));
 	vm_pack_free(&vm);
 }
 

@@ -17,6 +17,7 @@
 #include "core/risk.h"
 #include "screens.h"
 #include "testutil.h"
+#include "vmutil.h"
 #include "vm_confirm.h"
 #include "vm_sla.h"
 
@@ -71,32 +72,6 @@ teardown(void)
 	return 0;
 }
 
-/* The screen's text; 1 when some row holds needle. */
-static int
-shows(void (*render)(void *, struct vm_screen *), void *vm, const char *needle)
-{
-	struct vm_screen scr;
-	char row[1024];
-	int y, found = 0;
-
-	vm_screen_init(&scr, 24, 80, ROLE_NORMAL);
-	render(vm, &scr);
-	for (y = 0; y < 24; y++) {
-		vm_screen_row(&scr, y, row, sizeof row);
-		if (strstr(row, needle) != NULL)
-			found = 1;
-	}
-	if (!found) {
-		fprintf(stderr, "\n'%s' not on screen:\n", needle);
-		for (y = 0; y < 24; y++) {
-			vm_screen_row(&scr, y, row, sizeof row);
-			fprintf(stderr, "|%s|\n", row);
-		}
-	}
-	vm_screen_free(&scr);
-	return found;
-}
-
 static void sla_draw(void *vm, struct vm_screen *scr) { vm_sla_render(vm, scr); }
 static void q_draw(void *vm, struct vm_screen *scr) { vm_confirm_render(vm, scr); }
 
@@ -125,9 +100,9 @@ test_board(void)
 	CU_ASSERT_EQUAL(vm.bd.n[SLA_TO_CONFIRM][SLA_OVERDUE], 1);
 	CU_ASSERT_EQUAL(vm.bd.n[SLA_TO_CONFIRM][SLA_UNDER_2H], 1);
 	CU_ASSERT_EQUAL(vm.bd.n[SLA_TO_PACK][SLA_UNDER_2H], 1);
-	CU_ASSERT(shows(sla_draw, &vm, "SLA board"));
-	CU_ASSERT(shows(sla_draw, &vm, "5 open, 1 overdue"));
-	CU_ASSERT(shows(sla_draw, &vm, "Enter Orders"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "SLA board"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "5 open, 1 overdue"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "Enter Orders"));
 	/* The overdue count is red, the one under 2 h amber, zeros dimmed. */
 	vm.g = SLA_PACKED;                  /* the selection out of the way */
 	vm_screen_init(&scr, 24, 80, ROLE_NORMAL);
@@ -149,8 +124,8 @@ test_board(void)
 	CU_ASSERT_EQUAL(vm_sla_key(&vm, VK_ENTER), VM_REDRAW);
 	CU_ASSERT_EQUAL_FATAL(vm.nrows, 1);
 	CU_ASSERT_EQUAL(vm.rows[0].id, o_cod);
-	CU_ASSERT(shows(sla_draw, &vm, "Q-COD"));
-	CU_ASSERT(shows(sla_draw, &vm, "3h00"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "Q-COD"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "3h00"));
 	CU_ASSERT_EQUAL(vm_sla_key(&vm, VK_ESC), VM_REDRAW);
 	CU_ASSERT_EQUAL(vm.drill, 0);
 	/* The total row, under 2 h: both, most urgent first, whatever their group. */
@@ -168,26 +143,26 @@ test_board(void)
 	vm_sla_key(&vm, VK_ESC);
 	/* `?` lists the keys; any key closes it; Tab and Esc leave. */
 	CU_ASSERT_EQUAL(vm_sla_key(&vm, '?'), VM_REDRAW);
-	CU_ASSERT(shows(sla_draw, &vm, "Keys: SLA board"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "Keys: SLA board"));
 	vm_sla_key(&vm, 'x');
 	CU_ASSERT_EQUAL(vm.help, 0);
 	CU_ASSERT_EQUAL(vm_sla_key(&vm, 'c'), VM_REDRAW);
-	CU_ASSERT(shows(sla_draw, &vm, "channel shopee"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "channel shopee"));
 	CU_ASSERT_EQUAL(vm.bd.total, 5);
 	vm_sla_key(&vm, 'c');
-	CU_ASSERT(shows(sla_draw, &vm, "channel lazada"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "channel lazada"));
 	CU_ASSERT_EQUAL(vm.bd.total, 0);
 	vm_sla_key(&vm, 'c');
 	vm_sla_key(&vm, 'c');
 	vm_sla_key(&vm, 'c');
-	CU_ASSERT(shows(sla_draw, &vm, "channel all"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "channel all"));
 	/* The warehouse filter: S1 belongs to no warehouse, so HCM has none of them. */
 	CU_ASSERT_EQUAL_FATAL(vm.nwhs, 1);
 	vm_sla_key(&vm, 'w');
-	CU_ASSERT(shows(sla_draw, &vm, "wh HCM"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "wh HCM"));
 	CU_ASSERT_EQUAL(vm.bd.total, 0);
 	vm_sla_key(&vm, 'w');
-	CU_ASSERT(shows(sla_draw, &vm, "wh all"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "wh all"));
 	CU_ASSERT_EQUAL(vm.bd.total, 5);
 	CU_ASSERT_EQUAL(vm_sla_key(&vm, VK_TAB), VM_SWITCH);
 	CU_ASSERT_EQUAL(vm_sla_key(&vm, VK_ESC), VM_DONE);
@@ -203,7 +178,7 @@ test_cutoffs_and_open(void)
 	struct vm_sla vm;
 
 	vm_sla_init(&vm, &sup, NOW, 7 * H);
-	CU_ASSERT(shows(sla_draw, &vm, "no carrier cut-offs configured"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "no carrier cut-offs configured"));
 	sla_set_carriers(c, 2, 7 * H);
 	/* 07:00 in Viet Nam: GHN's 16:00 is 9 h away; past it, tomorrow's. */
 	CU_ASSERT_EQUAL(sla_next_cutoff(&c[0], NOW), NOW + 9 * H);
@@ -211,21 +186,21 @@ test_cutoffs_and_open(void)
 	CU_ASSERT_EQUAL(sla_next_cutoff(&c[0], NOW + 9 * H + 1), NOW + 33 * H);
 	CU_ASSERT_EQUAL(sla_next_cutoff(&c[1], NOW), 0);
 	CU_ASSERT_PTR_NOT_NULL(sla_carrier_find("ghn"));
-	CU_ASSERT(shows(sla_draw, &vm, "Cut-off: GHN 16:00 (9h00), JT none"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "Cut-off: GHN 16:00 (9h00), JT none"));
 	/* The overdue order of the to-confirm row. */
 	vm.g = SLA_TO_CONFIRM;
 	vm.b = SLA_OVERDUE;
 	vm_sla_key(&vm, VK_ENTER);
 	CU_ASSERT_EQUAL(vm.drill, 1);
-	CU_ASSERT(shows(sla_draw, &vm, "Q-LATE"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "Q-LATE"));
 	vm_sla_key(&vm, VK_ENTER);
 	CU_ASSERT_PTR_NOT_NULL(vm.trail.o);
-	CU_ASSERT(shows(sla_draw, &vm, "Order Q-LATE  NEW  shopee S1"));
-	CU_ASSERT(shows(sla_draw, &vm, "create"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "Order Q-LATE  NEW  shopee S1"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "create"));
 	vm_sla_key(&vm, VK_ESC);
 	CU_ASSERT_PTR_NULL(vm.trail.o);
 	CU_ASSERT_EQUAL(vm.drill, 1);
-	CU_ASSERT(shows(sla_draw, &vm, "Q-LATE"));
+	CU_ASSERT(tu_shows(sla_draw, &vm, "Q-LATE"));
 	vm_sla_free(&vm);
 	sla_set_carriers(NULL, 0, 7 * H);
 }
@@ -240,13 +215,13 @@ test_packer(void)
 
 	vm_sla_init(&b, &packer, NOW, 7 * H);
 	CU_ASSERT_EQUAL(b.bd.total, 0);
-	CU_ASSERT(shows(sla_draw, &b, "needs the supervisor role"));
+	CU_ASSERT(tu_shows(sla_draw, &b, "needs the supervisor role"));
 	vm_sla_key(&b, VK_ENTER);
 	CU_ASSERT_EQUAL(b.drill, 0);
 	vm_sla_free(&b);
 	vm_confirm_init(&q, &packer, NOW, 7 * H);
 	CU_ASSERT_EQUAL(q.n, 0);
-	CU_ASSERT(shows(q_draw, &q, "needs the supervisor role"));
+	CU_ASSERT(tu_shows(q_draw, &q, "needs the supervisor role"));
 	vm_confirm_free(&q);
 	/* The registry shows the supervisor screens to no packer (Returns is the receiving
 	 * clerk's, a packer's). */
@@ -272,28 +247,28 @@ test_queue(void)
 	CU_ASSERT_EQUAL(q.rows[1].r.id, o_soon);
 	CU_ASSERT_EQUAL(q.rows[2].r.id, o_cod);
 	CU_ASSERT_PTR_NOT_NULL(strstr(q.rows[2].risk, "HIGH COD"));
-	CU_ASSERT(shows(q_draw, &q, "Confirmation queue"));
-	CU_ASSERT(shows(q_draw, &q, "HIGH COD"));
-	CU_ASSERT(shows(q_draw, &q, "-0h30"));
-	CU_ASSERT(shows(q_draw, &q, "Enter Confirm"));
+	CU_ASSERT(tu_shows(q_draw, &q, "Confirmation queue"));
+	CU_ASSERT(tu_shows(q_draw, &q, "HIGH COD"));
+	CU_ASSERT(tu_shows(q_draw, &q, "-0h30"));
+	CU_ASSERT(tu_shows(q_draw, &q, "Enter Confirm"));
 
 	/* Mark two, confirm both; within the grace period u undoes it. */
 	CU_ASSERT_EQUAL(vm_confirm_key(&q, ' '), VM_REDRAW);
 	CU_ASSERT_EQUAL(vm_confirm_key(&q, ' '), VM_REDRAW);
-	CU_ASSERT(shows(q_draw, &q, "2 marked"));
+	CU_ASSERT(tu_shows(q_draw, &q, "2 marked"));
 	vm_confirm_key(&q, VK_ENTER);
 	CU_ASSERT_EQUAL(q.pend.n, 2);
-	CU_ASSERT(shows(q_draw, &q, "2 orders confirmed in 5 s: u undoes"));
+	CU_ASSERT(tu_shows(q_draw, &q, "2 orders confirmed in 5 s: u undoes"));
 	vm_confirm_tick(&q, NOW + 4);
-	CU_ASSERT(shows(q_draw, &q, "in 1 s"));
+	CU_ASSERT(tu_shows(q_draw, &q, "in 1 s"));
 	CU_ASSERT_STRING_EQUAL(status_of(o_late), "NEW");
 	vm_confirm_key(&q, 'u');
-	CU_ASSERT(shows(q_draw, &q, "undone: 2 orders stay NEW"));
+	CU_ASSERT(tu_shows(q_draw, &q, "undone: 2 orders stay NEW"));
 	vm_confirm_tick(&q, NOW + 10);
 	CU_ASSERT_STRING_EQUAL(status_of(o_late), "NEW");
 	CU_ASSERT_STRING_EQUAL(status_of(o_soon), "NEW");
 	vm_confirm_key(&q, 'u');
-	CU_ASSERT(shows(q_draw, &q, "nothing to undo"));
+	CU_ASSERT(tu_shows(q_draw, &q, "nothing to undo"));
 
 	/* Again, and let the grace run out: committed through the core. */
 	q.sel = 0;
@@ -303,21 +278,21 @@ test_queue(void)
 	vm_confirm_tick(&q, NOW + 15);
 	CU_ASSERT_STRING_EQUAL(status_of(o_late), "CONFIRMED");
 	CU_ASSERT_STRING_EQUAL(status_of(o_soon), "CONFIRMED");
-	CU_ASSERT(shows(q_draw, &q, "2 orders confirmed"));
+	CU_ASSERT(tu_shows(q_draw, &q, "2 orders confirmed"));
 	CU_ASSERT_EQUAL_FATAL(q.n, 2);
 	CU_ASSERT_EQUAL(q.rows[0].r.id, o_cod);
 
 	/* Hold with a reason from the list. */
 	q.sel = 0;
 	CU_ASSERT_EQUAL(vm_confirm_key(&q, 'h'), VM_REDRAW);
-	CU_ASSERT(shows(q_draw, &q, "Hold: pick a reason"));
-	CU_ASSERT(shows(q_draw, &q, "3 high COD: check buyer"));
+	CU_ASSERT(tu_shows(q_draw, &q, "Hold: pick a reason"));
+	CU_ASSERT(tu_shows(q_draw, &q, "3 high COD: check buyer"));
 	vm_confirm_key(&q, VK_DOWN);
 	vm_confirm_key(&q, VK_DOWN);
 	vm_confirm_key(&q, VK_ENTER);
 	CU_ASSERT_EQUAL(q.picking, ST_NEW);
 	CU_ASSERT_STRING_EQUAL(q.pend.reason, "high COD: check buyer");
-	CU_ASSERT(shows(q_draw, &q, "1 order held: high COD: check buyer in 5 s"));
+	CU_ASSERT(tu_shows(q_draw, &q, "1 order held: high COD: check buyer in 5 s"));
 	/* A second action commits the first at once. */
 	q.sel = 1;
 	vm_confirm_key(&q, 'c');
@@ -333,7 +308,7 @@ test_queue(void)
 		vm_confirm_tick(&q, NOW + i);
 	CU_ASSERT_STRING_EQUAL(status_of(o_later), "CANCELLED");
 	CU_ASSERT_EQUAL(q.n, 0);
-	CU_ASSERT(shows(q_draw, &q, "no order waits for confirmation"));
+	CU_ASSERT(tu_shows(q_draw, &q, "no order waits for confirmation"));
 	CU_ASSERT_EQUAL(vm_confirm_key(&q, VK_TAB), VM_SWITCH);
 	CU_ASSERT_EQUAL(vm_confirm_key(&q, VK_ESC), VM_DONE);
 	vm_confirm_free(&q);
@@ -356,10 +331,10 @@ test_search_and_leave(void)
 	vm_confirm_key(&q, 'N');
 	CU_ASSERT_EQUAL_FATAL(q.n, 1);
 	CU_ASSERT_EQUAL(q.rows[0].r.id, b);
-	CU_ASSERT(shows(q_draw, &q, "/BIN_"));
+	CU_ASSERT(tu_shows(q_draw, &q, "/BIN_"));
 	vm_confirm_key(&q, VK_ENTER);
 	CU_ASSERT_EQUAL(q.editing, 0);
-	CU_ASSERT(shows(q_draw, &q, "/BIN"));
+	CU_ASSERT(tu_shows(q_draw, &q, "/BIN"));
 	CU_ASSERT_EQUAL(vm_confirm_key(&q, VK_ESC), VM_REDRAW);    /* clears the search */
 	CU_ASSERT_EQUAL(q.n, 2);
 	/* The selection stayed on S-BINH; leaving the screen commits what is pending. */
@@ -385,19 +360,19 @@ test_blacklist(void)
 	CU_ASSERT_EQUAL_FATAL(q.rows[0].r.id, b);
 	q.sel = 0;
 	vm_confirm_key(&q, 'b');
-	CU_ASSERT(shows(q_draw, &q, "1 block phone 0912345678"));
-	CU_ASSERT(shows(q_draw, &q, "2 (no street address to block)"));
+	CU_ASSERT(tu_shows(q_draw, &q, "1 block phone 0912345678"));
+	CU_ASSERT(tu_shows(q_draw, &q, "2 (no street address to block)"));
 	vm_confirm_key(&q, VK_ENTER);
-	CU_ASSERT(shows(q_draw, &q, "Block phone: pick a reason"));
+	CU_ASSERT(tu_shows(q_draw, &q, "Block phone: pick a reason"));
 	vm_confirm_key(&q, '2');
 	CU_ASSERT_EQUAL(q.bstep, 0);
-	CU_ASSERT(shows(q_draw, &q, "phone 0912345678 blacklisted: suspected fraud"));
+	CU_ASSERT(tu_shows(q_draw, &q, "phone 0912345678 blacklisted: suspected fraud"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(q.rows[0].risk, "BLOCKED PHONE"));
 	/* Again: now it offers to take it off. */
 	vm_confirm_key(&q, 'b');
-	CU_ASSERT(shows(q_draw, &q, "1 unblock phone 0912345678"));
+	CU_ASSERT(tu_shows(q_draw, &q, "1 unblock phone 0912345678"));
 	vm_confirm_key(&q, '1');
-	CU_ASSERT(shows(q_draw, &q, "phone 0912345678 taken off the blacklist"));
+	CU_ASSERT(tu_shows(q_draw, &q, "phone 0912345678 taken off the blacklist"));
 	CU_ASSERT_PTR_NULL(strstr(q.rows[0].risk, "BLOCKED PHONE"));
 	/* Esc changes nothing; an order without a street address cannot block the whole
 	 * province. */
@@ -406,7 +381,7 @@ test_blacklist(void)
 	CU_ASSERT_EQUAL(q.bstep, 0);
 	vm_confirm_key(&q, 'b');
 	vm_confirm_key(&q, '2');
-	CU_ASSERT(shows(q_draw, &q, "this order has no street address to block"));
+	CU_ASSERT(tu_shows(q_draw, &q, "this order has no street address to block"));
 	CU_ASSERT_EQUAL(risk_block_list(&sup, &rows, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	free(rows);

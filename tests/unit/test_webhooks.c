@@ -255,9 +255,7 @@ suite_init(void)
 		shops[i].code = chans[i].code;
 		shops[i].api_base = "http://127.0.0.1:9";
 	}
-	shops[0].creds.partner_id = 1000001;
-	shops[0].creds.shop_id = 2000001;
-	shops[0].creds.partner_key = SHOPEE_KEY;
+	shops[0].creds = sim_shopee_creds(SHOPEE_KEY, NULL);
 	shops[1].creds.app_key = LAZADA_KEY;
 	shops[1].creds.app_secret = LAZADA_SECRET;
 	shops[2].creds.app_key = TIKTOK_KEY;

@@ -73,9 +73,7 @@ suite_init(void)
 static int
 suite_clean(void)
 {
-	if (db != NULL)
-		tu_db_free(db, dbfile);
-	return sim_stop(&sim);
+	return sim_stop_db(&sim, db, dbfile);
 }
 
 static struct worker_shop
@@ -88,10 +86,7 @@ shop_cfg(const char *key)
 	sh.code = SHOP;
 	sh.api_base = base;
 	sh.auth_base = base;
-	sh.creds.partner_id = 1000001;
-	sh.creds.shop_id = 2000001;
-	sh.creds.partner_key = key;
-	sh.creds.access_token = "wk-at";
+	sh.creds = sim_shopee_creds(key, "wk-at");
 	sh.creds.refresh_token = "wk-rt";
 	sh.rate_per_s = 0;
 	return sh;
@@ -380,15 +375,11 @@ int
 main(int argc, char **argv)
 {
 	CU_pSuite su;
+	int rc;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: test_worker SIMULATOR SKUS\n");
-		return 2;
-	}
-	sim_path = argv[1];
-	skus_path = argv[2];
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
+	rc = sim_main(argc, argv, 3, "test_worker SIMULATOR SKUS", &sim_path, &skus_path);
+	if (rc != 0)
+		return rc;
 	su = CU_add_suite("worker", suite_init, suite_clean);
 	CU_add_test(su, "a pass and its sync_state", test_pass_and_state);
 	CU_add_test(su, "a second worker leaves the shop alone", test_second_worker);

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/pack.h"
 #include "core/user.h"
+#include "market/ops.h"
 
 struct db *
 tu_db(char *path_out)
@@ -222,4 +223,29 @@ tu_pack_confirmed(struct session *packer, int64_t wh, int n, char (*packed)[48],
 		}
 	}
 	return done;
+}
+
+int64_t
+tu_int(struct db *db, const char *sql, const char *text)
+{
+	int64_t n = -1;
+
+	if (text != NULL) {
+		CU_ASSERT_EQUAL(db_int(db, &n, sql, "s", text), 0);
+	} else {
+		CU_ASSERT_EQUAL(db_int(db, &n, sql, ""), 0);
+	}
+	return n;
+}
+
+int64_t
+tu_fee(const struct market_settlement *s, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (strcmp(s->fees[i].type, type) == 0)
+			return s->fees[i].amount;
+	}
+	return INT64_MIN;
 }

@@ -34,6 +34,12 @@ int tu_pack(struct session *packer, int64_t wh, const char *no);
  * -1 when the orders could not be read. */
 int tu_pack_confirmed(struct session *packer, int64_t wh, int n, char (*packed)[48],
     int *npacked, int max);
+/* The integer sql selects from db, text bound to its one parameter (none when NULL); the
+ * query's success is asserted; -1 when it failed. */
+int64_t tu_int(struct db *db, const char *sql, const char *text);
+/* The amount of s's fee line of type; INT64_MIN when it has none. */
+struct market_settlement;
+int64_t tu_fee(const struct market_settlement *s, const char *type);
 /* Read a whole file into a malloc'd buffer; *len set; NULL if unreadable. */
 char *tu_slurp(const char *path, size_t *len);
 
