@@ -5,16 +5,18 @@
  *   audit log's order transitions as they are written: packed_at (-> PACKED, with the
  *   units in pack_scan then: packed_units), shipped_at (-> SHIPPED: handed over to the
  *   carrier), delivered_at, cancelled_at with the status it left, the reason and the user,
- *   returning_at with the status it left. "Paid" is orders.created_at (the marketplaces
+ *   returning_at with the status it left (the first move to RETURNING, RETURNED or
+ *   PART_RETURNED: a parcel received straight at the station skips RETURNING; migration
+ *   015). "Paid" is orders.created_at (the marketplaces
  *   hand us paid orders; COD orders count from their placing).
  * - OTIF: shipped orders handed over by orders.ship_by (or with none) and complete: every
  *   ordered unit scanned in pack_scan (packed_units >= the lines' qty; an order never
  *   packed at a station counts complete).
- * - Cancels: cancelled orders plus failed deliveries (SHIPPED -> RETURNING). Cause: a
+ * - Cancels: cancelled orders plus failed deliveries (SHIPPED -> returning). Cause: a
  *   reason naming stock -> out of stock; naming the buyer, or a cancel the marketplace
  *   made (the system user "system") -> buyer; one naming delivery -> failed delivery;
  *   any other person's -> seller (kpi_cancel_cause()).
- * - Returns: DELIVERED -> RETURNING, over the orders delivered.
+ * - Returns: DELIVERED -> returning, over the orders delivered.
  * - Lead times: paid -> packed -> handed over (shipped) -> delivered, averaged over the
  *   orders that reached both ends.
  * - Cost per order, over the shipped orders: fees (settlement_fee lines of the

@@ -5,7 +5,7 @@
  *   O1 shopee, COD, Hà Nội: paid T0, packed +2 h (1 of 1 unit), handed +4 h (deadline
  *      +24 h), delivered +52 h; fees 4,000, shipping 20,000 - 15,000 paid by the buyer.
  *   O2 shopee, prepaid: paid T0+1 h, packed +3 h, handed +5 h, after its deadline (+2 h);
- *      delivered +53 h, then returned by the buyer.
+ *      delivered +53 h, then returned by the buyer (received straight at the station).
  *   O3 lazada, COD, Hà Nội, 2 units: paid T0+24 h, packed +2 h with 1 unit scanned,
  *      handed +6 h; refused at the door (SHIPPED -> RETURNING).
  *   O4 lazada: cancelled by a supervisor, "out of stock".  O5 shopee: cancelled by the
@@ -145,7 +145,7 @@ setup(void)
 	parcel(o[2], "lan", T0 + 4 * H);
 	ev(o[2], "PACKED", "SHIPPED", T0 + 6 * H, "lan");
 	ev(o[2], "SHIPPED", "DELIVERED", T0 + 54 * H, "system");
-	ev(o[2], "DELIVERED", "RETURNING", T0 + 80 * H, "system");
+	ev(o[2], "DELIVERED", "RETURNED", T0 + 80 * H, "lan");   /* received at the station */
 
 	scan(o[3], 1, T0 + 26 * H);
 	ev(o[3], "PACKING", "PACKED", T0 + 26 * H, "minh");
