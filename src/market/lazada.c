@@ -1201,14 +1201,8 @@ void
 lazada_push_sign(const struct market_creds *c, const char *url, const char *body,
     size_t len, char out[65])
 {
-	size_t kl = c->app_key ? strlen(c->app_key) : 0;
-	char *base = xmalloc(kl + len + 1);
-
 	(void)url;
-	memcpy(base, c->app_key ? c->app_key : "", kl);
-	memcpy(base + kl, body, len);
-	request_hmac_hex(c->app_secret ? c->app_secret : "", base, kl + len, 0, out);
-	free(base);
+	request_hmac_prefixed(c->app_secret, c->app_key, body, len, out);
 }
 
 int

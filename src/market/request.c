@@ -207,3 +207,16 @@ request_hmac_hex(const char *key, const void *data, size_t len, int upper, char 
 	out[64] = '\0';
 	sodium_memzero(&st, sizeof st);
 }
+
+void
+request_hmac_prefixed(const char *key, const char *prefix, const void *data, size_t len,
+    char out[65])
+{
+	size_t pl = prefix != NULL ? strlen(prefix) : 0;
+	char *base = xmalloc(pl + len + 1);
+
+	memcpy(base, prefix != NULL ? prefix : "", pl);
+	memcpy(base + pl, data, len);
+	request_hmac_hex(key != NULL ? key : "", base, pl + len, 0, out);
+	free(base);
+}

@@ -62,5 +62,10 @@ void request_finish(struct request *r);
 /* HMAC-SHA256 of data with key (any length), as 64 hex digits plus NUL. */
 void request_hmac_hex(const char *key, const void *data, size_t len, int upper,
     char out[65]);
+/* Lower-case hex HMAC-SHA256 with key over prefix followed by the len bytes of data
+ * (the push signature of Lazada and TikTok: app_secret over app_key + body); NULL key or
+ * prefix count as "". */
+void request_hmac_prefixed(const char *key, const char *prefix, const void *data,
+    size_t len, char out[65]);
 
 #endif

@@ -7,7 +7,9 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "core/stock.h"
 #include "vm_orders.h"
 
 void
@@ -214,4 +216,18 @@ vm_keys_msg(char *msg, size_t len, enum theme_role *msg_role, enum theme_role ro
 	vsnprintf(msg, len, fmt, ap);
 	va_end(ap);
 	*msg_role = role;
+}
+
+int
+vm_keys_warehouses(struct session *op, char (*codes)[32], int max)
+{
+	struct warehouse_row *whs;
+	size_t n, i;
+
+	if (warehouse_list(op, &whs, &n) != 0)
+		return 0;
+	for (i = 0; i < n && i < (size_t)max; i++)
+		snprintf(codes[i], sizeof codes[i], "%s", whs[i].code);
+	free(whs);
+	return (int)i;
 }

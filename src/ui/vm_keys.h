@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "core/session.h"
 #include "vm_screen.h"
 
 struct vm_key_help {
@@ -16,6 +17,9 @@ struct vm_key_help {
 	const char *help;           /* one line for the `?` panel */
 };
 
+/* Up to max warehouse codes, read once for a screen's warehouse filter: the count
+ * (0 when the database cannot say). */
+int vm_keys_warehouses(struct session *op, char (*codes)[32], int max);
 /* The legend on row y from the keys with a label. */
 void vm_keys_legend(struct vm_screen *scr, int y, const struct vm_key_help *k, int n);
 /* The keys that go to other screens (Ctrl+letter, one line of text, wrapped), listed

@@ -49,20 +49,12 @@ static const struct vm_key_help drill_keys[] = {
 void
 vm_sla_init(struct vm_sla *vm, struct session *op, int64_t now, int64_t tz_offset)
 {
-	struct warehouse_row *whs;
-	size_t n, i;
-
 	memset(vm, 0, sizeof *vm);
 	vm->op = op;
 	vm->now = now;
 	vm->tz_offset = tz_offset;
 	vm->msg_role = ROLE_MESSAGE;
-	if (warehouse_list(op, &whs, &n) == 0) {
-		for (i = 0; i < n && i < VM_SLA_WAREHOUSES; i++)
-			snprintf(vm->whs[i], sizeof vm->whs[i], "%s", whs[i].code);
-		vm->nwhs = (int)i;
-		free(whs);
-	}
+	vm->nwhs = vm_keys_warehouses(op, vm->whs, VM_SLA_WAREHOUSES);
 	vm_sla_reload(vm);
 }
 
