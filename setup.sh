@@ -11,6 +11,8 @@ PACKAGES=(
 	libsqlite3-dev libsodium-dev libncurses-dev libcurl4-openssl-dev libjansson-dev
 	libusb-1.0-0-dev libmicrohttpd-dev libcunit1-dev umockdev libumockdev-dev
 	libinih-dev libcups2-dev libcairo2-dev fonts-dejavu-core libpam0g-dev
+	libpq-dev postgresql
+	clang libclang-rt-dev
 )
 
 install_missing() {
@@ -39,13 +41,39 @@ build() {
 	ninja -C "$dir"
 }
 
-# Run one build's tests; prints meson's summary and remembers the counts.
+# The libFuzzer targets (tests/fuzz) in a clang build of their own, only they built:
+# each replays its corpus (the fuzz suite), then is fuzzed for 20 s (tests/fuzz/run.sh).
+# A crash fails the run; its input is kept in build-fuzz/fuzz-artifacts/.
+fuzz() {
+	local dir=build-fuzz targets=() c
+	local opts=(-Dbuildtype=debugoptimized -Dfuzz=true -Db_sanitize=address,undefined
+		-Db_lundef=false)
+	for c in tests/fuzz/corpus/*/; do
+		targets+=("tests/fuzz/fuzz_$(basename "$c")")
+	done
+	if [ ! -f "$dir/build.ninja" ]; then
+		CC=clang meson setup "$dir" "${opts[@]}" || return 1
+	else    # --reconfigure: the corpus lists are read at configure time
+		meson setup --reconfigure "$dir" "${opts[@]}" >/dev/null || return 1
+	fi
+	ninja -C "$dir" "${targets[@]}" || return 1
+	meson test -C "$dir" --no-rebuild --suite fuzz --print-errorlogs --num-processes 2 ||
+		return 1
+	tests/fuzz/run.sh "$dir" 20
+}
+
+# Run one build's tests (through runner when given: tests/pg/run.sh); prints meson's
+# summary and remembers the counts.
 passed=0
 failed=0
 run_tests() {
-	local dir=$1 log rc=0
+	local dir=$1 runner=${2:-} log rc=0
 	log=$(mktemp)
-	meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | tee "$log" || rc=$?
+	if [ -n "$runner" ]; then
+		"$runner" "$dir" --print-errorlogs --num-processes 2 2>&1 | tee "$log" || rc=$?
+	else
+		meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | tee "$log" || rc=$?
+	fi
 	passed=$((passed + $(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log" | tail -n1)))
 	failed=$((failed + $(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log" | tail -n1)))
 	failed=$((failed + $(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$log" | tail -n1)))
@@ -71,7 +99,11 @@ test)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		run_tests build-asan || status=1
+	# The same suites on PostgreSQL, as far as they pass there (tests/pg/suites), on a
+	# private cluster started and stopped by tests/pg/run.sh.
+	run_tests build tests/pg/run.sh || status=1
 	echo "tests: $passed passed, $failed failed"
+	fuzz || status=1
 	exit $status
 	;;
 *)

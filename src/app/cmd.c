@@ -34,6 +34,7 @@ int cmd_user_add(struct cmd_ctx *c);
 int cmd_user_passwd(struct cmd_ctx *c);
 int cmd_user_list(struct cmd_ctx *c);
 int cmd_audit_verify(struct cmd_ctx *c);
+int cmd_db_copy(struct cmd_ctx *c);
 int cmd_import_run(struct cmd_ctx *c);
 int cmd_skus_check(struct cmd_ctx *c);
 int cmd_label_run(struct cmd_ctx *c);
@@ -63,6 +64,10 @@ int cmd_rules_dry_run(struct cmd_ctx *c);
 int cmd_stock_list(struct cmd_ctx *c);
 int cmd_stock_adjust(struct cmd_ctx *c);
 int cmd_stock_threshold(struct cmd_ctx *c);
+int cmd_purchase_add(struct cmd_ctx *c);
+int cmd_purchase_list(struct cmd_ctx *c);
+int cmd_purchase_receive(struct cmd_ctx *c);
+int cmd_purchase_cancel(struct cmd_ctx *c);
 int cmd_user_role(struct cmd_ctx *c);
 int cmd_user_unlock(struct cmd_ctx *c);
 int cmd_sync_run(struct cmd_ctx *c);
@@ -120,6 +125,15 @@ const struct cmd cmd_table[] = {
 	  "correct stock by a signed quantity, with a reason (admin)", cmd_stock_adjust },
 	{ "stock", "threshold", "SKU N",
 	  "alert when a SKU's available falls below N; 0: never (admin)", cmd_stock_threshold },
+	{ "purchase", "add", "SKU QTY --warehouse W --due YYYY-MM-DD [--ref PO]",
+	  "record stock on order from a supplier (supervisor)", cmd_purchase_add },
+	{ "purchase", "list", "[--all] [--format F]",
+	  "purchases still on order, by due date; --all: received and cancelled too",
+	  cmd_purchase_list },
+	{ "purchase", "receive", "REF|ID [--lot LOT] [--expiry YYYY-MM-DD]",
+	  "put a purchase's units on hand (ledger movement, audited)", cmd_purchase_receive },
+	{ "purchase", "cancel", "REF|ID [--reason TEXT]",
+	  "cancel a purchase still on order", cmd_purchase_cancel },
 	{ "order", "show", "ID|ORDER_NO|TRACKING_NO [--format F]",
 	  "show one order with its lines", cmd_order_show },
 	{ "user", "add", "NAME --role packer|supervisor|admin [--badge CODE]",
@@ -134,6 +148,9 @@ const struct cmd cmd_table[] = {
 	  "lift an operator's lock after failed log-ins (admin)", cmd_user_unlock },
 	{ "audit", "verify", "",
 	  "check the audit log's hash chain", cmd_audit_verify },
+	{ "db", "copy", "--from sqlite:PATH|URL --to postgresql://...|PATH [--format F]",
+	  "copy a site into a new database (ids kept, all or nothing); check counts and "
+	  "the audit chain", cmd_db_copy },
 	{ "import", "skus", "FILE.csv",
 	  "load SKUs and barcodes (all or nothing)", cmd_import_run },
 	{ "import", "stock", "FILE.csv",

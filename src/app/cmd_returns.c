@@ -302,7 +302,8 @@ cmd_returns_list(struct cmd_ctx *c)
 	};
 	static const struct out_col cols[] = {
 		{ "return", 1 }, { "order_no", 0 }, { "channel", 0 }, { "status", 0 },
-		{ "source", 0 }, { "return_id", 0 }, { "opened", 0 }, { "age_days", 1 },
+		{ "source", 0 }, { "return_id", 0 }, { "return_status", 0 }, { "opened", 0 },
+		{ "age_days", 1 },
 	};
 	struct returns_row *rows;
 	int64_t days = 0, now;
@@ -332,11 +333,11 @@ cmd_returns_list(struct cmd_ctx *c)
 		db_close(db);
 		return cmd_fail(&s);
 	}
-	o = out_begin(stdout, c->fmt, cols, 8);
+	o = out_begin(stdout, c->fmt, cols, 9);
 	for (i = 0; i < n; i++) {
 		char id[24], at[32], age[24];
-		const char *vals[8] = { id, rows[i].order_no, rows[i].channel, rows[i].status,
-		    rows[i].source, rows[i].market_id, at, age };
+		const char *vals[9] = { id, rows[i].order_no, rows[i].channel, rows[i].status,
+		    rows[i].source, rows[i].market_id, rows[i].market_status, at, age };
 
 		if (rows[i].rma_id != 0)
 			snprintf(id, sizeof id, "%" PRId64, rows[i].rma_id);

@@ -905,6 +905,7 @@ config_defaults(struct config *cfg)
 	cfg->sync.stock_buffer = 0;
 	recon_fees_init(&cfg->fees);
 	cfg->routing.manual.split = cfg->routing.manual.merge = 1;
+	cfg->routing.allocate_on_confirm = 1;
 }
 
 static void

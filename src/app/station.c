@@ -65,7 +65,9 @@ station_labels(struct session *s, const struct config *cfg, int64_t order_id,
 	size_t joblen = 0, len;
 	int pkg = 1, count = 1, rc = 0;
 
-	for (pkg = 1; pkg <= count; pkg++) {
+	/* A split order's part labels its own packages only. */
+	pack_label_pkgs(s, order_id, &pkg, &count);
+	for (; pkg <= count; pkg++) {
 		if (label_load(s, order_id, pkg, &d) != 0) {
 			snprintf(err, errlen, "label: %s", s->err);
 			rc = -1;

@@ -200,7 +200,13 @@ push(struct webhooks *w, struct MHD_Connection *c, const char *url, const struct
 		logf_(w, "push %s/%s: 400 not a %s push", sh->channel, sh->name, sh->channel);
 		return answer(c, MHD_HTTP_BAD_REQUEST, "not a push of this channel\n");
 	}
-	if ((rc = store(w, sh, order_no, good, &added)) != 0) {
+	if ((rc = store(w, sh, order_no, good, &added)) == DB_EINVAL) {
+		/* A push naming no possible order (too long a number): retrying cannot help. */
+		logf_(w, "push %s/%s: 400 %s", sh->channel, sh->name, w->s.err);
+		w->s.err[0] = '\0';
+		return answer(c, MHD_HTTP_BAD_REQUEST, "not an order number of this channel\n");
+	}
+	if (rc != 0) {
 		logf_(w, "push %s/%s: 503 database: %s", sh->channel, sh->name,
 		    w->s.err[0] ? w->s.err : db_errmsg(w->s.db));
 		w->s.err[0] = '\0';

@@ -10,7 +10,8 @@
  * answered 200 with an empty body at once: a push is a hint, the worker fetches the
  * order. A bad signature gets 401 and is counted (webhook_stat), a body over the limit
  * 413, an unknown path 404, a method other than POST 405, a body that is no push of
- * the channel 400, a database that cannot take the row 503 (the platform retries).
+ * the channel (or names an order number none can have) 400, a database that cannot take
+ * the row 503 (the platform retries).
  * With opts.refetch, a thread of its own works the queue at once (refetch.h).
  */
 #ifndef PB_WEBHOOKS_H

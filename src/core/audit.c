@@ -39,27 +39,50 @@ feed(crypto_hash_sha256_state *h, const char *s)
 	crypto_hash_sha256_update(h, (const unsigned char *)s, n);
 }
 
+#define NFIELDS 10
+
 static void
 rec_hash(const struct rec *r, char out[HASH_HEX])
 {
 	crypto_hash_sha256_state h;
-	unsigned char md[crypto_hash_sha256_BYTES];
+	unsigned char md[crypto_hash_sha256_BYTES], buf[2048];
 	char num[2][24];
+	const char *f[NFIELDS];
+	size_t len[NFIELDS], total = 0, at = 0;
+	int i, b;
 
 	snprintf(num[0], sizeof num[0], "%" PRId64, r->id);
 	snprintf(num[1], sizeof num[1], "%" PRId64, r->at);
-	crypto_hash_sha256_init(&h);
-	feed(&h, r->prev);
-	feed(&h, num[0]);
-	feed(&h, num[1]);
-	feed(&h, r->user);
-	feed(&h, r->station);
-	feed(&h, r->entity);
-	feed(&h, r->entity_id);
-	feed(&h, r->action);
-	feed(&h, r->before);
-	feed(&h, r->after);
-	crypto_hash_sha256_final(&h, md);
+	f[0] = r->prev;
+	f[1] = num[0];
+	f[2] = num[1];
+	f[3] = r->user;
+	f[4] = r->station;
+	f[5] = r->entity;
+	f[6] = r->entity_id;
+	f[7] = r->action;
+	f[8] = r->before;
+	f[9] = r->after;
+	for (i = 0; i < NFIELDS; i++) {
+		len[i] = strlen(f[i]);
+		total += 8 + len[i];
+	}
+	if (total > sizeof buf) {
+		crypto_hash_sha256_init(&h);
+		for (i = 0; i < NFIELDS; i++)
+			feed(&h, f[i]);
+		crypto_hash_sha256_final(&h, md);
+	} else {
+		/* The same bytes as feed() gives, hashed in one call: most records are short,
+		 * and many small updates cost more than the hashing itself. */
+		for (i = 0; i < NFIELDS; i++) {
+			for (b = 0; b < 8; b++)
+				buf[at++] = (unsigned char)(len[i] >> (8 * b));
+			memcpy(buf + at, f[i], len[i]);
+			at += len[i];
+		}
+		crypto_hash_sha256(md, buf, at);
+	}
 	sodium_bin2hex(out, HASH_HEX, md, sizeof md);
 }
 
@@ -122,7 +145,32 @@ struct chain_cache {
 	uint64_t tx, rollbacks;
 	int64_t last;
 	char hash[HASH_HEX];
+	/* audit_defer(): records hashed and chained here, inserted by audit_flush(). */
+	int defer;
+	struct pending *pend;
+	size_t npend, cappend;
 };
+
+/* A deferred record: its fields, owned (one allocation each). */
+struct pending {
+	int64_t id, at;
+	char *f[9];                 /* user, station, entity, entity_id, action, before, after,
+	                             * prev, hash */
+};
+
+static void
+pending_clear(struct chain_cache *cc)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < cc->npend; i++)
+		for (k = 0; k < 9; k++)
+			free(cc->pend[i].f[k]);
+	free(cc->pend);
+	cc->pend = NULL;
+	cc->npend = cc->cappend = 0;
+}
 
 int
 audit_log(struct session *s, const char *entity, int64_t entity_id,
@@ -139,6 +187,10 @@ audit_log(struct session *s, const char *entity, int64_t entity_id,
 	if (*slot == NULL)
 		*slot = xcalloc(1, sizeof *cc);
 	cc = *slot;
+	if (cc->defer && (cc->tx != db_tx_serial(s->db) || cc->rollbacks !=
+	    db_rollbacks(s->db)) && cc->npend > 0)
+		return session_fail(s, DB_ERR, "audit: records held for one insert were rolled "
+		    "back");
 	if (*mark != 0 && cc->tx == db_tx_serial(s->db) &&
 	    cc->rollbacks == db_rollbacks(s->db)) {
 		last = cc->last;
@@ -156,18 +208,98 @@ audit_log(struct session *s, const char *entity, int64_t entity_id,
 		.before = before ? before : "", .after = after ? after : "", .prev = prev,
 	};
 	rec_hash(&r, hash);
-	rc = db_run(s->db, "INSERT INTO audit(id, at, user_name, station, entity, entity_id, "
-	    "action, before, after, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-	    "iisssssssss", r.id, r.at, r.user, r.station, r.entity, r.entity_id, r.action,
-	    r.before, r.after, r.prev, hash);
-	if (rc != 0)
-		return session_fail(s, rc, "audit: %s", db_errmsg(s->db));
+	if (cc->defer) {
+		struct pending *p;
+
+		if (cc->npend == cc->cappend) {
+			cc->cappend = cc->cappend ? cc->cappend * 2 : 256;
+			cc->pend = xrealloc(cc->pend, cc->cappend * sizeof *cc->pend);
+		}
+		p = &cc->pend[cc->npend++];
+		p->id = r.id;
+		p->at = r.at;
+		p->f[0] = xstrdup(r.user);
+		p->f[1] = xstrdup(r.station);
+		p->f[2] = xstrdup(r.entity);
+		p->f[3] = xstrdup(r.entity_id);
+		p->f[4] = xstrdup(r.action);
+		p->f[5] = xstrdup(r.before);
+		p->f[6] = xstrdup(r.after);
+		p->f[7] = xstrdup(r.prev);
+		p->f[8] = xstrdup(hash);
+	} else {
+		rc = db_run(s->db, "INSERT INTO audit(id, at, user_name, station, entity, "
+		    "entity_id, action, before, after, prev_hash, hash) VALUES "
+		    "(?,?,?,?,?,?,?,?,?,?,?)", "iisssssssss", r.id, r.at, r.user, r.station,
+		    r.entity, r.entity_id, r.action, r.before, r.after, r.prev, hash);
+		if (rc != 0)
+			return session_fail(s, rc, "audit: %s", db_errmsg(s->db));
+	}
 	cc->tx = db_tx_serial(s->db);
 	cc->rollbacks = db_rollbacks(s->db);
 	cc->last = r.id;
 	snprintf(cc->hash, sizeof cc->hash, "%s", hash);
 	db_on_commit(s->db, write_head);
 	return 0;
+}
+
+void
+audit_defer(struct session *s)
+{
+	void **slot = db_slot(s->db, DB_SLOT_AUDIT);
+
+	assert(db_in_tx(s->db));
+	if (*slot == NULL)
+		*slot = xcalloc(1, sizeof (struct chain_cache));
+	((struct chain_cache *)*slot)->defer = 1;
+}
+
+#define ROWS_PER_INSERT 32
+
+int
+audit_flush(struct session *s, int discard)
+{
+	struct chain_cache *cc = *db_slot(s->db, DB_SLOT_AUDIT);
+	size_t i, k, j;
+	int rc = 0, c;
+
+	if (cc == NULL)
+		return 0;
+	cc->defer = 0;
+	if (discard) {
+		pending_clear(cc);
+		return 0;
+	}
+	for (i = 0; i < cc->npend && rc == 0; i += k) {
+		char sql[160 + ROWS_PER_INSERT * 26];
+		struct db_stmt *st;
+		size_t n;
+
+		k = cc->npend - i < ROWS_PER_INSERT ? cc->npend - i : ROWS_PER_INSERT;
+		n = (size_t)snprintf(sql, sizeof sql, "INSERT INTO audit(id, at, user_name, "
+		    "station, entity, entity_id, action, before, after, prev_hash, hash) VALUES ");
+		for (j = 0; j < k; j++)
+			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?,?,?,?,?,?,?,?,?,?,?)",
+			    j ? "," : "");
+		if ((st = db_prep(s->db, sql)) == NULL) {
+			rc = DB_ERR;
+			break;
+		}
+		for (j = 0; j < k; j++) {
+			const struct pending *p = &cc->pend[i + j];
+			int b = (int)j * 11;
+
+			db_bind_int(st, b + 1, p->id);
+			db_bind_int(st, b + 2, p->at);
+			for (c = 0; c < 9; c++)
+				db_bind_text(st, b + 3 + c, p->f[c]);
+		}
+		rc = db_step(st);
+		db_done(st);
+		rc = rc < 0 ? rc : 0;
+	}
+	pending_clear(cc);
+	return rc != 0 ? session_fail(s, rc, "audit: %s", db_errmsg(s->db)) : 0;
 }
 
 /* Whether r is intact once given back the id below its own and the chain before it. */

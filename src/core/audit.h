@@ -24,6 +24,16 @@ int audit_log(struct session *s, const char *entity, int64_t entity_id,
     const char *action, const char *before, const char *after);
 
 /*
+ * Hold the records audit_log() makes from now on (hashed and chained as usual) and
+ * insert them many to a statement at audit_flush(): for a batch that writes thousands
+ * (route_batch). Inside the caller's transaction; audit_flush() before it commits, with
+ * discard set when it rolls back. A savepoint rolled back in between fails the next
+ * audit_log(). Nothing may read the audit table in between.
+ */
+void audit_defer(struct session *s);
+int audit_flush(struct session *s, int discard);
+
+/*
  * Walk the chain. Returns 0 when intact and fills *count; 1 when broken, with *bad_id the
  * first record found altered, inserted or missing and msg one line saying what; negative
  * on a database error.

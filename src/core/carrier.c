@@ -435,15 +435,11 @@ dberr(struct session *s, const char *what)
 static int
 assign(struct session *s, int64_t id, int64_t tz, char *code, size_t len)
 {
-	struct route_policy pol;
-	struct carrier_req r;
-	struct carrier_quote q;
-	const struct carrier *c;
+	struct carrier_facts f;
 	struct db_stmt *st;
 	char channel[16] = "", to[64] = "", from[64] = "", rc_code[32] = "", rc_svc[32] = "";
 	int64_t created = 0, cod = 0, weight = 0;
 	int self = 0, rc, found = 0;
-	const char *source;
 
 	st = db_prep(s->db, "SELECT h.channel, h.self_ship, o.province, coalesce(w.province, "
 	    "''), coalesce(o.route_carrier, ''), coalesce(o.route_service, ''), o.created_at, "
@@ -470,12 +466,35 @@ assign(struct session *s, int64_t id, int64_t tz, char *code, size_t len)
 	if (!found)
 		return rc < 0 ? dberr(s, "carrier") : session_fail(s, DB_ENOTFOUND,
 		    "carrier: no order with id %" PRId64, id);
+	f = (struct carrier_facts){ .channel = channel, .self_ship = self,
+	    .from_province = route_province(from), .to_province = route_province(to),
+	    .carrier = rc_code, .service = rc_svc, .created_at = created, .cod = cod,
+	    .weight_g = weight };
+	return carrier_assign_facts(s, id, &f, tz, code, len);
+}
+
+int
+carrier_assign_facts(struct session *s, int64_t id, const struct carrier_facts *f,
+    int64_t tz, char *code, size_t len)
+{
+	struct route_policy pol;
+	struct carrier_req r;
+	struct carrier_quote q;
+	const struct carrier *c;
+	struct db_stmt *st;
+	char rc_code[32], rc_svc[32];
+	const char *channel = f->channel, *source;
+	int64_t weight = f->weight_g;
+	int self = f->self_ship, rc;
+
+	snprintf(rc_code, sizeof rc_code, "%s", f->carrier != NULL ? f->carrier : "");
+	snprintf(rc_svc, sizeof rc_svc, "%s", f->service != NULL ? f->service : "");
 	route_policy(channel, &pol);
 	memset(&q, 0, sizeof q);
-	r = (struct carrier_req){ .from_province = route_province(from),
-	    .to_province = route_province(to), .weight_g = weight, .cod = cod,
+	r = (struct carrier_req){ .from_province = f->from_province,
+	    .to_province = f->to_province, .weight_g = weight, .cod = f->cod,
 	    .now = clock_now(), .tz_offset = tz,
-	    .deadline = pol.deliver_days > 0 ? created + pol.deliver_days * DAY : 0 };
+	    .deadline = pol.deliver_days > 0 ? f->created_at + pol.deliver_days * DAY : 0 };
 	if (!self) {
 		source = "platform";
 		snprintf(rc_code, sizeof rc_code, "%s", channel);

@@ -119,6 +119,18 @@ int carrier_choose(const struct carrier_table *t, const struct carrier_req *r,
  */
 int carrier_assign(struct session *s, int64_t id, int64_t tz_offset, char *code,
     size_t len);
+
+/* What carrier_assign reads of an order, for a caller that has it already (route_batch). */
+struct carrier_facts {
+	const char *channel;
+	int self_ship;              /* the seller ships it (shop.self_ship, or manual) */
+	int from_province, to_province;     /* route.h indexes: the warehouse's, the buyer's */
+	const char *carrier, *service;      /* a rule's (orders.route_*); "" or NULL: none */
+	int64_t created_at, cod, weight_g;
+};
+/* The same choice from f, in the caller's transaction (no savepoint of its own). */
+int carrier_assign_facts(struct session *s, int64_t id, const struct carrier_facts *f,
+    int64_t tz_offset, char *code, size_t len);
 /* A rule's (or person's) carrier and service for order id (NULL: choose again). */
 int carrier_set_override(struct session *s, int64_t id, const char *carrier,
     const char *service);

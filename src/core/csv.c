@@ -314,8 +314,13 @@ again:
 				return -1;
 			field_end(c);
 			ch = next_byte(c);
-			if (ch == IN_ERR)
+			if (ch == IN_ERR) {
+				/* A bad byte right after the closing quote is in that field, not in
+				 * the next one, which may not exist. */
+				if (c->err_field == (long)c->nf)
+					c->err_field--;
 				return -1;
+			}
 			if (ch == ',')
 				continue;
 			if (ch == IN_EOF || ch == '\n' || ch == '\r')

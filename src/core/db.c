@@ -1,6 +1,8 @@
 /*
- * db.c — SQLite behind the thin db layer: open with WAL, busy timeout and foreign keys,
- * numbered migrations, a prepared-statement cache and savepoint-nested transactions.
+ * db.c — the engine-neutral half of the thin db layer: db_open() picks the engine from
+ * the path, and this file keeps what both engines share (the prepared-statement cache,
+ * savepoint-nested transactions, commit hooks, per-connection slots, the migration
+ * runner). The engines are db_sqlite.c and db_pg.c behind struct db_ops (db_impl.h).
  */
 #include "db.h"
 
@@ -10,43 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "clock.h"
+#include "db_impl.h"
 #include "migrations.h"
 #include "xalloc.h"
-
-#define STMT_BUCKETS 128
-#define FAST_SLOTS 256
-#define MAX_DEPTH 16
-#define MAX_HOOKS 4
-
-struct db_stmt {
-	sqlite3_stmt *st;
-	struct db *db;
-	uint64_t hash;
-	struct db_stmt *next;
-};
-
-struct db {
-	sqlite3 *h;
-	char *path;
-	int depth;                          /* open transaction nesting */
-	struct db_stmt *cache[STMT_BUCKETS];
-	/* Most SQL is a string literal: a direct-mapped cache keyed by its address saves
-	 * hashing the text on every call (the text is still compared). */
-	struct {
-		const char *key;
-		struct db_stmt *st;
-	} fast[FAST_SLOTS];
-	struct db_stmt *sp[MAX_DEPTH][3];   /* SAVEPOINT, RELEASE, ROLLBACK TO per depth */
-	int (*hooks[MAX_HOOKS])(struct db *);
-	int nhooks;
-	int64_t tx_mark;
-	uint64_t tx_serial;                 /* outermost transactions begun */
-	uint64_t rollbacks;                 /* rollbacks at any depth */
-	void *slots[DB_NSLOTS];
-};
 
 static uint64_t
 hash_sql(const char *s)
@@ -58,36 +27,10 @@ hash_sql(const char *s)
 	return h;
 }
 
-static int
-map_rc(int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-		return 0;
-	case SQLITE_ROW:
-		return DB_ROW;
-	case SQLITE_DONE:
-		return DB_DONE;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return DB_EBUSY;
-	case SQLITE_CONSTRAINT:
-		return DB_ECONSTRAINT;
-	case SQLITE_READONLY:
-	case SQLITE_CANTOPEN:
-		return DB_EREADONLY;
-	case SQLITE_FULL:
-	case SQLITE_IOERR:
-		return DB_EFULL;
-	default:
-		return DB_ERR;
-	}
-}
-
 const char *
 db_errmsg(struct db *db)
 {
-	return sqlite3_errmsg(db->h);
+	return db->ops->errmsg(db);
 }
 
 const char *
@@ -96,10 +39,22 @@ db_path(struct db *db)
 	return db->path;
 }
 
+const char *
+db_engine(struct db *db)
+{
+	return db->ops->engine;
+}
+
+uint64_t
+db_reconnects(struct db *db)
+{
+	return db->reconnects;
+}
+
 int
 db_exec(struct db *db, const char *sql)
 {
-	return map_rc(sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+	return db->ops->exec(db, sql);
 }
 
 int
@@ -118,24 +73,11 @@ db_schema_version(struct db *db)
 	return (int)v;
 }
 
-static int
-migrate(struct db *db, char *err, size_t errlen)
+int
+db_migrate_generic(struct db *db, char *err, size_t errlen)
 {
-	int have, latest = db_schema_latest();
-	int i, rc;
+	int have, i, rc;
 
-	rc = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_version ("
-	    "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
-	if (rc != 0)
-		goto fail;
-	have = db_schema_version(db);
-	if (have > latest) {
-		snprintf(err, errlen, "%s: database schema version %d is newer than this "
-		    "packbench knows (%d); upgrade packbench", db->path, have, latest);
-		return DB_EINVAL;
-	}
-	if (have == latest)
-		return 0;
 	if ((rc = db_begin(db)) != 0)
 		goto fail;
 	have = db_schema_version(db);   /* another process may have migrated meanwhile */
@@ -159,44 +101,61 @@ fail:
 	return rc < 0 ? rc : DB_ERR;
 }
 
+static int
+migrate(struct db *db, char *err, size_t errlen)
+{
+	int have, latest = db_schema_latest();
+	int rc;
+
+	rc = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_version ("
+	    "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+		return rc < 0 ? rc : DB_ERR;
+	}
+	have = db_schema_version(db);
+	if (have > latest) {
+		snprintf(err, errlen, "%s: database schema version %d is newer than this "
+		    "packbench knows (%d); upgrade packbench", db->path, have, latest);
+		return DB_EINVAL;
+	}
+	if (have == latest)
+		return 0;
+	if (db->ops->migrate != NULL)
+		return db->ops->migrate(db, err, errlen);
+	return db_migrate_generic(db, err, errlen);
+}
+
+/* The backend for path, and in *target the part of path it opens. */
+static const struct db_ops *
+pick_engine(const char *path, const char **target)
+{
+	*target = path;
+	if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0)
+		return &db_pg_ops;
+	if (strncmp(path, "sqlite:", 7) == 0)
+		*target = path + 7;
+	return &db_sqlite_ops;
+}
+
 int
 db_open(struct db **out, const char *path, char *err, size_t errlen)
 {
+	const char *target;
 	struct db *db;
 	int rc;
 
 	*out = NULL;
-	/* Allocation statistics cost a global mutex per malloc; packbench never reads them.
-	 * Only possible before SQLite initialises; later calls fail harmlessly. */
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	db = xcalloc(1, sizeof *db);
 	db->path = xstrdup(path);
-	rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: cannot open database: %s", path,
-		    db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
-		rc = map_rc(rc);
+	db->ops = pick_engine(path, &target);
+	if (*target == '\0') {
+		snprintf(err, errlen, "%s: no database file named", path);
+		rc = DB_EINVAL;
 		goto fail;
 	}
-	sqlite3_extended_result_codes(db->h, 0);
-	sqlite3_busy_timeout(db->h, 10000);
-	if ((rc = db_exec(db, "PRAGMA foreign_keys = ON")) != 0 ||
-	    (rc = db_exec(db, "PRAGMA synchronous = NORMAL")) != 0 ||
-	    (rc = db_exec(db, "PRAGMA temp_store = MEMORY")) != 0) {
-		snprintf(err, errlen, "%s: %s", path, db_errmsg(db));
+	if ((rc = db->ops->open(db, target, err, errlen)) != 0)
 		goto fail;
-	}
-	/* WAL is persistent in the file; only switch when not in WAL yet. */
-	if ((rc = db_exec(db, "PRAGMA journal_mode = WAL")) != 0) {
-		snprintf(err, errlen, "%s: cannot enable WAL: %s", path, db_errmsg(db));
-		goto fail;
-	}
-	/* A file that is not a database fails here with a clear message. */
-	if ((rc = db_exec(db, "SELECT count(*) FROM sqlite_master")) != 0) {
-		snprintf(err, errlen, "%s: not a packbench database: %s", path, db_errmsg(db));
-		goto fail;
-	}
 	if ((rc = migrate(db, err, errlen)) != 0)
 		goto fail;
 	*out = db;
@@ -215,16 +174,17 @@ db_close(struct db *db)
 	if (db == NULL)
 		return;
 	assert(db->depth == 0);
-	for (i = 0; i < STMT_BUCKETS; i++) {
+	for (i = 0; i < DB_STMT_BUCKETS; i++) {
 		for (s = db->cache[i]; s != NULL; s = n) {
 			n = s->next;
-			sqlite3_finalize(s->st);
-			free(s);
+			free(s->sql);
+			db->ops->finalize(s);
 		}
 	}
 	for (i = 0; i < DB_NSLOTS; i++)
 		free(db->slots[i]);
-	sqlite3_close_v2(db->h);
+	if (db->impl != NULL)
+		db->ops->close(db);
 	free(db->path);
 	free(db);
 }
@@ -232,33 +192,29 @@ db_close(struct db *db)
 struct db_stmt *
 db_prep(struct db *db, const char *sql)
 {
-	unsigned slot = (unsigned)(((uintptr_t)sql >> 3) % FAST_SLOTS);
+	unsigned slot = (unsigned)(((uintptr_t)sql >> 3) % DB_FAST_SLOTS);
 	uint64_t h;
 	struct db_stmt **head, *s;
-	sqlite3_stmt *st;
 
 	s = db->fast[slot].st;
-	if (db->fast[slot].key == sql && s != NULL && strcmp(sqlite3_sql(s->st), sql) == 0) {
-		sqlite3_reset(s->st);
-		sqlite3_clear_bindings(s->st);
+	if (db->fast[slot].key == sql && s != NULL && strcmp(s->sql, sql) == 0) {
+		db->ops->reset(s);
 		return s;
 	}
 	h = hash_sql(sql);
-	head = &db->cache[h % STMT_BUCKETS];
+	head = &db->cache[h % DB_STMT_BUCKETS];
 	for (s = *head; s != NULL; s = s->next) {
-		if (s->hash == h && strcmp(sqlite3_sql(s->st), sql) == 0) {
-			sqlite3_reset(s->st);
-			sqlite3_clear_bindings(s->st);
+		if (s->hash == h && strcmp(s->sql, sql) == 0) {
+			db->ops->reset(s);
 			db->fast[slot].key = sql;
 			db->fast[slot].st = s;
 			return s;
 		}
 	}
-	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+	if ((s = db->ops->prepare(db, sql)) == NULL)
 		return NULL;
-	s = xcalloc(1, sizeof *s);
-	s->st = st;
 	s->db = db;
+	s->sql = xstrdup(sql);
 	s->hash = h;
 	s->next = *head;
 	*head = s;
@@ -271,72 +227,72 @@ void
 db_done(struct db_stmt *st)
 {
 	if (st != NULL)
-		sqlite3_reset(st->st);
+		st->db->ops->reset(st);
 }
 
 void
 db_bind_int(struct db_stmt *st, int idx, int64_t v)
 {
-	sqlite3_bind_int64(st->st, idx, v);
+	st->db->ops->bind_int(st, idx, v);
 }
 
 void
 db_bind_text(struct db_stmt *st, int idx, const char *s)
 {
 	if (s == NULL)
-		sqlite3_bind_null(st->st, idx);
+		st->db->ops->bind_null(st, idx);
 	else
-		sqlite3_bind_text(st->st, idx, s, -1, SQLITE_STATIC);
+		st->db->ops->bind_text(st, idx, s, (size_t)-1);
 }
 
 void
 db_bind_textn(struct db_stmt *st, int idx, const char *s, size_t n)
 {
-	sqlite3_bind_text(st->st, idx, s, (int)n, SQLITE_STATIC);
+	st->db->ops->bind_text(st, idx, s, n);
 }
 
 void
 db_bind_null(struct db_stmt *st, int idx)
 {
-	sqlite3_bind_null(st->st, idx);
+	st->db->ops->bind_null(st, idx);
 }
 
 int
 db_step(struct db_stmt *st)
 {
-	return map_rc(sqlite3_step(st->st));
+	return st->db->ops->step(st);
 }
 
 int64_t
 db_col_int(struct db_stmt *st, int col)
 {
-	return sqlite3_column_int64(st->st, col);
+	return st->db->ops->col_int(st, col);
 }
 
 const char *
 db_col_text(struct db_stmt *st, int col)
 {
-	const unsigned char *t = sqlite3_column_text(st->st, col);
+	const char *t = st->db->ops->col_text(st, col);
 
-	return t != NULL ? (const char *)t : "";
+	return t != NULL ? t : "";
 }
 
 int
 db_col_null(struct db_stmt *st, int col)
 {
-	return sqlite3_column_type(st->st, col) == SQLITE_NULL;
+	return st->db->ops->col_null(st, col);
 }
 
 int
 db_col_count(struct db_stmt *st)
 {
-	return sqlite3_column_count(st->st);
+	return st->db->ops->col_count(st);
 }
 
 const char *
 db_col_name(struct db_stmt *st, int col)
 {
-	return sqlite3_column_name(st->st, col);
+	return st->db->ops->col_name(st, col);
 }
 
 static void
@@ -405,32 +361,13 @@ db_int(struct db *db, int64_t *out, const char *sql, const char *types, ...)
 int64_t
 db_last_id(struct db *db)
 {
-	return sqlite3_last_insert_rowid(db->h);
+	return db->ops->last_id(db);
 }
 
 int
 db_changes(struct db *db)
 {
-	return sqlite3_changes(db->h);
-}
-
-/* Run a cached SAVEPOINT / RELEASE / ROLLBACK TO for nesting level depth. */
-static int
-savepoint(struct db *db, int depth, int which)
-{
-	static const char *const verb[3] = { "SAVEPOINT", "RELEASE", "ROLLBACK TO" };
-	struct db_stmt **slot = &db->sp[depth][which];
-	char sql[48];
-	int rc;
-
-	if (*slot == NULL) {
-		snprintf(sql, sizeof sql, "%s sp%d", verb[which], depth);
-		if ((*slot = db_prep(db, sql)) == NULL)
-			return DB_ERR;
-	}
-	rc = db_step(*slot);
-	sqlite3_reset((*slot)->st);
-	return rc == DB_DONE ? 0 : rc;
+	return db->ops->changes(db);
 }
 
 int
@@ -438,15 +375,15 @@ db_begin(struct db *db)
 {
 	int rc;
 
-	if (db->depth >= MAX_DEPTH)
+	if (db->depth >= DB_MAX_DEPTH)
 		return DB_ERR;
 	if (db->depth == 0) {
-		rc = db_exec(db, "BEGIN IMMEDIATE");
+		rc = db->ops->tx(db, DB_TX_BEGIN, 0);
 		db->nhooks = 0;
 		db->tx_mark = 0;
 		db->tx_serial++;
 	} else {
-		rc = savepoint(db, db->depth, 0);
+		rc = db->ops->tx(db, DB_TX_SAVEPOINT, db->depth);
 	}
 	if (rc == 0)
 		db->depth++;
@@ -488,7 +425,7 @@ db_on_commit(struct db *db, int (*fn)(struct db *))
 		if (db->hooks[i] == fn)
 			return;
 	}
-	assert(db->nhooks < MAX_HOOKS);
+	assert(db->nhooks < DB_MAX_HOOKS);
 	db->hooks[db->nhooks++] = fn;
 }
 
@@ -503,14 +440,14 @@ db_commit(struct db *db)
 			rc = db->hooks[i](db);
 		db->nhooks = 0;
 		if (rc == 0)
-			rc = db_exec(db, "COMMIT");
+			rc = db->ops->tx(db, DB_TX_COMMIT, 0);
 		if (rc != 0) {
 			db->rollbacks++;
-			db_exec(db, "ROLLBACK");
+			db->ops->tx(db, DB_TX_ROLLBACK, 0);
 			db->depth = 0;
 			return rc;
 		}
-	} else if ((rc = savepoint(db, db->depth - 1, 1)) != 0) {
+	} else if ((rc = db->ops->tx(db, DB_TX_RELEASE, db->depth - 1)) != 0) {
 		return rc;
 	}
 	db->depth--;
@@ -523,11 +460,11 @@ db_rollback(struct db *db)
 	assert(db->depth > 0);
 	db->rollbacks++;
 	if (db->depth == 1) {
-		db_exec(db, "ROLLBACK");
+		db->ops->tx(db, DB_TX_ROLLBACK, 0);
 		db->nhooks = 0;
 	} else {
-		savepoint(db, db->depth - 1, 2);
-		savepoint(db, db->depth - 1, 1);
+		db->ops->tx(db, DB_TX_ROLLBACK_TO, db->depth - 1);
+		db->ops->tx(db, DB_TX_RELEASE, db->depth - 1);
 	}
 	db->depth--;
 }
@@ -541,9 +478,33 @@ db_in_tx(struct db *db)
 int64_t
 db_size(struct db *db)
 {
-	int64_t pages = 0, size = 0;
+	return db->ops->size(db);
+}
 
-	db_int(db, &pages, "PRAGMA page_count", "");
-	db_int(db, &size, "PRAGMA page_size", "");
-	return pages * size;
+int
+db_listen(struct db *db, const char *channel)
+{
+	return db->ops->listen != NULL ? db->ops->listen(db, channel) : DB_EINVAL;
+}
+
+int
+db_notify(struct db *db, const char *channel, const char *payload)
+{
+	if (db->ops->listen == NULL)
+		return DB_EINVAL;
+	return db_run(db, "SELECT pg_notify(?, ?)", "ss", channel, payload);
+}
+
+int
+db_fd(struct db *db)
+{
+	return db->ops->fd != NULL ? db->ops->fd(db) : -1;
+}
+
+int
+db_notification(struct db *db, char *channel, size_t clen, char *payload, size_t plen)
+{
+	if (db->ops->notification == NULL)
+		return 0;
+	return db->ops->notification(db, channel, clen, payload, plen);
 }

@@ -4,7 +4,9 @@
  * It owns the connection, applies the numbered migrations at open, caches prepared
  * statements by their SQL text, and nests transactions as savepoints so that a core
  * operation is all-or-nothing whether or not its caller already opened a transaction.
- * Only this file knows it is SQLite; a PostgreSQL backend replaces db.c alone.
+ * Two engines sit behind it: SQLite (db_sqlite.c, the embedded default) and PostgreSQL
+ * (db_pg.c, for sites with stations on several machines), chosen by db_open()'s path.
+ * The SQL callers write is SQLite's; the PostgreSQL backend translates it.
  */
 #ifndef PB_DB_H
 #define PB_DB_H
@@ -35,6 +37,8 @@ enum {
 
 /*
  * Open (creating if needed) the database at path and bring its schema up to date.
+ * path is a file name or "sqlite:FILE" for SQLite, "postgresql://..." or
+ * "postgres://..." (a libpq connection URI) for PostgreSQL.
  * Refuses a database whose schema is newer than this binary knows. On failure returns
  * negative, writes one line into err, and *out is NULL.
  */
@@ -47,6 +51,13 @@ int db_schema_latest(void);
 
 const char *db_errmsg(struct db *db);
 const char *db_path(struct db *db);
+/* The engine behind db: "sqlite" or "postgresql". */
+const char *db_engine(struct db *db);
+/* How often a lost server connection was re-opened (PostgreSQL; always 0 on SQLite):
+ * a station shows it changed. A statement outside a transaction waits for the server
+ * with backoff (about 25 s) before failing; inside one it fails, and the transaction is
+ * rolled back by its caller as for any error. */
+uint64_t db_reconnects(struct db *db);
 
 /* Run one or more statements without parameters. */
 int db_exec(struct db *db, const char *sql);
@@ -124,6 +135,19 @@ enum db_slot {
 	DB_NSLOTS
 };
 void **db_slot(struct db *db, enum db_slot which);
+
+/*
+ * LISTEN/NOTIFY between connections (PostgreSQL). db_listen() subscribes db to channel;
+ * db_notify() sends payload to every listener when the current transaction commits (at
+ * once outside one); db_fd() is the socket to poll() for input, and db_notification()
+ * takes the next one received: 1 with channel and payload copied, 0 when none is
+ * waiting, negative when the connection failed. On SQLite db_listen() and db_notify()
+ * return DB_EINVAL and db_fd() -1: poll the database instead (PRAGMA data_version).
+ */
+int db_listen(struct db *db, const char *channel);
+int db_notify(struct db *db, const char *channel, const char *payload);
+int db_fd(struct db *db);
+int db_notification(struct db *db, char *channel, size_t clen, char *payload, size_t plen);
 
 /* Sum of bytes in the main database file (pages * page size). */
 int64_t db_size(struct db *db);

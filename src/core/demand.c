@@ -349,10 +349,26 @@ demand_row_find(const struct demand_row *rows, size_t n, int64_t sku_id, int64_t
 	return bsearch(&key, rows, n, sizeof *rows, row_key_cmp);
 }
 
-/* The arithmetic of demand.h for one row, given its forecast f[0..h). */
+/* An open purchase line; day INT64_MIN when it has no due date. */
+struct due {
+	int64_t sku_id, wh_id, day, qty;
+};
+
+static int
+due_cmp(const void *a, const void *b)
+{
+	const struct due *x = a, *y = b;
+
+	if (x->sku_id != y->sku_id)
+		return x->sku_id < y->sku_id ? -1 : 1;
+	return (x->wh_id > y->wh_id) - (x->wh_id < y->wh_id);
+}
+
+/* The arithmetic of demand.h for one row, given its forecast f[0..h) and its open
+ * purchase lines du[0..ndu). */
 static void
 plan_row(struct demand_row *r, const double *f, size_t h, double rmse,
-    const struct demand_params *p, int64_t today)
+    const struct demand_params *p, int64_t today, const struct due *du, size_t ndu)
 {
 	size_t L = (size_t)p->lead_time_days, i;
 	double cum = 0, z;
@@ -377,8 +393,13 @@ plan_row(struct demand_row *r, const double *f, size_t h, double rmse,
 		z = fc_norm_quantile((double)p->service_level_pct / 100.0);
 		r->safety += z * rmse * sqrt((double)L);
 	}
+	/* What is on order counts when it comes in before the stock runs out. */
+	r->on_order_due = 0;
+	for (i = 0; i < ndu; i++)
+		if (r->oos_day == 0 || du[i].day < r->oos_day)
+			r->on_order_due += du[i].qty;
 	r->reorder = (int64_t)ceil(r->lead + r->safety - (double)r->free -
-	    (double)r->on_order - 1e-9);
+	    (double)r->on_order_due - 1e-9);
 	if (r->reorder < 0)
 		r->reorder = 0;
 	r->at_risk = r->cover >= 0 && r->cover < (double)L;
@@ -396,16 +417,23 @@ static const char pairs_sql[] =
     "  FROM stock_level GROUP BY warehouse_id, sku_id) st"
     " JOIN sku s ON s.id = st.sku_id JOIN warehouse w ON w.id = st.warehouse_id"
     " LEFT JOIN (SELECT warehouse_id, sku_id, sum(qty) AS q FROM purchase_due"
-    "  WHERE received_at IS NULL GROUP BY warehouse_id, sku_id) po"
+    "  WHERE received_at IS NULL AND cancelled_at IS NULL"
+    "  GROUP BY warehouse_id, sku_id) po"
     "  ON po.warehouse_id = st.warehouse_id AND po.sku_id = st.sku_id"
     " WHERE (? IS NULL OR s.sku = ?) AND (? IS NULL OR w.code = ?)";
 
 /* A pair met in the orders without stock: its names, if the filter takes it. */
 static const char pair_sql[] =
     "SELECT s.sku, s.name, w.code, coalesce((SELECT sum(qty) FROM purchase_due"
-    " WHERE warehouse_id = w.id AND sku_id = s.id AND received_at IS NULL), 0)"
+    " WHERE warehouse_id = w.id AND sku_id = s.id AND received_at IS NULL"
+    " AND cancelled_at IS NULL), 0)"
     " FROM sku s, warehouse w WHERE s.id = ? AND w.id = ?"
     " AND (? IS NULL OR s.sku = ?) AND (? IS NULL OR w.code = ?)";
+
+/* The open purchase lines, with the local day they are due (NULL: no date). */
+static const char due_sql[] =
+    "SELECT sku_id, warehouse_id, (due_at + ?) / 86400, qty FROM purchase_due"
+    " WHERE received_at IS NULL AND cancelled_at IS NULL";
 
 /* Every line of the window, unsorted and ungrouped: summing in C is several times
  * cheaper than SQLite's GROUP BY over millions of lines. */
@@ -440,6 +468,8 @@ struct plan_job {
 	const struct demand_calendar *cal;
 	const struct demand_params *p;
 	int64_t today;
+	const struct due *du;       /* by SKU and warehouse id */
+	size_t ndu;
 	size_t first, step;
 };
 
@@ -449,7 +479,9 @@ plan_rows(void *arg)
 	const struct plan_job *j = arg;
 	double *fc = xmalloc(sizeof *fc * j->h);
 	struct fc_result res;
-	size_t i, t;
+	const struct due *du;
+	struct due key;
+	size_t i, t, ndu;
 
 	for (i = j->first; i < j->nr; i += j->step) {
 		struct fc_input in = { j->y + i * j->nd, j->nd, j->kind, j->cal->lift,
@@ -469,7 +501,15 @@ plan_rows(void *arg)
 		}
 		r->model = res.model;
 		r->mape = res.mape;
-		plan_row(r, fc, j->h, res.rmse, j->p, j->today);
+		key.sku_id = r->sku_id;
+		key.wh_id = r->wh_id;
+		du = j->ndu ? bsearch(&key, j->du, j->ndu, sizeof key, due_cmp) : NULL;
+		for (; du && du > j->du && due_cmp(du - 1, &key) == 0; du--)
+			;
+		for (ndu = 0; du && du + ndu < j->du + j->ndu && due_cmp(du + ndu, &key) == 0;
+		    ndu++)
+			;
+		plan_row(r, fc, j->h, res.rmse, j->p, j->today, du, ndu);
 	}
 	free(fc);
 	return NULL;
@@ -513,6 +553,8 @@ demand_plan(struct session *s, const struct demand_filter *f,
 	struct demand_calendar builtin = { 0 };
 	struct demand_row *r = NULL, key, *hit;
 	struct extra *ex = NULL;
+	struct due *du = NULL;
+	size_t ndu = 0, ducap = 0;
 	struct { size_t from, to; } *span = NULL;  /* each new row's lines in ex */
 	struct db_stmt *st;
 	size_t cap = 0, nr = 0, nd, h, i, j, nex = 0, excap = 0, nold;
@@ -668,7 +710,31 @@ demand_plan(struct session *s, const struct demand_filter *f,
 	kind = xmalloc(nd + h);
 	for (i = 0; i < nd + h; i++)
 		kind[i] = (signed char)demand_calendar_kind(cal, first + (int64_t)i);
-	job = (struct plan_job){ r, nr, nd, h, y, kind, cal, p, today, 0, 1 };
+	st = db_prep(s->db, due_sql);
+	if (!st) {
+		rc = session_fail(s, DB_ERR, "forecast: %s", db_errmsg(s->db));
+		goto out;
+	}
+	db_bind_int(st, 1, tz_offset);
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (ndu == ducap) {
+			ducap = ducap ? ducap * 2 : 64;
+			du = xrealloc(du, ducap * sizeof *du);
+		}
+		du[ndu].sku_id = db_col_int(st, 0);
+		du[ndu].wh_id = db_col_int(st, 1);
+		du[ndu].day = db_col_null(st, 2) ? INT64_MIN : db_col_int(st, 2);
+		du[ndu].qty = db_col_int(st, 3);
+		ndu++;
+	}
+	db_done(st);
+	if (rc != DB_DONE) {
+		rc = session_fail(s, rc, "forecast: %s", db_errmsg(s->db));
+		goto out;
+	}
+	if (ndu > 0)
+		qsort(du, ndu, sizeof *du, due_cmp);
+	job = (struct plan_job){ r, nr, nd, h, y, kind, cal, p, today, du, ndu, 0, 1 };
 	plan_all(&job);
 	if (nr > 0)
 		qsort(r, nr, sizeof *r, row_name_cmp);
@@ -677,6 +743,7 @@ demand_plan(struct session *s, const struct demand_filter *f,
 	r = NULL;
 	rc = 0;
 out:
+	free(du);
 	free(span);
 	free(ex);
 	free(kind);

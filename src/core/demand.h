@@ -13,10 +13,11 @@
  *   lead      = the forecast summed over the lead time
  *   safety    = z(service level) * backtest RMSE * sqrt(lead time)
  *               + safety_days * the lead time's mean daily forecast
- *   reorder   = ceil(lead + safety - free - on order), never below 0
+ *   on order  = units of the open purchase lines (purchase.h)
+ *   due       = those of them due before the projected out-of-stock day, or with no
+ *               due date (all of them when no day is short within the horizon)
+ *   reorder   = ceil(lead + safety - free - due), never below 0
  *   at risk   = cover shorter than the lead time: out before a reorder could arrive
- *
- * On order is the sum of open purchase_due rows (schema 14).
  */
 #ifndef PB_DEMAND_H
 #define PB_DEMAND_H
@@ -91,6 +92,8 @@ struct demand_row {
 	int64_t sku_id, wh_id;
 	char sku[64], name[96], wh[32];
 	int64_t on_hand, reserved, free, on_order;
+	int64_t on_order_due;       /* of on_order, the units due before oos_day (or with
+	                             * no due date): what the reorder quantity subtracts */
 	double history;             /* units over the history */
 	enum fc_model model;
 	double mape;                /* NaN: no backtest or no non-zero day in it */

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "db.h"
 #include "order.h"
+#include "route.h"
 #include "sku.h"
 #include "stock.h"
 #include "user.h"
@@ -682,6 +683,35 @@ receive_stock(struct gen *g, const int64_t wh[2])
 	return 0;
 }
 
+/* Allocate the confirmed orders now that there is stock, as they would have been when
+ * they arrived (route.h: allocation at confirmation). */
+static int
+route_confirmed(struct gen *g)
+{
+	struct db_stmt *st;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if ((st = db_prep(g->s->db, "SELECT id FROM orders WHERE status = 'CONFIRMED' "
+	    "ORDER BY id")) == NULL)
+		return session_fail(g->s, DB_ERR, "demo: %s", db_errmsg(g->s->db));
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			ids = xrealloc(ids, cap * sizeof *ids);
+		}
+		ids[n++] = db_col_int(st, 0);
+	}
+	db_done(st);
+	if (rc < 0)
+		rc = session_fail(g->s, rc, "demo: %s", db_errmsg(g->s->db));
+	else
+		rc = route_batch(g->s, ids, n, 0, NULL);
+	free(ids);
+	return rc;
+}
+
 static int
 make_users(struct gen *g)
 {
@@ -707,7 +737,7 @@ demo_generate(struct session *s, const struct demo_opts *o)
 	struct gen g;
 	int64_t wh[2];
 	size_t i;
-	int rc;
+	int rc, allocate = route_auto();
 
 	if (o->orders < 0 || o->orders > 10000000)
 		return session_fail(s, DB_EINVAL, "demo: orders must be 0 to 10000000, not %d",
@@ -730,11 +760,18 @@ demo_generate(struct session *s, const struct demo_opts *o)
 		session_fail(s, rc, "demo: cannot start a transaction: %s", db_errmsg(s->db));
 		goto out;
 	}
-	if ((rc = warehouse_upsert(s, "HCM", "Kho Hồ Chí Minh", "Hồ Chí Minh", &wh[0])) != 0 ||
-	    (rc = warehouse_upsert(s, "HN", "Kho Hà Nội", "Hà Nội", &wh[1])) != 0 ||
-	    (rc = save_skus(&g)) != 0 ||
-	    (rc = make_orders(&g, o->orders)) != 0 ||
-	    (rc = receive_stock(&g, wh)) != 0 ||
+	/* The orders first (their demand sizes the stock), allocated once it is in. */
+	route_set_auto(0);
+	rc = warehouse_upsert(s, "HCM", "Kho Hồ Chí Minh", "Hồ Chí Minh", &wh[0]);
+	if (rc == 0)
+		rc = warehouse_upsert(s, "HN", "Kho Hà Nội", "Hà Nội", &wh[1]);
+	if (rc == 0)
+		rc = save_skus(&g);
+	if (rc == 0)
+		rc = make_orders(&g, o->orders);
+	route_set_auto(allocate);
+	if (rc != 0 || (rc = receive_stock(&g, wh)) != 0 ||
+	    (allocate && (rc = route_confirmed(&g)) != 0) ||
 	    (rc = make_users(&g)) != 0)
 		goto rollback;
 	if ((rc = db_commit(s->db)) != 0) {

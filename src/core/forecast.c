@@ -1,6 +1,13 @@
 /*
  * forecast.c — the demand models and the backtest that picks one per series (see
  * forecast.h for the definitions). Plain doubles and libm; scratch memory from xalloc.
+ *
+ * Speed: the objectives (Holt-Winters' one-step errors, ARIMA's conditional sum of
+ * squares) are recurrences whose every step waits for the one before, so independent
+ * evaluations are run side by side, LANES at a time, each lane doing exactly the
+ * arithmetic of a lone evaluation (the results are the same to the bit): the
+ * Holt-Winters grid and Nelder-Mead's starts and shrinks, and the 18 ARIMA orders,
+ * whose Nelder-Mead runs step together (struct nm is Nelder-Mead as a state machine).
  */
 #include "forecast.h"
 
@@ -46,91 +53,229 @@ fc_ma(const double *y, size_t n, size_t k)
 typedef double (*nm_fn)(const double *x, void *ctx);
 
 #define NM_MAXK 5
+#define LANES 6                     /* points evaluated together (see nm_batch) */
 
-/* Minimise f from x (k <= NM_MAXK parameters, initial steps step) within maxeval
- * evaluations; x gets the best point, the best value is returned. */
-static double
-nm_min(nm_fn f, void *ctx, double *x, int k, const double *step, int maxeval)
+/*
+ * Evaluate f at the np points x[0..np), each exactly as f alone would: the objectives
+ * are long recurrences whose every step waits for the one before, so the points are run
+ * side by side (LANES at a time) to keep the processor busy. fb NULL: one by one.
+ */
+typedef void (*nm_batch_fn)(const double (*x)[NM_MAXK], int np, void *ctx, double *out);
+
+static void
+nm_batch(nm_fn f, nm_batch_fn fb, void *ctx, const double (*x)[NM_MAXK], int np,
+    double *out)
 {
-	double p[NM_MAXK + 1][NM_MAXK], fv[NM_MAXK + 1], cen[NM_MAXK], xr[NM_MAXK],
-	    xe[NM_MAXK], fr, fe;
-	int i, j, ev = 0, lo, hi, nh;
+	int i;
 
-	for (i = 0; i <= k; i++) {
-		memcpy(p[i], x, sizeof(double) * (size_t)k);
-		if (i > 0)
-			p[i][i - 1] += step[i - 1];
-		fv[i] = f(p[i], ctx);
-		ev++;
+	if (fb != NULL && np > 1) {
+		for (i = 0; i < np; i += LANES)
+			fb(x + i, np - i < LANES ? np - i : LANES, ctx, out + i);
+		return;
 	}
-	while (ev < maxeval) {
-		lo = hi = 0;
-		for (i = 1; i <= k; i++) {
-			if (fv[i] < fv[lo])
-				lo = i;
-			if (fv[i] > fv[hi])
-				hi = i;
-		}
-		nh = lo == 0 ? (k > 0 ? 1 : 0) : 0;
+	for (i = 0; i < np; i++)
+		out[i] = f(x[i], ctx);
+}
+
+/*
+ * Nelder-Mead as a state machine, so that several minimisations can share the work of
+ * their evaluations (the ARIMA orders are fitted in lockstep): nm_start(), then while
+ * nwant > 0 the values at want[0..nwant) go to nm_feed(); nm_best() gives the result.
+ * The sequence of points is exactly that of the textbook loop.
+ */
+enum nm_phase { NM_START, NM_REFLECT, NM_EXPAND, NM_CONTRACT, NM_SHRINK, NM_DONE };
+
+struct nm {
+	int k, maxeval, ev, lo, hi, nh;
+	enum nm_phase phase;
+	double p[NM_MAXK + 1][NM_MAXK], fv[NM_MAXK + 1], cen[NM_MAXK], xr[NM_MAXK],
+	    xe[NM_MAXK], fr;
+	double want[NM_MAXK + 1][NM_MAXK];  /* the points whose values are wanted */
+	int nwant;
+};
+
+/* x (k <= NM_MAXK parameters), initial steps step, within maxeval evaluations. */
+static void
+nm_start(struct nm *s, const double *x, int k, const double *step, int maxeval)
+{
+	int i;
+
+	s->k = k;
+	s->maxeval = maxeval;
+	s->ev = 0;
+	for (i = 0; i <= k; i++) {
+		memcpy(s->p[i], x, sizeof(double) * (size_t)k);
+		if (i > 0)
+			s->p[i][i - 1] += step[i - 1];
+		memcpy(s->want[i], s->p[i], sizeof s->want[0]);
+	}
+	s->nwant = k + 1;
+	s->phase = NM_START;
+}
+
+/* An iteration's start: the reflection of the worst point wanted, or done. */
+static void
+nm_iterate(struct nm *s)
+{
+	int i, j, k = s->k;
+
+	s->nwant = 0;
+	s->phase = NM_DONE;
+	if (s->ev >= s->maxeval)
+		return;
+	s->lo = s->hi = 0;
+	for (i = 1; i <= k; i++) {
+		if (s->fv[i] < s->fv[s->lo])
+			s->lo = i;
+		if (s->fv[i] > s->fv[s->hi])
+			s->hi = i;
+	}
+	s->nh = s->lo == 0 ? (k > 0 ? 1 : 0) : 0;
+	for (i = 0; i <= k; i++)
+		if (i != s->hi && s->fv[i] > s->fv[s->nh])
+			s->nh = i;
+	if (fabs(s->fv[s->hi] - s->fv[s->lo]) <= 1e-10 * (fabs(s->fv[s->lo]) + 1e-12))
+		return;
+	for (j = 0; j < k; j++) {
+		s->cen[j] = 0;
 		for (i = 0; i <= k; i++)
-			if (i != hi && fv[i] > fv[nh])
-				nh = i;
-		if (fabs(fv[hi] - fv[lo]) <= 1e-10 * (fabs(fv[lo]) + 1e-12))
-			break;
-		for (j = 0; j < k; j++) {
-			cen[j] = 0;
-			for (i = 0; i <= k; i++)
-				if (i != hi)
-					cen[j] += p[i][j];
-			cen[j] /= k;
-			xr[j] = cen[j] + (cen[j] - p[hi][j]);
-		}
-		fr = f(xr, ctx);
-		ev++;
-		if (fr < fv[lo]) {
+			if (i != s->hi)
+				s->cen[j] += s->p[i][j];
+		s->cen[j] /= k;
+		s->xr[j] = s->cen[j] + (s->cen[j] - s->p[s->hi][j]);
+	}
+	memcpy(s->want[0], s->xr, sizeof s->want[0]);
+	s->nwant = 1;
+	s->phase = NM_REFLECT;
+}
+
+/* The expansion's value fe: keep the better of it and the reflection. */
+static void
+nm_expanded(struct nm *s, double fe)
+{
+	int k = s->k, hi = s->hi;
+
+	s->ev++;
+	if (fe < s->fr) {
+		memcpy(s->p[hi], s->xe, sizeof(double) * (size_t)k);
+		s->fv[hi] = fe;
+	} else {
+		memcpy(s->p[hi], s->xr, sizeof(double) * (size_t)k);
+		s->fv[hi] = s->fr;
+	}
+}
+
+/* The contraction's value fe: keep it if better, else shrink toward the best (1: the
+ * shrunk points are wanted). */
+static int
+nm_contracted(struct nm *s, double fe)
+{
+	int i, j, n, k = s->k, hi = s->hi, lo = s->lo;
+
+	s->ev++;
+	if (fe < (s->fr < s->fv[hi] ? s->fr : s->fv[hi])) {
+		memcpy(s->p[hi], s->xe, sizeof(double) * (size_t)k);
+		s->fv[hi] = fe;
+		return 0;
+	}
+	for (i = 0, n = 0; i <= k; i++) {
+		if (i == lo)
+			continue;
+		for (j = 0; j < k; j++)
+			s->p[i][j] = s->p[lo][j] + 0.5 * (s->p[i][j] - s->p[lo][j]);
+		memcpy(s->want[n++], s->p[i], sizeof s->want[0]);
+	}
+	s->nwant = n;
+	s->phase = NM_SHRINK;
+	return 1;
+}
+
+/* The values at want[0..nwant). */
+static void
+nm_feed(struct nm *s, const double *v)
+{
+	int i, j, n, k = s->k, hi = s->hi, lo = s->lo;
+
+	switch (s->phase) {
+	case NM_START:
+		for (i = 0; i <= k; i++)
+			s->fv[i] = v[i];
+		s->ev += k + 1;
+		break;
+	case NM_REFLECT:
+		s->fr = v[0];
+		s->ev++;
+		if (s->fr < s->fv[lo]) {
 			for (j = 0; j < k; j++)
-				xe[j] = cen[j] + 2 * (cen[j] - p[hi][j]);
-			fe = f(xe, ctx);
-			ev++;
-			if (fe < fr) {
-				memcpy(p[hi], xe, sizeof(double) * (size_t)k);
-				fv[hi] = fe;
-			} else {
-				memcpy(p[hi], xr, sizeof(double) * (size_t)k);
-				fv[hi] = fr;
-			}
-		} else if (fr < fv[nh]) {
-			memcpy(p[hi], xr, sizeof(double) * (size_t)k);
-			fv[hi] = fr;
+				s->xe[j] = s->cen[j] + 2 * (s->cen[j] - s->p[hi][j]);
+			memcpy(s->want[0], s->xe, sizeof s->want[0]);
+			s->nwant = 1;
+			s->phase = NM_EXPAND;
+			return;
+		}
+		if (s->fr < s->fv[s->nh]) {
+			memcpy(s->p[hi], s->xr, sizeof(double) * (size_t)k);
+			s->fv[hi] = s->fr;
+			break;
 		} else {
 			/* contract toward the better of the worst and its reflection */
-			const double *from = fr < fv[hi] ? xr : p[hi];
+			const double *from = s->fr < s->fv[hi] ? s->xr : s->p[hi];
 
 			for (j = 0; j < k; j++)
-				xe[j] = cen[j] + 0.5 * (from[j] - cen[j]);
-			fe = f(xe, ctx);
-			ev++;
-			if (fe < (fr < fv[hi] ? fr : fv[hi])) {
-				memcpy(p[hi], xe, sizeof(double) * (size_t)k);
-				fv[hi] = fe;
-			} else {
-				for (i = 0; i <= k; i++) {
-					if (i == lo)
-						continue;
-					for (j = 0; j < k; j++)
-						p[i][j] = p[lo][j] + 0.5 * (p[i][j] - p[lo][j]);
-					fv[i] = f(p[i], ctx);
-					ev++;
-				}
-			}
+				s->xe[j] = s->cen[j] + 0.5 * (from[j] - s->cen[j]);
+			memcpy(s->want[0], s->xe, sizeof s->want[0]);
+			s->nwant = 1;
+			s->phase = NM_CONTRACT;
+			return;
 		}
+	case NM_EXPAND:
+		nm_expanded(s, v[0]);
+		break;
+	case NM_CONTRACT:
+		if (nm_contracted(s, v[0]))
+			return;
+		break;
+	case NM_SHRINK:
+		for (i = 0, n = 0; i <= k; i++)
+			if (i != lo)
+				s->fv[i] = v[n++];
+		s->ev += n;
+		break;
+	case NM_DONE:
+		return;
 	}
-	lo = 0;
-	for (i = 1; i <= k; i++)
-		if (fv[i] < fv[lo])
+	nm_iterate(s);
+}
+
+/* The best point into x; its value. */
+static double
+nm_best(const struct nm *s, double *x)
+{
+	int i, lo = 0;
+
+	for (i = 1; i <= s->k; i++)
+		if (s->fv[i] < s->fv[lo])
 			lo = i;
-	memcpy(x, p[lo], sizeof(double) * (size_t)k);
-	return fv[lo];
+	memcpy(x, s->p[lo], sizeof(double) * (size_t)s->k);
+	return s->fv[lo];
+}
+
+/* Minimise f from x (k <= NM_MAXK parameters, initial steps step) within maxeval
+ * evaluations; x gets the best point, the best value is returned. fb: f for several
+ * points at once (the start and the shrinks), or NULL. */
+static double
+nm_min(nm_fn f, nm_batch_fn fb, void *ctx, double *x, int k, const double *step,
+    int maxeval)
+{
+	struct nm s;
+	double v[NM_MAXK + 1];
+
+	nm_start(&s, x, k, step, maxeval);
+	while (s.nwant > 0) {
+		nm_batch(f, fb, ctx, (const double (*)[NM_MAXK])s.want, s.nwant, v);
+		nm_feed(&s, v);
+	}
+	return nm_best(&s, x);
 }
 
 /* ---- Holt-Winters ------------------------------------------------------------------ */
@@ -181,10 +326,70 @@ hw_pass(const double *y, size_t n, double a, double b, double g, struct fc_hw *m
 	return sse;
 }
 
+/*
+ * hw_pass for np <= LANES sets of constants abg[i] = { alpha, beta, gamma } side by
+ * side: each lane does exactly hw_pass's arithmetic, so sse[i] is what hw_pass returns.
+ */
+static void
+hw_pass_lanes(const double *y, size_t n, const double (*abg)[NM_MAXK], int np,
+    double *sse)
+{
+	double l0 = 0, l1 = 0, tr0, a[LANES], b[LANES], g[LANES], lv[LANES], tr[LANES],
+	    s[FC_PERIOD][LANES], e2[LANES];
+	size_t t;
+	int i, k, si;
+
+	for (i = 0; i < FC_PERIOD; i++) {
+		l0 += y[i];
+		l1 += y[i + FC_PERIOD];
+	}
+	l0 /= FC_PERIOD;
+	l1 /= FC_PERIOD;
+	tr0 = (l1 - l0) / FC_PERIOD;
+	for (k = 0; k < LANES; k++) {
+		int from = k < np ? k : 0;  /* idle lanes repeat the first */
+
+		a[k] = abg[from][0];
+		b[k] = abg[from][1];
+		g[k] = abg[from][2];
+		tr[k] = tr0;
+		lv[k] = l0 + (FC_PERIOD - 1) / 2.0 * tr0;
+		e2[k] = 0;
+		for (i = 0; i < FC_PERIOD; i++)
+			s[i][k] = y[i] - l0;
+	}
+	for (t = FC_PERIOD, si = 0; t < n; t++, si = si + 1 == FC_PERIOD ? 0 : si + 1) {
+		for (k = 0; k < LANES; k++) {
+			double e = y[t] - (lv[k] + tr[k] + s[si][k]), nl;
+
+			e2[k] += e * e;
+			nl = a[k] * (y[t] - s[si][k]) + (1 - a[k]) * (lv[k] + tr[k]);
+			tr[k] = b[k] * (nl - lv[k]) + (1 - b[k]) * tr[k];
+			s[si][k] = g[k] * (y[t] - nl) + (1 - g[k]) * s[si][k];
+			lv[k] = nl;
+		}
+	}
+	for (k = 0; k < np; k++)
+		sse[k] = e2[k];
+}
+
 struct hw_ctx {
 	const double *y;
 	size_t n;
 };
+
+static void
+hw_obj_lanes(const double (*x)[NM_MAXK], int np, void *ctx, double *out)
+{
+	const struct hw_ctx *c = ctx;
+	int i;
+
+	hw_pass_lanes(c->y, c->n, x, np, out);
+	for (i = 0; i < np; i++)
+		if (x[i][0] < 0 || x[i][0] > 1 || x[i][1] < 0 || x[i][1] > 1 || x[i][2] < 0 ||
+		    x[i][2] > 1)
+			out[i] = BIG;
+}
 
 static double
 hw_obj(const double *x, void *ctx)
@@ -203,24 +408,29 @@ fc_hw_fit(const double *y, size_t n, struct fc_hw *m)
 	static const double gb[] = { 0.0, 0.1 };
 	static const double gg[] = { 0.05, 0.2, 0.5 };
 	static const double step[3] = { 0.1, 0.03, 0.1 };
+	enum { NA = sizeof ga / sizeof ga[0], NB = sizeof gb / sizeof gb[0],
+	    NG = sizeof gg / sizeof gg[0], NGRID = NA * NB * NG };
 	struct hw_ctx c = { y, n };
-	double best = BIG, x[3] = { 0.3, 0.05, 0.2 }, v;
-	size_t i, j, k;
+	double best = BIG, x[3] = { 0.3, 0.05, 0.2 }, grid[NGRID][NM_MAXK], v[NGRID];
+	size_t i;
 
 	if (n < 2 * FC_PERIOD)
 		return -1;
-	for (i = 0; i < sizeof ga / sizeof ga[0]; i++)
-		for (j = 0; j < sizeof gb / sizeof gb[0]; j++)
-			for (k = 0; k < sizeof gg / sizeof gg[0]; k++) {
-				v = hw_pass(y, n, ga[i], gb[j], gg[k], NULL);
-				if (v < best) {
-					best = v;
-					x[0] = ga[i];
-					x[1] = gb[j];
-					x[2] = gg[k];
-				}
-			}
-	nm_min(hw_obj, &c, x, 3, step, 40);
+	/* the grid in its nested order, the first of equals kept */
+	for (i = 0; i < NGRID; i++) {
+		grid[i][0] = ga[i / (NB * NG)];
+		grid[i][1] = gb[i / NG % NB];
+		grid[i][2] = gg[i % NG];
+	}
+	for (i = 0; i < NGRID; i += LANES)
+		hw_pass_lanes(y, n, (const double (*)[NM_MAXK])grid + i,
+		    NGRID - i < LANES ? (int)(NGRID - i) : LANES, v + i);
+	for (i = 0; i < NGRID; i++)
+		if (v[i] < best) {
+			best = v[i];
+			memcpy(x, grid[i], sizeof x);
+		}
+	nm_min(hw_obj, hw_obj_lanes, &c, x, 3, step, 40);
 	hw_pass(y, n, clamp01(x[0]), clamp01(x[1]), clamp01(x[2]), m);
 	return 0;
 }
@@ -297,12 +507,16 @@ ols(const double *w, const double *e, size_t nw, size_t from, int cst, int p, in
 			x[j++] = w[t - (size_t)i];
 		for (i = 1; i <= q; i++)
 			x[j++] = e[t - (size_t)i];
+		/* the upper triangle: x[i] * x[j] is x[j] * x[i] to the bit */
 		for (i = 0; i < k; i++) {
-			for (j = 0; j < k; j++)
+			for (j = i; j < k; j++)
 				a[i * k + j] += x[i] * x[j];
 			beta[i] += x[i] * w[t];
 		}
 	}
+	for (i = 0; i < k; i++)
+		for (j = 0; j < i; j++)
+			a[i * k + j] = a[j * k + i];
 	for (i = 0; i < k; i++)
 		a[i * k + i] += 1e-9 * (a[i * k + i] + 1);
 	return solve(a, beta, k);
@@ -354,12 +568,40 @@ css(const struct fc_arima *m, const double *w, size_t nw, size_t start, double *
 	return sse;
 }
 
-struct arima_ctx {
-	struct fc_arima m;
-	const double *w;
-	size_t nw, start;
-	double *e;
-};
+/* css (without residuals) for np <= LANES models side by side, each lane exactly css's
+ * arithmetic. */
+static void
+css_lanes(const struct fc_arima *const *m, int np, const double *w, size_t nw,
+    size_t start, double *out)
+{
+	double a1[LANES], a2[LANES], b1[LANES], b2[LANES], c[LANES], e1[LANES], e2[LANES],
+	    sse[LANES];
+	size_t t;
+	int k;
+
+	for (k = 0; k < LANES; k++) {
+		const struct fc_arima *mk = m[k < np ? k : 0];
+
+		a1[k] = mk->p > 0 ? mk->phi[0] : 0;
+		a2[k] = mk->p > 1 ? mk->phi[1] : 0;
+		b1[k] = mk->q > 0 ? mk->theta[0] : 0;
+		b2[k] = mk->q > 1 ? mk->theta[1] : 0;
+		c[k] = mk->c;
+		e1[k] = e2[k] = sse[k] = 0;
+	}
+	for (t = start; t < nw; t++) {
+		for (k = 0; k < LANES; k++) {
+			double v = w[t] - c[k] - a1[k] * w[t - 1] - a2[k] * w[t - 2] -
+			    b1[k] * e1[k] - b2[k] * e2[k];
+
+			e2[k] = e1[k];
+			e1[k] = v;
+			sse[k] += v * v;
+		}
+	}
+	for (k = 0; k < np; k++)
+		out[k] = sse[k];
+}
 
 static void
 unpack(struct fc_arima *m, const double *x)
@@ -372,17 +614,6 @@ unpack(struct fc_arima *m, const double *x)
 		m->phi[i] = x[j++];
 	for (i = 0; i < m->q; i++)
 		m->theta[i] = x[j++];
-}
-
-static double
-arima_obj(const double *x, void *vctx)
-{
-	struct arima_ctx *c = vctx;
-
-	unpack(&c->m, x);
-	if (!arma_ok(&c->m))
-		return BIG;
-	return css(&c->m, c->w, c->nw, c->start, NULL);
 }
 
 static size_t
@@ -399,14 +630,24 @@ difference(const double *y, size_t n, int d, double *w)
 	return n - 1;
 }
 
-/* Fit orders (p, d, q) to the differenced series w; ehat: the long AR's residuals (for
- * the MA start), or NULL; e: scratch of nw. */
+/* A fit of one order under way: its start, and its Nelder-Mead when it has MA terms. */
+struct arima_fit {
+	struct fc_arima m;
+	double x[NM_MAXK], step[NM_MAXK];
+	int k;
+	struct nm nm;
+};
+
+/* The start of orders (p, d, q) on the differenced series w; ehat: the long AR's
+ * residuals (for the MA start), or NULL; e: scratch of nw. With MA terms f->x and
+ * f->step are Nelder-Mead's start. */
 static void
-arima_fit_w(const double *w, size_t nw, int p, int d, int q, const double *ehat,
-    double *e, struct fc_arima *m)
+arima_prep(const double *w, size_t nw, int p, int d, int q, const double *ehat,
+    double *e, struct arima_fit *f)
 {
 	size_t start = (size_t)(ARIMA_START - d);
-	double beta[OLS_MAXK], x[NM_MAXK], step[NM_MAXK];
+	double beta[OLS_MAXK], *x = f->x, *step = f->step;
+	struct fc_arima *m = &f->m;
 	int k, i, j;
 
 	memset(m, 0, sizeof *m);
@@ -434,8 +675,8 @@ arima_fit_w(const double *w, size_t nw, int p, int d, int q, const double *ehat,
 	}
 	if (!arma_ok(m))
 		memset(m->phi, 0, sizeof m->phi), memset(m->theta, 0, sizeof m->theta);
+	f->k = k;
 	if (q > 0) {
-		struct arima_ctx c = { *m, w, nw, start, e };
 		double sd = 0, mean = 0;
 		size_t t;
 
@@ -458,14 +699,91 @@ arima_fit_w(const double *w, size_t nw, int p, int d, int q, const double *ehat,
 			x[j] = m->theta[i];
 			step[j++] = 0.1;
 		}
-		nm_min(arima_obj, &c, x, k, step, 15 + 5 * k);
-		unpack(m, x);
+	}
+}
+
+/* The end of a fit: Nelder-Mead's best point (MA terms), the residuals into e, AIC. */
+static void
+arima_done(const double *w, size_t nw, double *e, struct arima_fit *f)
+{
+	struct fc_arima *m = &f->m;
+	size_t start = (size_t)(ARIMA_START - m->d);
+
+	if (m->q > 0) {
+		nm_best(&f->nm, f->x);
+		unpack(m, f->x);
 		if (!arma_ok(m))
 			memset(m->theta, 0, sizeof m->theta);
 	}
 	m->sse = css(m, w, nw, start, e);
 	m->neff = nw - start;
-	m->aic = (double)m->neff * log(m->sse / (double)m->neff + 1e-12) + 2.0 * (k + 1);
+	m->aic = (double)m->neff * log(m->sse / (double)m->neff + 1e-12) +
+	    2.0 * (f->k + 1);
+}
+
+/*
+ * Fit the n orders f[0..n) (all of the same d) on w at once: their Nelder-Mead runs
+ * step together and the points they want are evaluated LANES at a time (css_lanes), so
+ * that each fit sees exactly the values it would alone.
+ */
+static void
+arima_fit_all(const double *w, size_t nw, const double *ehat, double *e,
+    const int (*order)[3], int n, struct arima_fit *f)
+{
+	const struct fc_arima *run[LANES];
+	struct fc_arima cand[LANES];
+	double *slot[LANES], v[LANES], vals[9][NM_MAXK + 1];
+	int i, j, nrun, active;
+	size_t start;
+
+	assert(n <= 9);
+	for (i = 0; i < n; i++) {
+		arima_prep(w, nw, order[i][0], order[i][1], order[i][2], ehat, e, &f[i]);
+		if (f[i].m.q > 0)
+			nm_start(&f[i].nm, f[i].x, f[i].k, f[i].step, 15 + 5 * f[i].k);
+		else
+			f[i].nm.nwant = 0;
+	}
+	start = n > 0 ? (size_t)(ARIMA_START - f[0].m.d) : 0;
+	for (;;) {
+		active = 0;
+		nrun = 0;
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < f[i].nm.nwant; j++) {
+				struct fc_arima *c = &cand[nrun];
+
+				active = 1;
+				*c = f[i].m;
+				unpack(c, f[i].nm.want[j]);
+				if (!arma_ok(c)) {
+					vals[i][j] = BIG;
+					continue;
+				}
+				run[nrun] = c;
+				slot[nrun++] = &vals[i][j];
+				if (nrun == LANES) {
+					css_lanes(run, nrun, w, nw, start, v);
+					while (nrun-- > 0)
+						*slot[nrun] = v[nrun];
+					nrun = 0;
+				}
+			}
+		}
+		if (nrun == 1)
+			*slot[0] = css(run[0], w, nw, start, NULL);
+		else if (nrun > 1) {
+			css_lanes(run, nrun, w, nw, start, v);
+			while (nrun-- > 0)
+				*slot[nrun] = v[nrun];
+		}
+		if (!active)
+			break;
+		for (i = 0; i < n; i++)
+			if (f[i].nm.nwant > 0)
+				nm_feed(&f[i].nm, vals[i]);
+	}
+	for (i = 0; i < n; i++)
+		arima_done(w, nw, e, &f[i]);
 }
 
 int
@@ -496,7 +814,13 @@ fc_arima_fit(const double *y, size_t n, int p, int d, int q, struct fc_arima *m)
 			eh[t] = v;
 		}
 	}
-	arima_fit_w(w, nw, p, d, q, eh, e, m);
+	{
+		const int order[1][3] = { { p, d, q } };
+		struct arima_fit f;
+
+		arima_fit_all(w, nw, eh, e, order, 1, &f);
+		*m = f.m;
+	}
 	free(w);
 	return 0;
 }
@@ -505,7 +829,8 @@ int
 fc_arima_select(const double *y, size_t n, struct fc_arima *m)
 {
 	double *w, *e, *eh, beta[OLS_MAXK];
-	struct fc_arima cand;
+	struct arima_fit fits[9];
+	int order[9][3];
 	size_t nw, t;
 	int p, d, q, i, have = 0, haveh;
 
@@ -534,12 +859,17 @@ fc_arima_select(const double *y, size_t n, struct fc_arima *m)
 		}
 		for (p = 0; p <= 2; p++)
 			for (q = 0; q <= 2; q++) {
-				arima_fit_w(w, nw, p, d, q, haveh ? eh : NULL, e, &cand);
-				if (!have || cand.aic < m->aic) {
-					*m = cand;
-					have = 1;
-				}
+				order[p * 3 + q][0] = p;
+				order[p * 3 + q][1] = d;
+				order[p * 3 + q][2] = q;
 			}
+		arima_fit_all(w, nw, haveh ? eh : NULL, e, (const int (*)[3])order, 9, fits);
+		for (i = 0; i < 9; i++) {
+			if (!have || fits[i].m.aic < m->aic) {
+				*m = fits[i].m;
+				have = 1;
+			}
+		}
 	}
 	free(w);
 	return 0;

@@ -111,6 +111,12 @@ struct run {
 	size_t cap_prov;
 	int64_t packing_cost;
 	int64_t id_lo, id_hi;       /* the orders with id in [id_lo, id_hi) */
+	/* The row the last order went to, and its day (by day, week) or shop (by channel,
+	 * shop): orders come by id, so mostly the next one goes to the same row. */
+	size_t last_row;
+	int64_t last_key;
+	int have_last;
+	size_t shop_row[64];        /* by channel, shop: 1 + the row of a shop id; 0 none */
 	/* The fee types met so far and their categories (a handful per channel). */
 	struct { char type[48]; enum recon_cat cat; } fee_cache[32];
 	int nfee_cache;
@@ -173,28 +179,47 @@ row_for(struct run *u, const struct shopinfo *sh, int64_t created)
 {
 	struct kpi_report *r = u->r;
 	char key[80];
+	int64_t days = 0, which;
 	size_t i;
 
-	switch (u->o->by) {
-	case KPI_BY_DAY:
-	case KPI_BY_WEEK: {
-		int64_t days = floor_div(created + u->o->utc_offset_s, 86400);
-
+	if (u->o->by == KPI_BY_DAY || u->o->by == KPI_BY_WEEK) {
+		days = floor_div(created + u->o->utc_offset_s, 86400);
 		if (u->o->by == KPI_BY_WEEK)
 			days -= (days + 3) % 7;         /* 1970-01-01 was a Thursday */
+		which = days;
+	} else {
+		which = (int64_t)(sh - u->shops);
+	}
+	if (u->have_last && u->last_key == which)
+		return &r->rows[u->last_row];
+	if (u->o->by != KPI_BY_DAY && u->o->by != KPI_BY_WEEK && which < 64 &&
+	    u->shop_row[which] != 0) {
+		u->last_key = which;
+		u->last_row = u->shop_row[which] - 1;
+		return &r->rows[u->last_row];
+	}
+	switch (u->o->by) {
+	case KPI_BY_DAY:
+	case KPI_BY_WEEK:
 		day_name(days, key, sizeof key);
 		break;
-	}
 	case KPI_BY_CHANNEL:
 		snprintf(key, sizeof key, "%s", sh->channel);
 		break;
 	default:
 		snprintf(key, sizeof key, "%s", sh->key);
 	}
+	u->have_last = 1;
+	u->last_key = which;
 	for (i = r->nrows; i-- > 0;) {
 		if (strcmp(r->rows[i].key, key) == 0)
-			return &r->rows[i];
+			break;
 	}
+	u->last_row = i < r->nrows ? i : r->nrows;
+	if (u->o->by != KPI_BY_DAY && u->o->by != KPI_BY_WEEK && which < 64)
+		u->shop_row[which] = u->last_row + 1;
+	if (i < r->nrows)
+		return &r->rows[i];
 	if (r->nrows == u->cap_rows) {
 		u->cap_rows = u->cap_rows ? 2 * u->cap_rows : 16;
 		r->rows = xrealloc(r->rows, u->cap_rows * sizeof *r->rows);
@@ -752,6 +777,8 @@ scan_all(struct run *u, int64_t scan_from)
 	h.u.r = &h.r;
 	h.u.cap_rows = h.u.cap_prov = 0;
 	h.u.nfee_cache = 0;
+	h.u.have_last = 0;
+	memset(h.u.shop_row, 0, sizeof h.u.shop_row);
 	h.u.skus = xcalloc((size_t)u->nskus, sizeof *h.u.skus);
 	memcpy(h.u.skus, u->skus, (size_t)u->nskus * sizeof *u->skus);
 	h.u.profit = xcalloc((size_t)u->nskus * 4, sizeof *h.u.profit);

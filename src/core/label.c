@@ -163,6 +163,80 @@ load_package(struct session *s, int64_t order_id, int pkg_no, struct label_data 
 	return 0;
 }
 
+/* Append a line to d. */
+static void
+add_line(struct label_data *d, const char *sku, const char *name, int64_t qty, char *lot)
+{
+	struct label_line *l;
+
+	d->lines = xrealloc(d->lines, (d->nlines + 1) * sizeof *d->lines);
+	l = &d->lines[d->nlines++];
+	l->sku = dup_or_empty(sku);
+	l->name = dup_or_empty(name);
+	l->qty = qty;
+	l->lot = lot != NULL ? lot : xstrdup("");
+}
+
+/*
+ * What a packed parcel holds when it is not simply the order (schema 17, pack.h): a
+ * split order's package lists the units scanned into its part only; a parcel of merged
+ * orders lists the lines of every order in it. Nothing changes on older schemas.
+ */
+static int
+parcel_lines(struct session *s, int64_t order_id, int64_t pkg_id, struct label_data *d)
+{
+	struct db_stmt *st;
+	struct order *m;
+	int64_t part = 0, *ids = NULL;
+	size_t n = 0, i, j;
+	char *lot;
+	int rc;
+
+	if (db_int(s->db, &part, "SELECT part_no FROM package WHERE id = ?", "i", pkg_id) != 0)
+		return 0;
+	if (part > 0) {
+		st = db_prep(s->db, "SELECT k.sku, k.name, sum(p.qty), coalesce(max(p.lot_code), "
+		    "'') FROM pack_scan p JOIN order_line l ON l.id = p.order_line_id JOIN sku k "
+		    "ON k.id = l.sku_id WHERE p.order_id = ? AND p.part_no = ? GROUP BY l.id, "
+		    "l.line_no, k.sku, k.name ORDER BY l.line_no");
+		if (st == NULL)
+			return session_fail(s, DB_ERR, "lines: %s", db_errmsg(s->db));
+		db_bind_int(st, 1, order_id);
+		db_bind_int(st, 2, part);
+		for (i = 0; i < d->nlines; i++) {
+			free(d->lines[i].sku);
+			free(d->lines[i].name);
+			free(d->lines[i].lot);
+		}
+		d->nlines = 0;
+		while ((rc = db_step(st)) == DB_ROW)
+			add_line(d, db_col_text(st, 0), db_col_text(st, 1), db_col_int(st, 2),
+			    xstrdup(db_col_text(st, 3)));
+		db_done(st);
+		return rc == DB_DONE ? 0 : session_fail(s, rc, "lines: %s", db_errmsg(s->db));
+	}
+	if ((st = db_prep(s->db, "SELECT order_id FROM order_merge WHERE parcel_id = ? "
+	    "ORDER BY order_id")) == NULL)
+		return 0;
+	db_bind_int(st, 1, order_id);
+	while (db_step(st) == DB_ROW) {
+		ids = xrealloc(ids, (n + 1) * sizeof *ids);
+		ids[n++] = db_col_int(st, 0);
+	}
+	db_done(st);
+	for (i = 0, rc = 0; i < n && rc == 0; i++) {
+		if ((rc = order_load(s, ids[i], &m)) != 0)
+			break;
+		for (j = 0; j < m->nlines && rc == 0; j++) {
+			if ((rc = load_lots(s, ids[i], &m->lines[j], &lot)) == 0)
+				add_line(d, m->lines[j].sku, m->lines[j].name, m->lines[j].qty, lot);
+		}
+		order_free(m);
+	}
+	free(ids);
+	return rc;
+}
+
 /*
  * The station that packed the package when the schema records it (the packing
  * migration adds package.station); otherwise the session's own station.
@@ -236,6 +310,8 @@ label_load(struct session *s, int64_t order_id, int pkg_no, struct label_data *o
 		if ((rc = load_lots(s, order_id, &o->lines[i], &l->lot)) != 0)
 			goto fail;
 	}
+	if (pkg_id != 0 && (rc = parcel_lines(s, order_id, pkg_id, out)) != 0)
+		goto fail;
 	/* Not packed yet: the weight the SKUs should have. */
 	if (pkg_id == 0) {
 		rc = db_int(s->db, &est, "SELECT coalesce(sum(l.qty * coalesce(k.weight_g, 0)), 0) "

@@ -116,6 +116,10 @@ merge_orders(struct session *s, int64_t parcel, int64_t other)
 	if (db_int(s->db, &x, "SELECT 1 FROM order_merge WHERE order_id = ?", "i", parcel) == 0)
 		return session_fail(s, DB_EINVAL, "order %" PRId64 " is already in another "
 		    "parcel", parcel);
+	if (db_int(s->db, &x, "SELECT count(*) FROM route_part WHERE order_id IN (?, ?)", "ii",
+	    parcel, other) == 0 && x > 0)
+		return session_fail(s, DB_EINVAL, "order %" PRId64 " or %" PRId64 " ships in parts "
+		    "from several warehouses: it cannot share a parcel", parcel, other);
 	if ((rc = db_begin(s->db)) != 0)
 		return dberr(s, "merge");
 	rc = db_run(s->db, "INSERT INTO order_merge(order_id, parcel_id, user_name, at) "
@@ -135,4 +139,69 @@ merge_orders(struct session *s, int64_t parcel, int64_t other)
 		return rc;
 	}
 	return db_commit(s->db) != 0 ? dberr(s, "merge") : 0;
+}
+
+/* JSON string body of text (quotes and backslashes escaped, controls dropped). */
+static void
+json_text(char *out, size_t len, const char *text)
+{
+	size_t o = 0;
+
+	for (; *text != '\0' && o + 3 < len; text++) {
+		unsigned char c = (unsigned char)*text;
+
+		if (c == '"' || c == '\\')
+			out[o++] = '\\';
+		if (c >= 0x20)
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+}
+
+int
+merge_leave(struct session *s, int64_t id, const char *why)
+{
+	struct db_stmt *st;
+	int64_t (*rows)[2] = NULL;
+	size_t n = 0, i;
+	char after[400], text[300];
+	int rc;
+
+	if ((rc = db_begin(s->db)) != 0)
+		return dberr(s, "unmerge");
+	if ((st = db_prep(s->db, "SELECT order_id, parcel_id FROM order_merge WHERE "
+	    "order_id = ? OR parcel_id = ? ORDER BY order_id")) == NULL) {
+		rc = dberr(s, "unmerge");
+		goto out;
+	}
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		rows = xrealloc(rows, (n + 1) * sizeof *rows);
+		rows[n][0] = db_col_int(st, 0);
+		rows[n][1] = db_col_int(st, 1);
+		n++;
+	}
+	db_done(st);
+	if (rc < 0) {
+		rc = dberr(s, "unmerge");
+		goto out;
+	}
+	rc = db_run(s->db, "DELETE FROM order_merge WHERE order_id = ? OR parcel_id = ?", "ii",
+	    id, id);
+	if (rc != 0)
+		rc = dberr(s, "unmerge");
+	json_text(text, sizeof text, why != NULL ? why : "");
+	for (i = 0; rc == 0 && i < n; i++) {
+		snprintf(after, sizeof after, "{\"parcel\":%" PRId64 ",\"reason\":\"%s\"}",
+		    rows[i][1], text);
+		rc = audit_log(s, "order", rows[i][0], "unmerge", NULL, after);
+	}
+out:
+	free(rows);
+	if (rc != 0) {
+		db_rollback(s->db);
+		return rc;
+	}
+	return db_commit(s->db) != 0 ? dberr(s, "unmerge") : 0;
 }

@@ -18,6 +18,8 @@
 #include "carrier.h"
 #include "clock.h"
 #include "db.h"
+#include "merge.h"
+#include "notify.h"
 #include "route.h"
 #include "rules.h"
 #include "stock.h"
@@ -300,6 +302,10 @@ apply_transition_at(struct session *s, struct head *h, int64_t expect_version,
 		break;
 	case FX_RELEASE:
 		rc = stock_unreserve_order(s, h->id);
+		/* A split order cancelled with a part packed already (pack.h): that part's
+		 * units go back on hand too. */
+		if (rc == 0 && h->status == ST_PACKING && to == ST_CANCELLED)
+			rc = stock_unship_order(s, h->id);
 		break;
 	case FX_SHIP:
 		rc = stock_ship_order(s, h->id);
@@ -331,8 +337,14 @@ apply_transition_at(struct session *s, struct head *h, int64_t expect_version,
 	    order_status_name(to), h->version + 1, why);
 	if ((rc = audit_log(s, "order", h->id, "transition", before, after)) != 0)
 		return rc;
+	/* Every station showing the order hears of it once this commits (notify.h). */
+	if ((rc = notify_order(s->db, h->id, order_status_name(to))) != 0)
+		return session_fail(s, rc, "order %s: %s", h->order_no, db_errmsg(s->db));
 	/* check_role is set for a person's act, clear for the marketplace's own update. */
 	if (to == ST_CANCELLED && check_role && (rc = owe_cancel(s, h, reason)) != 0)
+		return rc;
+	/* A cancelled order leaves any merged parcel, so it is never shipped in one. */
+	if (to == ST_CANCELLED && (rc = merge_leave(s, h->id, "cancelled")) != 0)
 		return rc;
 	if ((rc = settlement_due(s, h->id, h->shop_id, to)) != 0)
 		return rc;
@@ -350,27 +362,45 @@ apply_transition(struct session *s, struct head *h, int64_t expect_version,
 	return apply_transition_at(s, h, expect_version, to, reason, check_role, 0);
 }
 
+/*
+ * With allocation at confirmation on (route_auto()), a CONFIRMED order is routed in the
+ * caller's transaction: allocated, or held with what is missing (order_route).
+ */
+static int
+route_confirmed(struct session *s, int64_t id)
+{
+	struct head h;
+	int rc;
+
+	if (!route_auto())
+		return 0;
+	if ((rc = load_head(s, id, &h)) != 0)
+		return rc;
+	if (h.status != ST_CONFIRMED)
+		return 0;
+	rc = order_route(s, id);
+	return rc == DB_ESTOCK ? 0 : rc;
+}
+
 int
 order_transition(struct session *s, int64_t id, int64_t expect_version,
     enum order_status to, const char *reason)
 {
 	struct head h;
-	int rc;
+	int rc, outer = !db_in_tx(s->db);
 
 	if ((rc = db_begin(s->db)) != 0)
 		return session_fail(s, rc, "order %" PRId64 ": %s", id, db_errmsg(s->db));
 	if ((rc = load_head(s, id, &h)) != 0 ||
-	    (rc = apply_transition(s, &h, expect_version, to, reason, 1)) != 0) {
+	    (rc = apply_transition(s, &h, expect_version, to, reason, 1)) != 0 ||
+	    /* A person's confirmation allocates at once; a rule's (inside order_upsert)
+	     * once every rule has spoken. */
+	    (to == ST_CONFIRMED && outer && (rc = route_confirmed(s, id)) != 0)) {
 		db_rollback(s->db);
 		return rc;
 	}
 	if ((rc = db_commit(s->db)) != 0)
 		return session_fail(s, rc, "order %" PRId64 ": %s", id, db_errmsg(s->db));
-	if (to == ST_CONFIRMED && route_auto() && !db_in_tx(s->db)) {
-		/* Allocated at once, or held with what is missing (order_route). */
-		rc = order_route(s, id);
-		return rc == DB_ESTOCK ? 0 : rc;
-	}
 	return 0;
 }
 
@@ -457,9 +487,21 @@ order_allocate(struct session *s, int64_t id, int64_t expect_version)
 int
 order_route(struct session *s, int64_t id)
 {
+	struct route_batch_stats bs;
 	char why[sizeof s->err];
+	const char *oos;
 	int rc;
 
+	/* A batch of one (route.h); an order that is not CONFIRMED gets the state
+	 * machine's own answer below. */
+	if ((rc = route_batch(s, &id, 1, 0, &bs)) != 0 || bs.allocated == 1)
+		return rc;
+	if (bs.held == 1) {
+		oos = strstr(bs.why, "out of stock");
+		snprintf(s->err, sizeof s->err, "%.*s", (int)sizeof s->err - 1,
+		    oos != NULL ? oos : bs.why);
+		return DB_ESTOCK;
+	}
 	rc = order_transition(s, id, 0, ST_ALLOCATED, NULL);
 	if (rc != DB_ESTOCK)
 		return rc;
@@ -619,7 +661,12 @@ unchanged(struct session *s, int64_t id, const struct order_in *in)
 		return 0;
 	db_bind_int(st, 1, id);
 	if (db_step(st) == DB_ROW) {
-		same = strcmp(db_col_text(st, 0), order_status_name(in->status)) == 0 &&
+		enum order_status ours = ST_NEW;
+
+		/* A repeated "confirmed" for an order allocated at confirmation is no news. */
+		same = (strcmp(db_col_text(st, 0), order_status_name(in->status)) == 0 ||
+		    (order_status_parse(db_col_text(st, 0), &ours) == 0 &&
+		    lags(in->status, ours))) &&
 		    db_col_int(st, 1) == in->created_at &&
 		    db_col_int(st, 2) == (in->ship_by > 0 ? in->ship_by : 0) &&
 		    db_col_int(st, 3) == in->cod && strcmp(db_col_text(st, 4), in->currency) == 0 &&
@@ -774,6 +821,9 @@ upsert_locked(struct session *s, const struct order_in *in, int64_t *idp, int *c
 		if ((rc = rules_apply(s, id)) != 0)
 			return rc;
 	}
+	/* Confirmed by the marketplace or by a rule: allocated now. */
+	if ((rc = route_confirmed(s, id)) != 0)
+		return rc;
 	if (idp != NULL)
 		*idp = id;
 	if (createdp != NULL)

@@ -125,7 +125,8 @@ int order_allocate(struct session *s, int64_t id, int64_t expect_version);
  * Route a CONFIRMED order (route.h): allocated from the nearest warehouse that fills it
  * (or split where the channel allows) with its carrier chosen (carrier.h), or, when out
  * of stock, ON_HOLD with the missing quantities as the reason (then DB_ESTOCK, s->err
- * the reason). With route_set_auto(1) every confirmation does this itself.
+ * the reason). With route_set_auto(1), the default, every confirmation does this
+ * itself, in the confirming transaction.
  */
 int order_route(struct session *s, int64_t id);
 
@@ -134,7 +135,8 @@ int order_route(struct session *s, int64_t id);
  * or CONFIRMED (then allocated at wh first) becomes PACKING and remembers the station;
  * PACKING at the same station is a resume. DB_ECONFLICT when another station holds it,
  * DB_ESTATE when its status forbids packing, DB_EINVAL when it belongs to another
- * warehouse, DB_ESTOCK when wh cannot fill it. Packer role.
+ * warehouse (allocated there, or sent there by a rule's `set warehouse`), DB_ESTOCK
+ * when wh cannot fill it. Packer role.
  */
 int order_start_packing(struct session *s, int64_t id, const char *station, int64_t wh);
 

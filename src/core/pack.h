@@ -9,9 +9,16 @@
  * override) is taken until it is cleared, and every lock is an audit record. Every scan is
  * stored as it happens, so a station that restarts resumes the order where it was.
  *
+ * A split order (route.h: one part per warehouse) is packed part by part: a station
+ * claims only a part of its own warehouse, scans that part's units (as reserved there),
+ * weighs and labels that part's packages, and its stock leaves that warehouse when the
+ * part is confirmed; the order is PACKED once its last part is. Orders merged into one
+ * parcel (merge.h) are packed together: scanning any of them opens the parcel with the
+ * lines of all, one weight, one label, and confirming packs them all at once.
+ *
  * Commands, as barcodes or typed: CMD:ACK, CMD:CONFIRM, CMD:NEWPKG, CMD:REPRINT,
- * CMD:HOLD [reason], CMD:CANCEL-SCAN, CMD:LOGOUT; and for line mode and the keyboard:
- * WEIGHT <grams>, BOX <code or 1-9>, OVERRIDE <badge> <reason>.
+ * CMD:HOLD [reason], CMD:CANCEL-SCAN, CMD:MERGE, CMD:LOGOUT; and for line mode and the
+ * keyboard: WEIGHT <grams>, BOX <code or 1-9>, OVERRIDE <badge> <reason>.
  */
 #ifndef PB_PACK_H
 #define PB_PACK_H
@@ -77,6 +84,8 @@ enum pack_action {
 };
 
 struct pack_line {
+	int64_t order_id;           /* its order: in a merged parcel, not always the open one */
+	char order_no[64];
 	int64_t line_id, sku_id;
 	char sku[64];
 	char name[128];
@@ -118,9 +127,18 @@ struct pack {
 	size_t nlines;
 	struct pack_pkg pkgs[PACK_MAX_PKGS];
 	int npkgs;                  /* the current package is pkgs[npkgs - 1] */
+	/* A split order: the part packed here, of nparts, from warehouse part_wh (part_no
+	 * 0: the order is not split). */
+	int part_no, nparts;
+	int64_t part_wh;
+	char part_wh_code[16];
+	/* A merged parcel: the other orders in it (owned) and their numbers, "B, C". */
+	int64_t *members;
+	size_t nmembers;
+	char merged[160];
 
 	int64_t last_order_id;      /* the order packed last, for labels and reprint */
-	char last_summary[160];
+	char last_summary[400];
 };
 
 void pack_init(struct pack *p, struct session *s, const struct pack_config *cfg);
@@ -139,6 +157,9 @@ void pack_new_package(struct pack *p, struct pack_result *r);
 void pack_hold(struct pack *p, const char *reason, struct pack_result *r);
 /* Give the order back (PACKING -> ALLOCATED), forgetting its scans. */
 void pack_cancel(struct pack *p, struct pack_result *r);
+/* CMD:MERGE: the open order's merge candidates (merge.h) join its parcel and their lines
+ * the bench. */
+void pack_merge(struct pack *p, struct pack_result *r);
 /* A supervisor's badge lifts a weight lock, with a reason kept on the package. */
 void pack_override(struct pack *p, const char *badge, const char *reason,
     struct pack_result *r);
@@ -154,6 +175,11 @@ int64_t pack_expected_g(const struct pack *p, int i);
 int64_t pack_tolerance_g(const struct pack *p, int64_t expected_g);
 /* The box set in use (the configured one, or the built-in default). */
 const struct pack_box *pack_boxes(const struct pack *p, int *n);
+
+/* The packages of order_id a station labels after packing it, numbered as label_load()
+ * counts them (1 = the order's first package): all of them, or for a split order those
+ * of the part packed last. */
+int pack_label_pkgs(struct session *s, int64_t order_id, int *first, int *last);
 
 const char *pack_outcome_name(enum pack_outcome o);
 const char *pack_lock_name(enum pack_lock l);

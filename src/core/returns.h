@@ -11,8 +11,13 @@
  * a receipt — movements, unit rows, costs, the order's status, audit records — is one
  * transaction.
  *
+ * A marketplace's own return (its return id, its state mapped to ours, reason, units,
+ * the return parcel's tracking number) is recorded by the sync through
+ * returns_market_upsert.
+ *
  * Roles: receiving is a packer's work (the receiving clerk); write-offs need no
- * approval. Listing the open returns is a supervisor's.
+ * approval. Listing the open returns is a supervisor's; recording a marketplace's
+ * returns is the system's.
  */
 #ifndef PB_RETURNS_H
 #define PB_RETURNS_H
@@ -46,8 +51,9 @@ extern const size_t returns_nreasons;
 int returns_reason_valid(const char *code);
 
 /*
- * The order a scanned return is for: a marketplace return id, else what order_find()
- * takes (tracking number, order number, #id). *rma_id gets the order's open return, or
+ * The order a scanned return is for: a marketplace return id or the tracking number of
+ * its return parcel (as the channel gave it), else what order_find() takes (tracking
+ * number, order number, #id). *rma_id gets the order's open return, or
  * 0. DB_ENOTFOUND with one line naming the scan.
  */
 int returns_find(struct session *s, const char *scan, int64_t *order_id, int64_t *rma_id);
@@ -108,15 +114,70 @@ struct returns_row {
 	char status[16];            /* the order's */
 	char source[16];            /* marketplace or station */
 	char market_id[64];
+	char market_status[16];     /* what the channel last said (returns_mstate), or "" */
 	int64_t opened_at;
 };
 
 /*
- * Open returns opened at or before cutoff (now - N days): returns not received yet, and
+ * Open returns opened at or before cutoff (now - N days): returns not received yet
+ * (but those the channel says were cancelled or rejected: no parcel is coming), and
  * orders the marketplace turned RETURNING with none (dated by the order's last change);
  * oldest first. *rows owned by the caller (free()). Supervisor.
  */
 int returns_list_open(struct session *s, int64_t cutoff, struct returns_row **rows,
     size_t *n);
+
+/* A marketplace return's state, the channels' statuses mapped onto ours. */
+enum returns_mstate {
+	RMS_REQUESTED,              /* the buyer asked; the seller or platform decides */
+	RMS_ACCEPTED,               /* agreed: the buyer is to send the parcel back */
+	RMS_IN_TRANSIT,             /* the buyer shipped it back */
+	RMS_RECEIVED,               /* the channel says the seller received it */
+	RMS_REFUNDED,               /* the buyer was refunded */
+	RMS_REJECTED,               /* refused (by the seller or the platform) */
+	RMS_CANCELLED,              /* withdrawn by the buyer */
+	RMS__N
+};
+
+/* "requested", "accepted", "in_transit", "received", "refunded", "rejected",
+ * "cancelled". */
+const char *returns_mstate_name(enum returns_mstate st);
+/* 0, or -1 when the name is unknown. */
+int returns_mstate_parse(const char *name, enum returns_mstate *out);
+
+/* Units per seller SKU a marketplace return names. */
+struct returns_munit {
+	const char *sku;
+	int64_t qty;
+};
+
+/* A return as a marketplace announced it. */
+struct returns_market {
+	const char *channel;        /* the order's shop: channel and shop code */
+	const char *shop;
+	const char *market_id;      /* the channel's return id, 1..63 bytes */
+	const char *order_no;
+	enum returns_mstate state;
+	const char *their_status;   /* the channel's own status text */
+	const char *reason;         /* the buyer's reason text; NULL or "" none */
+	const char *tracking;       /* the return parcel's tracking number; NULL or "" none */
+	int64_t updated_at;         /* the channel's update time (Unix s) */
+	const struct returns_munit *units;
+	size_t nunits;
+};
+
+/*
+ * Record a marketplace return: found by its id, else the order's return opened at the
+ * station without one (the id attached), else opened as source "marketplace" (only a
+ * shipped order: DB_ESTATE otherwise). Its state, status text, reason, tracking number
+ * and units are replaced by these unless the stored update time is later; nothing is
+ * written when nothing changed (*changed 0), else one audit record. When the state says
+ * the buyer shipped it back (in_transit, received), a SHIPPED, DELIVERED or COMPLETED
+ * order becomes RETURNING; an order is never moved backwards. One transaction.
+ * DB_ENOTFOUND when the shop has no such order; DB_EINVAL for bad input. *rma_id and
+ * *changed may be NULL. System (the sync).
+ */
+int returns_market_upsert(struct session *s, const struct returns_market *in,
+    int64_t *rma_id, int *changed);
 
 #endif

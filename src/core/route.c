@@ -19,8 +19,12 @@
 #include <strings.h>
 
 #include "audit.h"
+#include "carrier.h"
 #include "clock.h"
 #include "db.h"
+#include "notify.h"
+#include "order.h"
+#include "rules.h"
 #include "stock.h"
 #include "xalloc.h"
 
@@ -266,7 +270,7 @@ static const char *const policy_channels[] = { "shopee", "lazada", "tiktok", "ma
 #define NPOLICY (sizeof policy_channels / sizeof policy_channels[0])
 static struct route_policy policies[NPOLICY + 1];   /* the last: unknown channels */
 static int policies_set[NPOLICY + 1];
-static int auto_route;
+static int auto_route = 1;
 
 static size_t
 policy_slot(const char *channel)
@@ -318,7 +322,7 @@ route_reset(void)
 {
 	memset(policies, 0, sizeof policies);
 	memset(policies_set, 0, sizeof policies_set);
-	auto_route = 0;
+	auto_route = 1;
 }
 
 /* --- the planner --- */
@@ -545,6 +549,23 @@ load_avail(struct session *s, const struct line *ln, size_t nl, const struct rou
 	return 0;
 }
 
+/* A station of another warehouse than the one a rule (or a person) chose claims it. */
+static int
+refuse_station(struct session *s, const char *order_no, int64_t want)
+{
+	char code[64] = "?";
+	struct db_stmt *st = db_prep(s->db, "SELECT code FROM warehouse WHERE id = ?");
+
+	if (st != NULL) {
+		db_bind_int(st, 1, want);
+		if (db_step(st) == DB_ROW)
+			snprintf(code, sizeof code, "%s", db_col_text(st, 0));
+		db_done(st);
+	}
+	return session_fail(s, DB_EINVAL, "order %s ships from warehouse %s (set by a rule "
+	    "or a supervisor): pack it there", order_no, code);
+}
+
 static int
 allocate(struct session *s, int64_t id, int64_t only_wh, struct route_result *res)
 {
@@ -577,6 +598,8 @@ allocate(struct session *s, int64_t id, int64_t only_wh, struct route_result *re
 	db_done(st);
 	if (rc != DB_ROW)
 		return session_fail(s, DB_ENOTFOUND, "route: no order with id %" PRId64, id);
+	if (only_wh != 0 && over != 0 && over != only_wh)
+		return refuse_station(s, order_no, over);
 	route_policy(channel, &pol);
 
 	st = db_prep(s->db, "SELECT ol.id, ol.sku_id, ol.qty, k.buffer, k.lot_tracked, k.sku "
@@ -643,7 +666,7 @@ allocate(struct session *s, int64_t id, int64_t only_wh, struct route_result *re
 	    .override_wh = only_wh != 0 ? 0 : over };
 	route_plan(&in, &plan);
 	res->kind = plan.kind;
-	res->by_rule = over != 0 && only_wh == 0;
+	res->by_rule = over != 0;
 
 	if (plan.kind == ROUTE_SHORT) {
 		size_t n = 0;
@@ -745,4 +768,629 @@ route_set_warehouse(struct session *s, int64_t id, const char *wh_code)
 		return rc;
 	}
 	return db_commit(s->db) != 0 ? dberr(s, "route") : 0;
+}
+
+/* --- many orders at once --- */
+
+/*
+ * route_batch keeps the stock of every SKU its orders need in memory for the whole
+ * batch: read once, planned and taken against in C, the cached stock_level rows updated
+ * once per lot at the end. Ledger rows (reservation, stock_move) and carrier rows are
+ * written set-based; each order still gets its own transition record, which also says
+ * where it ships from and what was reserved for it, and each lot one record of its
+ * level before and after.
+ */
+
+struct blot {
+	int64_t wh, lot, on_hand, reserved, expiry;     /* expiry 0: none */
+	int64_t taken;              /* reserved by this batch, not yet in stock_level */
+	int64_t orders;             /* orders of this batch that took from it */
+};
+
+struct bsku {
+	int64_t sku;
+	struct blot *lot;           /* reservation order: FEFO (lot-tracked), else FIFO */
+	size_t nlot;
+	int lot_tracked;
+	int64_t min_days, buffer;
+};
+
+struct bline {
+	int64_t id, sku, qty;
+	struct bsku *k;
+	char code[64];
+};
+
+struct brow {                   /* a reservation and its ledger movement */
+	int64_t order, line, wh, sku, lot, qty;
+};
+
+struct batch {
+	struct session *s;
+	int64_t now;
+	struct bsku **tab;          /* open addressing by SKU id */
+	size_t cap, used;
+	struct route_wh *wh;
+	char (*wh_code)[32];
+	size_t nwh;
+	struct brow *rows;
+	size_t nrows, caprows;
+};
+
+static uint64_t
+hash64(int64_t v)
+{
+	uint64_t x = (uint64_t)v * 0x9E3779B97F4A7C15ULL;
+
+	return x ^ (x >> 29);
+}
+
+static int
+blot_cmp_fefo(const void *a, const void *b)
+{
+	const struct blot *x = a, *y = b;
+
+	if ((x->expiry == 0) != (y->expiry == 0))
+		return x->expiry == 0 ? 1 : -1;
+	if (x->expiry != y->expiry)
+		return x->expiry < y->expiry ? -1 : 1;
+	return 0;
+}
+
+/* The SKU's lots with free units in every warehouse, read once per batch. */
+static int
+bsku_get(struct batch *b, int64_t sku, struct bsku **out)
+{
+	struct db_stmt *st;
+	struct bsku *k;
+	size_t i, cap = 0;
+	int rc;
+
+	if (b->used * 2 >= b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 256;
+		struct bsku **nt = xcalloc(ncap, sizeof *nt);
+
+		for (i = 0; i < b->cap; i++) {
+			size_t j;
+
+			if (b->tab[i] == NULL)
+				continue;
+			for (j = hash64(b->tab[i]->sku) & (ncap - 1); nt[j] != NULL;
+			    j = (j + 1) & (ncap - 1))
+				;
+			nt[j] = b->tab[i];
+		}
+		free(b->tab);
+		b->tab = nt;
+		b->cap = ncap;
+	}
+	for (i = hash64(sku) & (b->cap - 1); b->tab[i] != NULL; i = (i + 1) & (b->cap - 1)) {
+		if (b->tab[i]->sku == sku) {
+			*out = b->tab[i];
+			return 0;
+		}
+	}
+	k = xcalloc(1, sizeof *k);
+	k->sku = sku;
+	b->tab[i] = k;
+	b->used++;
+	*out = k;
+	st = db_prep(b->s->db, "SELECT u.lot_tracked, u.min_shelf_days, u.buffer, "
+	    "sl.warehouse_id, sl.lot_id, sl.on_hand, sl.reserved, coalesce(l.expiry, 0) "
+	    "FROM sku u LEFT JOIN stock_level sl ON sl.sku_id = u.id AND "
+	    "sl.on_hand > sl.reserved LEFT JOIN lot l ON l.id = sl.lot_id "
+	    "WHERE u.id = ? ORDER BY l.received_at, l.id");
+	if (st == NULL)
+		return dberr(b->s, "route");
+	db_bind_int(st, 1, sku);
+	while ((rc = db_step(st)) == DB_ROW) {
+		k->lot_tracked = db_col_int(st, 0) != 0;
+		k->min_days = db_col_int(st, 1);
+		k->buffer = db_col_int(st, 2);
+		if (db_col_null(st, 4))
+			continue;
+		if (k->nlot == cap) {
+			cap = cap ? cap * 2 : 4;
+			k->lot = xrealloc(k->lot, cap * sizeof *k->lot);
+		}
+		k->lot[k->nlot++] = (struct blot){ .wh = db_col_int(st, 3),
+		    .lot = db_col_int(st, 4), .on_hand = db_col_int(st, 5),
+		    .reserved = db_col_int(st, 6), .expiry = db_col_int(st, 7) };
+	}
+	db_done(st);
+	if (rc < 0)
+		return dberr(b->s, "route");
+	/* FIFO as read; FEFO keeps that order among lots of one expiry (a stable sort). */
+	if (k->lot_tracked) {
+		for (i = 1; i < k->nlot; i++) {
+			struct blot x = k->lot[i];
+			size_t j = i;
+
+			while (j > 0 && blot_cmp_fefo(&k->lot[j - 1], &x) > 0) {
+				k->lot[j] = k->lot[j - 1];
+				j--;
+			}
+			k->lot[j] = x;
+		}
+	}
+	return 0;
+}
+
+/* Whether lot x of k may be sold to a channel wanting min_days of shelf life. */
+static int
+bfresh(const struct batch *b, const struct bsku *k, const struct blot *x, int64_t min_days)
+{
+	int64_t days = k->min_days > min_days ? k->min_days : min_days;
+
+	if (!k->lot_tracked || x->expiry == 0)
+		return 1;
+	if (days > 36500)
+		days = 36500;
+	return x->expiry > b->now && x->expiry >= b->now + 86400 * days;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->cap; i++) {
+		if (b->tab[i] != NULL)
+			free(b->tab[i]->lot);
+		free(b->tab[i]);
+	}
+	free(b->tab);
+	free(b->wh);
+	free(b->wh_code);
+	free(b->rows);
+}
+
+static int
+batch_warehouses(struct batch *b)
+{
+	struct db_stmt *st = db_prep(b->s->db, "SELECT id, province, code FROM warehouse "
+	    "ORDER BY id");
+	int rc;
+
+	if (st == NULL)
+		return dberr(b->s, "route");
+	while ((rc = db_step(st)) == DB_ROW) {
+		b->wh = xrealloc(b->wh, (b->nwh + 1) * sizeof *b->wh);
+		b->wh_code = xrealloc(b->wh_code, (b->nwh + 1) * sizeof *b->wh_code);
+		b->wh[b->nwh].id = db_col_int(st, 0);
+		b->wh[b->nwh].province = route_province(db_col_text(st, 1));
+		b->wh[b->nwh].preferred = 0;
+		snprintf(b->wh_code[b->nwh], sizeof b->wh_code[0], "%s", db_col_text(st, 2));
+		b->nwh++;
+	}
+	db_done(st);
+	return rc < 0 ? dberr(b->s, "route") : 0;
+}
+
+/* What one order needs of the database, read in one statement. */
+struct border {
+	int64_t id, version, over, pref, created, cod, weight;
+	int self_ship, to_province;
+	char order_no[64], channel[16], carrier[32], service[32];
+	struct bline *ln;
+	size_t nl, capl;
+};
+
+static int
+border_load(struct batch *b, int64_t id, struct border *o, int *confirmed)
+{
+	struct db_stmt *st;
+	int rc;
+
+	*confirmed = 0;
+	o->nl = 0;
+	o->weight = 0;
+	st = db_prep(b->s->db, "SELECT o.status, o.version, o.order_no, o.province, "
+	    "coalesce(o.route_warehouse_id, 0), coalesce(h.warehouse_id, 0), h.channel, "
+	    "h.self_ship, coalesce(o.route_carrier, ''), coalesce(o.route_service, ''), "
+	    "o.created_at, o.cod, ol.id, ol.sku_id, ol.qty, k.sku, coalesce(k.weight_g, 0) "
+	    "FROM orders o JOIN shop h ON h.id = o.shop_id "
+	    "LEFT JOIN order_line ol ON ol.order_id = o.id LEFT JOIN sku k ON k.id = ol.sku_id "
+	    "WHERE o.id = ? ORDER BY ol.line_no");
+	if (st == NULL)
+		return dberr(b->s, "route");
+	db_bind_int(st, 1, id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct bline *l;
+
+		if (o->nl == 0) {
+			*confirmed = strcmp(db_col_text(st, 0), "CONFIRMED") == 0;
+			o->id = id;
+			o->version = db_col_int(st, 1);
+			snprintf(o->order_no, sizeof o->order_no, "%s", db_col_text(st, 2));
+			o->to_province = route_province(db_col_text(st, 3));
+			o->over = db_col_int(st, 4);
+			o->pref = db_col_int(st, 5);
+			snprintf(o->channel, sizeof o->channel, "%s", db_col_text(st, 6));
+			o->self_ship = db_col_int(st, 7) != 0 || strcmp(o->channel, "manual") == 0;
+			snprintf(o->carrier, sizeof o->carrier, "%s", db_col_text(st, 8));
+			snprintf(o->service, sizeof o->service, "%s", db_col_text(st, 9));
+			o->created = db_col_int(st, 10);
+			o->cod = db_col_int(st, 11);
+		}
+		if (db_col_null(st, 12))
+			continue;
+		if (o->nl == o->capl) {
+			o->capl = o->capl ? o->capl * 2 : 8;
+			o->ln = xrealloc(o->ln, o->capl * sizeof *o->ln);
+		}
+		l = &o->ln[o->nl++];
+		l->id = db_col_int(st, 12);
+		l->sku = db_col_int(st, 13);
+		l->qty = db_col_int(st, 14);
+		snprintf(l->code, sizeof l->code, "%s", db_col_text(st, 15));
+		o->weight += l->qty * db_col_int(st, 16);
+	}
+	db_done(st);
+	return rc < 0 ? dberr(b->s, "route") : 0;
+}
+
+/* Append n bytes of JSON-safe text (codes and numbers only) to buf. */
+#define JPUT(buf, at, ...) \
+	((at) += (size_t)snprintf((buf) + (at), (at) < sizeof (buf) ? sizeof (buf) - (at) : 0, \
+	    __VA_ARGS__), (at) = (at) < sizeof (buf) ? (at) : sizeof (buf) - 1)
+
+/* Plan order o against the batch's stock and take what the plan says; 0 allocated (and
+ * written), DB_ESTOCK when short (nothing taken; why says what is missing). */
+static int
+batch_order(struct batch *b, struct border *o, char *why, size_t whylen, int *split)
+{
+	struct route_policy pol;
+	struct route_plan plan;
+	struct route_in in;
+	int64_t *qty, *avail, *missing, wh_id;
+	size_t nl = o->nl, nwh = b->nwh, i, l, w, first_row = b->nrows;
+	char after[2048], before[96];
+	size_t at = 0;
+	int rc = 0;
+
+	route_policy(o->channel, &pol);
+	qty = xcalloc(nl ? nl : 1, sizeof *qty);
+	missing = xcalloc(nl ? nl : 1, sizeof *missing);
+	avail = xcalloc(nl * nwh > 0 ? nl * nwh : 1, sizeof *avail);
+	memset(&plan, 0, sizeof plan);
+	plan.take = xcalloc(nl * nwh > 0 ? nl * nwh : 1, sizeof *plan.take);
+	plan.missing = missing;
+	for (w = 0; w < nwh; w++)
+		b->wh[w].preferred = b->wh[w].id == o->pref;
+	for (l = 0; l < nl; l++) {
+		struct bsku *k = o->ln[l].k;
+		int64_t earlier = 0;
+
+		qty[l] = o->ln[l].qty;
+		for (i = 0; i < l; i++)
+			if (o->ln[i].sku == o->ln[l].sku)
+				earlier += o->ln[i].qty;
+		for (i = 0; i < k->nlot; i++) {
+			const struct blot *x = &k->lot[i];
+
+			if (x->on_hand > x->reserved && bfresh(b, k, x, pol.min_shelf_days))
+				for (w = 0; w < nwh; w++)
+					if (b->wh[w].id == x->wh)
+						avail[w * nl + l] += x->on_hand - x->reserved;
+		}
+		for (w = 0; w < nwh; w++) {
+			int64_t a = avail[w * nl + l];
+
+			a = a > 0 ? a - k->buffer - earlier : 0;
+			avail[w * nl + l] = a > 0 ? a : 0;
+		}
+	}
+	in = (struct route_in){ .nlines = nl, .nwh = nwh, .qty = qty, .avail = avail,
+	    .wh = b->wh, .to_province = o->to_province, .split = pol.split,
+	    .override_wh = o->over };
+	route_plan(&in, &plan);
+	if (plan.kind == ROUTE_SHORT || nl == 0) {
+		size_t n = (size_t)snprintf(why, whylen, "out of stock:");
+
+		for (l = 0; l < nl && n < whylen; l++)
+			if (missing[l] > 0)
+				n += (size_t)snprintf(why + n, whylen - n, "%s %s %" PRId64 " missing",
+				    n > 13 ? "," : "", o->ln[l].code, missing[l]);
+		rc = DB_ESTOCK;
+		goto out;
+	}
+	/* Take lots per line and warehouse, FEFO/FIFO, fresh ones only. */
+	for (i = 0; i < plan.ntake; i++) {
+		const struct route_take *t = &plan.take[i];
+		struct bline *ln = &o->ln[t->line];
+		struct bsku *k = ln->k;
+		int64_t left = t->qty;
+		size_t j;
+
+		for (j = 0; j < k->nlot && left > 0; j++) {
+			struct blot *x = &k->lot[j];
+			int64_t take;
+
+			if (x->wh != b->wh[t->wh].id || x->on_hand <= x->reserved ||
+			    !bfresh(b, k, x, pol.min_shelf_days))
+				continue;
+			take = x->on_hand - x->reserved < left ? x->on_hand - x->reserved : left;
+			x->reserved += take;
+			x->taken += take;
+			x->orders++;
+			left -= take;
+			if (b->nrows == b->caprows) {
+				b->caprows = b->caprows ? b->caprows * 2 : 1024;
+				b->rows = xrealloc(b->rows, b->caprows * sizeof *b->rows);
+			}
+			b->rows[b->nrows++] = (struct brow){ o->id, ln->id, x->wh, k->sku, x->lot,
+			    take };
+		}
+		if (left > 0) {         /* the plan counted only these lots */
+			rc = session_fail(b->s, DB_ERR, "route: order %s: %s has %" PRId64
+			    " fewer units than planned", o->order_no, ln->code, left);
+			goto out;
+		}
+	}
+	wh_id = b->wh[plan.part_wh[0]].id;
+	*split = plan.kind == ROUTE_SPLIT;
+
+	/* The transition, as order_transition writes it, and what it reserved. */
+	rc = db_run(b->s->db, "UPDATE orders SET status = 'ALLOCATED', version = version + 1, "
+	    "updated_at = ?, warehouse_id = ? WHERE id = ? AND version = ?", "iiii", b->now,
+	    wh_id, o->id, o->version);
+	if (rc != 0) {
+		rc = dberr(b->s, "route");
+		goto out;
+	}
+	if (db_changes(b->s->db) != 1) {
+		rc = session_fail(b->s, DB_ECONFLICT, "order %s was changed by someone else; "
+		    "reload it", o->order_no);
+		goto out;
+	}
+	/* One record: the transition as order_transition writes it, with where from and
+	 * what was reserved ([warehouse, SKU, lot, units] ids). */
+	snprintf(before, sizeof before, "{\"status\":\"CONFIRMED\",\"version\":%" PRId64 "}",
+	    o->version);
+	JPUT(after, at, "{\"status\":\"ALLOCATED\",\"version\":%" PRId64 ",\"warehouse\":"
+	    "\"%s\",\"parts\":%zu,\"by_rule\":%d,\"reserved\":[", o->version + 1,
+	    b->wh_code[plan.part_wh[0]], plan.nparts, o->over != 0);
+	for (i = first_row; i < b->nrows && at < sizeof after - 128; i++)
+		JPUT(after, at, "%s[%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "]",
+		    i > first_row ? "," : "", b->rows[i].wh, b->rows[i].sku, b->rows[i].lot,
+		    b->rows[i].qty);
+	if (i < b->nrows)               /* the ledger has them all */
+		JPUT(after, at, "],\"more\":%zu}", b->nrows - i);
+	else
+		JPUT(after, at, "]}");
+	if ((rc = audit_log(b->s, "order", o->id, "transition", before, after)) != 0)
+		goto out;
+	/* Stations showing the order hear of it, as of any transition (notify.h). */
+	if ((rc = notify_order(b->s->db, o->id, "ALLOCATED")) != 0) {
+		rc = dberr(b->s, "route");
+		goto out;
+	}
+	rc = db_run(b->s->db, "DELETE FROM route_part WHERE order_id = ?", "i", o->id);
+	for (i = 0; rc == 0 && plan.kind == ROUTE_SPLIT && i < plan.nparts; i++)
+		rc = db_run(b->s->db, "INSERT INTO route_part(order_id, part_no, warehouse_id) "
+		    "VALUES (?, ?, ?)", "iii", o->id, (int64_t)i + 1, b->wh[plan.part_wh[i]].id);
+	if (rc != 0) {
+		rc = dberr(b->s, "route");
+		goto out;
+	}
+	{
+		struct carrier_facts f = { .channel = o->channel, .self_ship = o->self_ship,
+		    .from_province = b->wh[plan.part_wh[0]].province,
+		    .to_province = o->to_province, .carrier = o->carrier,
+		    .service = o->service, .created_at = o->created, .cod = o->cod,
+		    .weight_g = o->weight };
+
+		rc = carrier_assign_facts(b->s, o->id, &f, carrier_tz(), NULL, 0);
+	}
+out:
+	free(plan.take);
+	free(avail);
+	free(missing);
+	free(qty);
+	return rc;
+}
+
+/* Write the batch's reservations and ledger rows, many to a statement. */
+#define ROWS_PER_INSERT 32
+
+static int
+batch_flush_rows(struct batch *b)
+{
+	size_t i, k;
+	int rc;
+
+	for (i = 0; i < b->nrows; i += k) {
+		struct db_stmt *r, *m;
+		char rs[128 + ROWS_PER_INSERT * 24], ms[192 + ROWS_PER_INSERT * 40];
+		size_t rn, mn, j;
+
+		k = b->nrows - i < ROWS_PER_INSERT ? b->nrows - i : ROWS_PER_INSERT;
+		rn = (size_t)snprintf(rs, sizeof rs, "INSERT INTO reservation(order_id, "
+		    "order_line_id, warehouse_id, sku_id, lot_id, qty, created_at) VALUES ");
+		mn = (size_t)snprintf(ms, sizeof ms, "INSERT INTO stock_move(at, kind, "
+		    "warehouse_id, sku_id, lot_id, d_on_hand, d_reserved, order_id, user_name) "
+		    "VALUES ");
+		for (j = 0; j < k; j++) {
+			rn += (size_t)snprintf(rs + rn, sizeof rs - rn, "%s(?,?,?,?,?,?,?)",
+			    j ? "," : "");
+			mn += (size_t)snprintf(ms + mn, sizeof ms - mn, "%s(?,'reserve',?,?,?,0,?,?,?)",
+			    j ? "," : "");
+		}
+		if ((r = db_prep(b->s->db, rs)) == NULL)
+			return dberr(b->s, "route");
+		for (j = 0; j < k; j++) {
+			const struct brow *x = &b->rows[i + j];
+			int p = (int)j * 7;
+
+			db_bind_int(r, p + 1, x->order);
+			db_bind_int(r, p + 2, x->line);
+			db_bind_int(r, p + 3, x->wh);
+			db_bind_int(r, p + 4, x->sku);
+			db_bind_int(r, p + 5, x->lot);
+			db_bind_int(r, p + 6, x->qty);
+			db_bind_int(r, p + 7, b->now);
+		}
+		rc = db_step(r);
+		db_done(r);
+		if (rc < 0)
+			return dberr(b->s, "route");
+		if ((m = db_prep(b->s->db, ms)) == NULL)
+			return dberr(b->s, "route");
+		for (j = 0; j < k; j++) {
+			const struct brow *x = &b->rows[i + j];
+			int p = (int)j * 7;
+
+			db_bind_int(m, p + 1, b->now);
+			db_bind_int(m, p + 2, x->wh);
+			db_bind_int(m, p + 3, x->sku);
+			db_bind_int(m, p + 4, x->lot);
+			db_bind_int(m, p + 5, x->qty);
+			db_bind_int(m, p + 6, x->order);
+			db_bind_text(m, p + 7, b->s->user);
+		}
+		rc = db_step(m);
+		db_done(m);
+		if (rc < 0)
+			return dberr(b->s, "route");
+	}
+	b->nrows = 0;
+	return 0;
+}
+
+/* The cached levels of every lot the batch took from, one update and record each; the
+ * listings of its SKUs owe the marketplaces a stock push (as stock.c marks them). */
+static int
+batch_flush_levels(struct batch *b)
+{
+	char before[160], after[200];
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < b->cap; i++) {
+		struct bsku *k = b->tab[i];
+		int touched = 0;
+
+		if (k == NULL)
+			continue;
+		for (j = 0; j < k->nlot; j++) {
+			struct blot *x = &k->lot[j];
+
+			if (x->taken == 0)
+				continue;
+			touched = 1;
+			rc = db_run(b->s->db, "UPDATE stock_level SET reserved = reserved + ? "
+			    "WHERE warehouse_id = ? AND sku_id = ? AND lot_id = ?", "iiii",
+			    x->taken, x->wh, k->sku, x->lot);
+			if (rc == DB_ECONSTRAINT)
+				return session_fail(b->s, DB_ESTOCK, "route: would reserve more than "
+				    "on hand (warehouse %" PRId64 ", SKU %" PRId64 ", lot %" PRId64 ")",
+				    x->wh, k->sku, x->lot);
+			if (rc != 0)
+				return dberr(b->s, "route");
+			snprintf(before, sizeof before, "{\"warehouse\":%" PRId64 ",\"lot\":%" PRId64
+			    ",\"on_hand\":%" PRId64 ",\"reserved\":%" PRId64 "}", x->wh, x->lot,
+			    x->on_hand, x->reserved - x->taken);
+			snprintf(after, sizeof after, "{\"warehouse\":%" PRId64 ",\"lot\":%" PRId64
+			    ",\"on_hand\":%" PRId64 ",\"reserved\":%" PRId64 ",\"orders\":%" PRId64
+			    "}", x->wh, x->lot, x->on_hand, x->reserved, x->orders);
+			if ((rc = audit_log(b->s, "stock", k->sku, "reserve", before, after)) != 0)
+				return rc;
+			x->taken = x->orders = 0;
+		}
+		if (touched && (rc = db_run(b->s->db, "UPDATE shop_listing SET version = "
+		    "version + 1 WHERE sku_id = ?", "i", k->sku)) != 0)
+			return dberr(b->s, "route");
+	}
+	return 0;
+}
+
+static int
+batch_run(struct batch *b, const int64_t *ids, size_t n, unsigned flags,
+    struct route_batch_stats *out)
+{
+	struct border o;
+	char why[512], reason[520];
+	size_t i, l;
+	int rc = 0, confirmed, split = 0;
+
+	memset(&o, 0, sizeof o);
+	if ((rc = batch_warehouses(b)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if ((flags & ROUTE_BATCH_RULES) && (rc = rules_apply(b->s, ids[i])) != 0)
+			break;
+		if ((rc = border_load(b, ids[i], &o, &confirmed)) != 0)
+			break;
+		if (!confirmed) {
+			out->skipped++;
+			continue;
+		}
+		for (l = 0; l < o.nl; l++)
+			if ((rc = bsku_get(b, o.ln[l].sku, &o.ln[l].k)) != 0)
+				goto out;
+		if (b->nwh == 0) {
+			snprintf(why, sizeof why, "no warehouse to allocate from");
+			rc = DB_ESTOCK;
+		} else {
+			rc = batch_order(b, &o, why, sizeof why, &split);
+		}
+		if (rc == DB_ESTOCK) {
+			/* Held with what is missing, as order_route does. */
+			snprintf(reason, sizeof reason, "%s", why);
+			if ((rc = order_transition(b->s, o.id, 0, ST_ON_HOLD, reason)) != 0)
+				break;
+			snprintf(out->why, sizeof out->why, "order %.63s: %.519s", o.order_no, reason);
+			out->held++;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		out->allocated++;
+		out->split += split;
+		if (b->nrows >= 4096 && (rc = batch_flush_rows(b)) != 0)
+			break;
+	}
+out:
+	free(o.ln);
+	if (rc == 0)
+		rc = batch_flush_rows(b);
+	if (rc == 0)
+		rc = batch_flush_levels(b);
+	return rc;
+}
+
+int
+route_batch(struct session *s, const int64_t *ids, size_t n, unsigned flags,
+    struct route_batch_stats *out)
+{
+	struct route_batch_stats dummy;
+	struct batch b;
+	int rc;
+
+	if (out == NULL)
+		out = &dummy;
+	memset(out, 0, sizeof *out);
+	if ((rc = session_require(s, ROLE_SUPERVISOR, "allocate orders")) != 0)
+		return rc;
+	if ((rc = db_begin(s->db)) != 0)
+		return dberr(s, "route");
+	memset(&b, 0, sizeof b);
+	b.s = s;
+	b.now = clock_now();
+	audit_defer(s);             /* the batch's records, many to an insert */
+	rc = batch_run(&b, ids, n, flags, out);
+	batch_free(&b);
+	if (rc == 0)
+		rc = audit_flush(s, 0);
+	else
+		audit_flush(s, 1);
+	if (rc != 0) {
+		db_rollback(s->db);
+		memset(out, 0, sizeof *out);
+		return rc;
+	}
+	if ((rc = db_commit(s->db)) != 0)
+		return dberr(s, "route");
+	return 0;
 }

@@ -50,7 +50,9 @@ struct route_policy {
  * Defaults: marketplaces neither split nor merge, manual shops do both. */
 void route_set_policy(const char *channel, const struct route_policy *p);
 void route_policy(const char *channel, struct route_policy *out);
-/* 1: confirming an order allocates it at once (else holds it when out of stock). */
+/* 1 (the default): every order that becomes CONFIRMED (a person's or a rule's
+ * confirmation, or the marketplace's status at intake) is allocated at once, or held
+ * when out of stock; 0: a station allocates it when it claims it. */
 void route_set_auto(int on);
 int route_auto(void);
 /* Back to the defaults (tests). */
@@ -121,8 +123,29 @@ struct route_result {
  * claiming a CONFIRMED order does; 0: any), set orders.warehouse_id and route_part rows.
  * Lots FEFO/FIFO as stock_reserve, with the channel's minimum shelf life. DB_ESTOCK
  * with res->why (and the session error) when out of stock; nothing reserved then.
+ * DB_EINVAL when only_wh is not the warehouse a rule or a person set for the order.
  */
 int route_allocate(struct session *s, int64_t id, int64_t only_wh, struct route_result *res);
+
+/*
+ * Route many CONFIRMED orders in one transaction (the caller's, or its own), each as
+ * order_route() routes one: allocated from the nearest warehouse that fills it (or
+ * split where the channel allows) with its carrier chosen, or ON_HOLD with what is
+ * missing. With ROUTE_BATCH_RULES the active rules are applied to each first (as at
+ * intake; a NEW order they confirm is routed too). Orders in another status are skipped.
+ * Each SKU's stock is read once per batch and the plan made in memory; every order
+ * still gets its transition record (naming its warehouse, parts, whether a rule chose,
+ * and the lots reserved), its ledger movements and reservation rows; each lot touched
+ * one record of its level. All or
+ * nothing: on an error nothing of the batch stays. Supervisor.
+ */
+#define ROUTE_BATCH_RULES 1u
+struct route_batch_stats {
+	size_t allocated, split, held, skipped;
+	char why[600];              /* the last hold: "order N: out of stock: ..." */
+};
+int route_batch(struct session *s, const int64_t *ids, size_t n, unsigned flags,
+    struct route_batch_stats *out);
 
 /* A rule's (or a person's) warehouse for order id: the warehouse code, or NULL to let
  * routing choose. The hook for `set warehouse`. */

@@ -362,6 +362,16 @@ struct loaded {
 	char channel[16], shop[64], province[64], district[64], phone[32];
 	char tags[1024], flags[2048], carrier[64], service[64], box[64];
 	int64_t wh;
+	unsigned dirty;             /* DIRTY_*: fields the rules changed, not yet written */
+	int service_null;           /* the carrier was set without a service */
+};
+
+enum {
+	DIRTY_FLAGS = 1,            /* bits in write_fields()'s order */
+	DIRTY_TAGS = 2,
+	DIRTY_WAREHOUSE = 4,
+	DIRTY_CARRIER = 8,
+	DIRTY_BOX = 16,
 };
 
 static int
@@ -500,57 +510,84 @@ take(struct session *s, int64_t id, const struct rules *r, const struct rules_ta
 			return rc;
 		L->status = x->kind == RA_CONFIRM ? ST_CONFIRMED : ST_ON_HOLD;
 		break;
+	/* The fields are kept in L and written together by write_fields(). */
 	case RA_FLAG:
 		if (list_has(L->flags, s1, ';'))
 			return 0;
 		list_add(L->flags, sizeof L->flags, s1, "; ");
-		rc = db_run(s->db, "UPDATE orders SET rule_flags = ? WHERE id = ?", "si",
-		    L->flags, id);
-		if (rc != 0)
-			return session_fail(s, rc, "rules: %s", db_errmsg(s->db));
+		L->dirty |= DIRTY_FLAGS;
 		break;
 	case RA_TAG:
 		if (list_has(L->tags, s1, ','))
 			return 0;
 		list_add(L->tags, sizeof L->tags, s1, ",");
-		rc = db_run(s->db, "UPDATE orders SET tags = ? WHERE id = ?", "si", L->tags, id);
-		if (rc != 0)
-			return session_fail(s, rc, "rules: %s", db_errmsg(s->db));
+		L->dirty |= DIRTY_TAGS;
 		break;
 	case RA_WAREHOUSE:
 		rc = db_int(s->db, &wh, "SELECT id FROM warehouse WHERE code = ?", "s", s1);
 		if (rc == DB_ENOTFOUND || (rc == 0 && wh == L->wh))
 			return 0;   /* a warehouse removed since the rules were loaded */
-		if (rc == 0)
-			rc = db_run(s->db, "UPDATE orders SET route_warehouse_id = ? WHERE id = ?",
-			    "ii", wh, id);
 		if (rc != 0)
 			return session_fail(s, rc, "rules: %s", db_errmsg(s->db));
 		L->wh = wh;
+		L->dirty |= DIRTY_WAREHOUSE;
 		break;
 	case RA_CARRIER:
 		if (strcmp(L->carrier, s1) == 0 && strcmp(L->service, s2) == 0)
 			return 0;
-		rc = db_run(s->db, "UPDATE orders SET route_carrier = ?, route_service = ? "
-		    "WHERE id = ?", "ssi", s1, x->s2 >= 0 ? s2 : NULL, id);
-		if (rc != 0)
-			return session_fail(s, rc, "rules: %s", db_errmsg(s->db));
 		snprintf(L->carrier, sizeof L->carrier, "%s", s1);
 		snprintf(L->service, sizeof L->service, "%s", s2);
+		L->service_null = x->s2 < 0;
+		L->dirty |= DIRTY_CARRIER;
 		break;
 	case RA_BOX:
 		if (strcmp(L->box, s1) == 0)
 			return 0;
-		rc = db_run(s->db, "UPDATE orders SET box = ? WHERE id = ?", "si", s1, id);
-		if (rc != 0)
-			return session_fail(s, rc, "rules: %s", db_errmsg(s->db));
 		snprintf(L->box, sizeof L->box, "%s", s1);
+		L->dirty |= DIRTY_BOX;
 		break;
 	default:
 		return 0;
 	}
 	*changed = 1;
 	return 0;
+}
+
+/* The fields the rules changed, in one statement with the version they make. */
+static int
+write_fields(struct session *s, int64_t id, const struct loaded *L)
+{
+	static const char *const set[] = { "rule_flags = ?, ", "tags = ?, ",
+	    "route_warehouse_id = ?, ", "route_carrier = ?, route_service = ?, ", "box = ?, " };
+	struct db_stmt *st;
+	char sql[512];
+	size_t n, k;
+	int rc, i = 1;
+
+	n = (size_t)snprintf(sql, sizeof sql, "UPDATE orders SET ");
+	for (k = 0; k < sizeof set / sizeof set[0]; k++)
+		if (L->dirty & (1u << k))
+			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s", set[k]);
+	snprintf(sql + n, sizeof sql - n, "version = version + 1, updated_at = ? WHERE id = ?");
+	if ((st = db_prep(s->db, sql)) == NULL)
+		return session_fail(s, DB_ERR, "rules: %s", db_errmsg(s->db));
+	if (L->dirty & DIRTY_FLAGS)
+		db_bind_text(st, i++, L->flags);
+	if (L->dirty & DIRTY_TAGS)
+		db_bind_text(st, i++, L->tags);
+	if (L->dirty & DIRTY_WAREHOUSE)
+		db_bind_int(st, i++, L->wh);
+	if (L->dirty & DIRTY_CARRIER) {
+		db_bind_text(st, i++, L->carrier);
+		db_bind_text(st, i++, L->service_null ? NULL : L->service);
+	}
+	if (L->dirty & DIRTY_BOX)
+		db_bind_text(st, i++, L->box);
+	db_bind_int(st, i++, clock_now());
+	db_bind_int(st, i, id);
+	rc = db_step(st);
+	db_done(st);
+	return rc < 0 ? session_fail(s, rc, "rules: %s", db_errmsg(s->db)) : 0;
 }
 
 static int
@@ -572,6 +609,8 @@ apply_locked(struct session *s, int64_t id, const struct rules *r)
 		const struct rules_taken *t = &res.taken[i % res.ntaken];
 		int status = t->kind == RA_CONFIRM || t->kind == RA_HOLD || t->kind == RA_STOP;
 
+		if (i == res.ntaken && fields && (rc = write_fields(s, id, &L)) != 0)
+			goto out;
 		if (status != (i >= res.ntaken))
 			continue;
 		if (t->kind == RA_STOP) {
@@ -585,9 +624,6 @@ apply_locked(struct session *s, int64_t id, const struct rules *r)
 		if ((rc = audit_action(s, id, r, t->rule, t->action, r->tag)) != 0)
 			goto out;
 	}
-	if (fields && (rc = db_run(s->db, "UPDATE orders SET version = version + 1, "
-	    "updated_at = ? WHERE id = ?", "ii", clock_now(), id)) != 0)
-		rc = session_fail(s, rc, "rules: %s", db_errmsg(s->db));
 out:
 	loaded_free(&L);
 	return rc;

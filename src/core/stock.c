@@ -679,9 +679,10 @@ stock_reserve_fresh(struct session *s, int64_t order_id, int64_t line_id, int64_
 	return tx_end(s, outer, rc);
 }
 
-/* Take the order's reservations off the books: released, or shipped when ship is set. */
+/* Take the order's reservations (in warehouse wh; 0: all) off the books: released, or
+ * shipped when ship is set. */
 static int
-release(struct session *s, int64_t order_id, int ship)
+release_at(struct session *s, int64_t order_id, int64_t wh, int ship)
 {
 	const char *kind = ship ? "ship" : "unreserve";
 	struct db_stmt *st;
@@ -690,11 +691,13 @@ release(struct session *s, int64_t order_id, int ship)
 	int rc;
 
 	st = db_prep(s->db, "SELECT warehouse_id, sku_id, lot_id, sum(qty) FROM reservation "
-	    "WHERE order_id = ? GROUP BY warehouse_id, sku_id, lot_id "
-	    "ORDER BY warehouse_id, sku_id, lot_id");
+	    "WHERE order_id = ? AND (? = 0 OR warehouse_id = ?) "
+	    "GROUP BY warehouse_id, sku_id, lot_id ORDER BY warehouse_id, sku_id, lot_id");
 	if (st == NULL)
 		return dberr(s, DB_ERR, kind);
 	db_bind_int(st, 1, order_id);
+	db_bind_int(st, 2, wh);
+	db_bind_int(st, 3, wh);
 	while ((rc = db_step(st)) == DB_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -722,12 +725,32 @@ release(struct session *s, int64_t order_id, int ship)
 		if (rc != 0)
 			goto out;
 	}
-	rc = db_run(s->db, "DELETE FROM reservation WHERE order_id = ?", "i", order_id);
+	rc = db_run(s->db, "DELETE FROM reservation WHERE order_id = ? AND (? = 0 OR "
+	    "warehouse_id = ?)", "iii", order_id, wh, wh);
 	if (rc != 0)
 		dberr(s, rc, kind);
 out:
 	free(h);
 	return rc;
+}
+
+static int
+release(struct session *s, int64_t order_id, int ship)
+{
+	return release_at(s, order_id, 0, ship);
+}
+
+int
+stock_ship_order_at(struct session *s, int64_t order_id, int64_t wh)
+{
+	int rc, outer;
+
+	if ((rc = session_require(s, ROLE_PACKER, "ship stock")) != 0)
+		return rc;
+	if ((rc = tx_begin(s, &outer)) != 0)
+		return rc;
+	rc = release_at(s, order_id, wh, 1);
+	return tx_end(s, outer, rc);
 }
 
 int
@@ -1003,7 +1026,7 @@ stock_verify(struct session *s, char *msg, size_t len)
 	    "(SELECT coalesce(sum(r.qty), 0) FROM reservation r "
 	    " WHERE r.warehouse_id = k.w AND r.sku_id = k.s AND r.lot_id = k.l), "
 	    "coalesce(w.code, '?'), coalesce(sk.sku, '?'), coalesce(lo.lot_code, '?'), "
-	    "coalesce(lo.sku_id = k.s, 0) "
+	    "CASE WHEN lo.sku_id = k.s THEN 1 ELSE 0 END "
 	    "FROM k LEFT JOIN stock_level sl "
 	    " ON sl.warehouse_id = k.w AND sl.sku_id = k.s AND sl.lot_id = k.l "
 	    "LEFT JOIN warehouse w ON w.id = k.w LEFT JOIN sku sk ON sk.id = k.s "

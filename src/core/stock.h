@@ -57,6 +57,8 @@ int stock_reserve_fresh(struct session *s, int64_t order_id, int64_t line_id, in
 int stock_unreserve_order(struct session *s, int64_t order_id);
 /* The order leaves: on hand and reserved both drop by each reservation; rows removed. */
 int stock_ship_order(struct session *s, int64_t order_id);
+/* The same for the units reserved in warehouse wh only: one part of a split order. */
+int stock_ship_order_at(struct session *s, int64_t order_id, int64_t wh);
 /* A packed order cancelled before it left: what it shipped goes back on hand, into the
  * same lots (return movements). Supervisor. */
 int stock_unship_order(struct session *s, int64_t order_id);

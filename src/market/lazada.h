@@ -71,6 +71,11 @@ int lazada_cancel_request(const struct market_creds *c, const char *order_item_i
 int lazada_finance_request(const struct market_creds *c, const char *order_id, int64_t now,
     struct request *r, char *err, size_t errlen);
 
+/* GET /reverse/getreverseordersforseller?page_no&page_size&update_time_start&
+ * update_time_end (ms): reverse orders updated in [q->from, q->to); q->cursor the page
+ * number ("" = 1). */
+int lazada_returns_request(const struct market_creds *c, const struct market_listq *q,
+    int64_t now, struct request *r, char *err, size_t errlen);
 /* Mappers: MC_OK when the outputs were filled, else err says why (class as check). */
 enum market_class lazada_parse_items(long http, const char *body, size_t len,
     struct lazada_items *out, struct market_error *err);

@@ -28,12 +28,18 @@ market_error_set(struct market_error *err, enum market_class cls, const char *co
     const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
 	err->cls = cls;
 	snprintf(err->code, sizeof err->code, "%s", code ? code : "");
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);
+	/* One line, whatever a body quoted in it held (fuzz_market_json found newlines). */
+	for (p = err->msg; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
 	return cls;
 }
 

@@ -51,3 +51,61 @@ market_settlement_add(struct market_settlement *s, const char *type, int64_t amo
 	s->fees[s->n].amount = amount;
 	s->n++;
 }
+
+void
+market_returns_free(struct market_returns *rs)
+{
+	size_t i, k;
+
+	for (i = 0; i < rs->n; i++) {
+		for (k = 0; k < rs->v[i].nunits; k++)
+			free((char *)rs->v[i].units[k].sku);
+		free(rs->v[i].units);
+	}
+	free(rs->v);
+	rs->v = NULL;
+	rs->n = rs->cap = 0;
+}
+
+struct market_return *
+market_returns_add(struct market_returns *rs)
+{
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 16;
+		rs->v = xrealloc(rs->v, rs->cap * sizeof *rs->v);
+	}
+	memset(&rs->v[rs->n], 0, sizeof rs->v[rs->n]);
+	return &rs->v[rs->n++];
+}
+
+void
+market_return_unit(struct market_return *r, const char *sku, int64_t qty)
+{
+	size_t i;
+
+	for (i = 0; i < r->nunits; i++) {
+		if (strcmp(r->units[i].sku, sku) == 0) {
+			r->units[i].qty += qty;
+			return;
+		}
+	}
+	r->units = xrealloc(r->units, (r->nunits + 1) * sizeof *r->units);
+	r->units[r->nunits].sku = xstrdup(sku);
+	r->units[r->nunits].qty = qty;
+	r->nunits++;
+}
+
+int
+market_rstate_lookup(const struct market_rstate *table, const char *theirs,
+    enum returns_mstate *out)
+{
+	size_t i;
+
+	for (i = 0; theirs != NULL && table[i].theirs != NULL; i++) {
+		if (strcmp(table[i].theirs, theirs) == 0) {
+			*out = table[i].ours;
+			return 0;
+		}
+	}
+	return -1;
+}

@@ -1,8 +1,8 @@
 /*
  * ops.h — a channel's owed calls and push helpers, as one table row per channel: the
  * effectful compositions (one or several market_call's through the channel's pure
- * builders and mappers) that the outbox drain, the stock push, the settlement fetch and
- * the webhook receiver use without knowing the channel. ops_shopee.c, ops_lazada.c and
+ * builders and mappers) that the outbox drain, the stock push, the settlement fetch, the
+ * returns pull and the webhook receiver use without knowing the channel. ops_shopee.c, ops_lazada.c and
  * ops_tiktok.c each define one row; ops_find looks it up. A NULL member means the
  * channel does not offer that call.
  */
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/returns.h"
 #include "market.h"
 #include "retry.h"
 
@@ -43,6 +44,42 @@ struct market_settlement {
 void market_settlement_free(struct market_settlement *s);
 /* Append a fee line (type truncated to fit). */
 void market_settlement_add(struct market_settlement *s, const char *type, int64_t amount);
+
+/* A return (reverse order) as a channel's returns list gives it, mapped. */
+struct market_return {
+	char id[64];                /* the channel's return id */
+	char order_no[64];
+	enum returns_mstate state;
+	char their_status[48];      /* the channel's own status text */
+	char reason[256];           /* the buyer's reason, as text ("" none) */
+	char tracking[64];          /* the return parcel's tracking number ("" none yet) */
+	int64_t updated_at;         /* Unix s */
+	int refund_only;            /* 1: a refund without a parcel coming back */
+	struct returns_munit *units;    /* sku strings owned here; market_returns_free */
+	size_t nunits;
+};
+
+/* One page of a returns list. */
+struct market_returns {
+	struct market_return *v;
+	size_t n, cap;
+	char cursor[96];            /* for the next page ("" none) */
+	int more;                   /* 1: ask again with cursor */
+};
+
+void market_returns_free(struct market_returns *rs);
+/* A new zeroed return at the end of rs; valid until the next add. */
+struct market_return *market_returns_add(struct market_returns *rs);
+/* Add qty units of sku to r (merged with the same SKU). */
+void market_return_unit(struct market_return *r, const char *sku, int64_t qty);
+/* The state of their status text in a NULL-terminated table of {theirs, ours} pairs;
+ * -1 when it is not there. */
+struct market_rstate {
+	const char *theirs;
+	enum returns_mstate ours;
+};
+int market_rstate_lookup(const struct market_rstate *table, const char *theirs,
+    enum returns_mstate *out);
 
 struct market_ops {
 	const char *channel;        /* "shopee", "lazada", "tiktok" */
@@ -88,6 +125,17 @@ struct market_ops {
 	 * hex: Shopee HMAC-SHA256(partner_key, url + "|" + body), Lazada and TikTok
 	 * HMAC-SHA256(app_secret, app_key + body). url is the registered callback URL.
 	 */
+	/*
+	 * One page of the shop's returns updated in [q->from, q->to) (q->cursor: the page
+	 * after the one that gave it), into out (the caller frees it, whatever the result).
+	 * Returns whose status the channel maps to none of ours make the page MC_FATAL.
+	 * returns_window is the longest window the call takes (0: none).
+	 */
+	enum market_class (*returns)(const struct market_call_env *env,
+	    const struct market_creds *c, const struct market_listq *q,
+	    struct market_returns *out, struct market_error *err);
+	int64_t returns_window;
+
 	void (*push_sign)(const struct market_creds *c, const char *url, const char *body,
 	    size_t len, char out[65]);
 	/* What a push body says: the order number it names (order_no "" when it names none,

@@ -1,17 +1,19 @@
 /*
  * ops_lazada.c — Lazada's row of the owed-call table (ops.h): ship as pack then
- * ready-to-ship, the stock push, the seller cancel, the settlement lines and the push
- * helpers, each a few market_call's through lazada.c's pure builders and mappers.
+ * ready-to-ship, the stock push, the seller cancel, the settlement lines, the returns
+ * and the push helpers, each a few market_call's through lazada.c's pure builders and mappers.
  *
  * Shipping never ships twice: every ship starts by reading the order's units
  * (/order/items/get), so a unit packed or made ready by an earlier call (a crash, a lost
  * answer) is not packed or made ready again, whether the row was claimed before or not;
- * the platform's own "already packed / ready" refusals count as done too.
+ * the platform's own "already packed / ready" refusals count as done too. Returns are
+ * its reverse orders (GetReverseOrdersForSeller), one line per unit.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonx.h"
 #include "lazada.h"
 #include "ops.h"
 #include "ops_util.h"
@@ -238,6 +240,139 @@ settlement(const struct market_call_env *env, const struct market_creds *c,
 	return cls;
 }
 
+/* ------------------------------------------------------------------ returns */
+
+/*
+ * A reverse order line's reverse_status (not in the reference: the values as the
+ * platform's reverse-order guide names them, UNCONFIRMED). A refund pending after the
+ * parcel came back counts as received.
+ */
+static const struct market_rstate lazada_rstates[] = {
+	{ "REQUEST_INITIATE", RMS_REQUESTED }, { "SELLER_AGREE_RETURN", RMS_ACCEPTED },
+	{ "BUYER_RETURN_ITEM", RMS_IN_TRANSIT }, { "SELLER_RECEIVE_ITEM", RMS_RECEIVED },
+	{ "REFUND_PENDING", RMS_RECEIVED }, { "REFUND_SUCCESS", RMS_REFUNDED },
+	{ "REQUEST_REJECT", RMS_REJECTED }, { "SELLER_REJECT_RETURN", RMS_REJECTED },
+	{ "REFUND_REJECT", RMS_REJECTED }, { "REQUEST_CANCEL", RMS_CANCELLED },
+	{ "CANCEL_SUCCESS", RMS_CANCELLED }, { NULL, RMS_REQUESTED },
+};
+
+/* The lines' times are Unix milliseconds (a number or its text). */
+static int
+ms_time(const json_t *o, const char *key, int64_t *out)
+{
+	int64_t ms;
+
+	if (jsonx_int(o, key, &ms) < 0 || ms < 0)
+		return -1;
+	*out = ms / 1000;
+	return 0;
+}
+
+/*
+ * One reverse order: one line per unit, each with its own status; the return takes the
+ * status, reason and tracking number of its line changed last, and every line's SKU.
+ */
+static enum market_class
+reverse_one(const json_t *j, size_t at, struct market_returns *rs, struct market_error *err)
+{
+	const json_t *lines = json_object_get(j, "reverse_order_lines"), *l;
+	const char *type = jsonx_str(j, "request_type"), *st = NULL, *v;
+	char idbuf[32], snbuf[32];
+	const char *id = jsonx_text(j, "reverse_order_id", idbuf, sizeof idbuf);
+	const char *sn = jsonx_text(j, "trade_order_id", snbuf, sizeof snbuf);
+	struct market_return *mr;
+	int64_t t, last = -1;
+	size_t i;
+
+	if (id == NULL || id[0] == '\0' || sn == NULL || sn[0] == '\0')
+		return market_error_set(err, MC_FATAL, "", "lazada: reverse order %zu of the page "
+		    "has no reverse_order_id or trade_order_id", at + 1);
+	if (!json_is_array(lines) || json_array_size(lines) == 0)
+		return market_error_set(err, MC_FATAL, "", "lazada: reverse order %s has no "
+		    "reverse_order_lines", id);
+	mr = market_returns_add(rs);
+	snprintf(mr->id, sizeof mr->id, "%s", id);
+	snprintf(mr->order_no, sizeof mr->order_no, "%s", sn);
+	mr->refund_only = type != NULL && strcmp(type, "ONLY_REFUND") == 0;
+	json_array_foreach(lines, i, l) {
+		const char *sku = jsonx_str(l, "seller_sku_id"), *ls = jsonx_str(l, "reverse_status");
+
+		if (sku == NULL || sku[0] == '\0' || ls == NULL)
+			return market_error_set(err, MC_FATAL, "", "lazada: reverse order %s: line "
+			    "%zu has no seller_sku_id or reverse_status", id, i + 1);
+		if (ms_time(l, "return_order_line_gmt_modified", &t) < 0)
+			return market_error_set(err, MC_FATAL, "", "lazada: reverse order %s: line "
+			    "%zu has no return_order_line_gmt_modified", id, i + 1);
+		market_return_unit(mr, sku, 1);
+		if (t > last) {
+			last = t;
+			st = ls;
+			v = jsonx_str(l, "reason_text");
+			snprintf(mr->reason, sizeof mr->reason, "%s", v != NULL ? v : "");
+		}
+		v = jsonx_str(l, "tracking_number");
+		if (v != NULL && v[0] != '\0')
+			snprintf(mr->tracking, sizeof mr->tracking, "%s", v);
+	}
+	mr->updated_at = last;
+	if (market_rstate_lookup(lazada_rstates, st, &mr->state) < 0)
+		return market_error_set(err, MC_FATAL, "", "lazada: reverse order %s: unknown "
+		    "reverse_status '%s'", id, st);
+	snprintf(mr->their_status, sizeof mr->their_status, "%s", st);
+	return MC_OK;
+}
+
+static enum market_class
+parse_returns(const struct transport_resp *resp, const struct market_listq *q,
+    struct market_returns *rs, struct market_error *err)
+{
+	json_t *root = jsonx_load("lazada", resp->http, resp->body, resp->len, err), *res;
+	json_t *items;
+	enum market_class cls = MC_OK;
+	int64_t page = 1, size = 0, total = 0;
+	size_t i;
+
+	if (root == NULL)
+		return err->cls;
+	res = json_object_get(root, "result");
+	if (res == NULL)
+		res = json_object_get(root, "data");
+	items = json_object_get(res, "items");
+	if (!json_is_array(items) || jsonx_int(res, "total", &total) < 0) {
+		json_decref(root);
+		return market_error_set(err, MC_FATAL, "", "lazada: getreverseordersforseller: no "
+		    "result.items list or total");
+	}
+	if (q->cursor != NULL && q->cursor[0] != '\0')
+		page = atoll(q->cursor);
+	if (jsonx_int(res, "page_size", &size) < 0 || size <= 0)
+		size = q->page_size > 0 ? q->page_size : 100;
+	for (i = 0; cls == MC_OK && i < json_array_size(items); i++)
+		cls = reverse_one(json_array_get(items, i), i, rs, err);
+	rs->more = json_array_size(items) > 0 && page * size < total;
+	if (rs->more)
+		snprintf(rs->cursor, sizeof rs->cursor, "%lld", (long long)(page + 1));
+	json_decref(root);
+	return cls;
+}
+
+static enum market_class
+returns(const struct market_call_env *env, const struct market_creds *c,
+    const struct market_listq *q, struct market_returns *out, struct market_error *err)
+{
+	struct transport_resp resp = { 0 };
+	struct request r;
+	enum market_class cls;
+
+	memset(err, 0, sizeof *err);
+	cls = ops_send(env, &lazada_connector, lazada_returns_request(c, q, ops_wall(env), &r,
+	    err->msg, sizeof err->msg), &r, &resp, err);
+	if (cls == MC_OK)
+		cls = parse_returns(&resp, q, out, err);
+	transport_resp_free(&resp);
+	return cls;
+}
+
 const struct market_ops lazada_ops = {
 	.channel = "lazada",
 	.ship = ship,
@@ -245,6 +380,8 @@ const struct market_ops lazada_ops = {
 	.stock = stock,
 	.cancel = cancel,
 	.settlement = settlement,
+	.returns = returns,
+	.returns_window = 0,
 	.lost_push = NULL,              /* Lazada retries its pushes itself (12 times) */
 	.push_sign = lazada_push_sign,
 	.push_parse = lazada_push_parse,

@@ -1,6 +1,6 @@
 /*
  * ops_shopee.c — Shopee's row of the owed-call table (ops.h): ship, stock, cancel,
- * settlement, lost pushes and the push helpers, each a few market_call's through the
+ * settlement, lost pushes, returns and the push helpers, each a few market_call's through the
  * pure builders and mappers of shopee.c.
  *
  * Ship never ships twice: with recheck (the row was claimed before) it first asks
@@ -9,7 +9,8 @@
  * are UNCONFIRMED, so the status decides, and a cancelled order is never called
  * shipped). Stock: one update_stock per item_id, at most SHOPEE_STOCK_BATCH (50) of its
  * models a call. Lost pushes are partner-wide on the platform: the order numbers of this
- * shop's messages are returned and every message read is confirmed consumed.
+ * shop's messages are returned and every message read is confirmed consumed. Returns:
+ * get_return_list pages, mapped here (the list carries every field needed).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,6 +359,129 @@ lost_push(const struct market_call_env *env0, const struct market_creds *c,
 	return cls;
 }
 
+/* ------------------------------------------------------------------ returns */
+
+/*
+ * get_return_list's status (not in the reference; the platform's documented values).
+ * JUDGING and SELLER_DISPUTE are a dispute the platform decides: still a request.
+ * CLOSED is taken as settled with the buyer refunded (UNCONFIRMED: the guide's words
+ * are "closed"). An ACCEPTED or PROCESSING return's logistics_status says where its
+ * parcel is (values UNCONFIRMED).
+ */
+static const struct market_rstate shopee_rstates[] = {
+	{ "REQUESTED", RMS_REQUESTED }, { "JUDGING", RMS_REQUESTED },
+	{ "SELLER_DISPUTE", RMS_REQUESTED }, { "ACCEPTED", RMS_ACCEPTED },
+	{ "PROCESSING", RMS_ACCEPTED }, { "REFUND_PAID", RMS_REFUNDED },
+	{ "CLOSED", RMS_REFUNDED }, { "CANCELLED", RMS_CANCELLED },
+	{ NULL, RMS_REQUESTED },
+};
+
+static const struct market_rstate shopee_rlogistics[] = {
+	{ "LOGISTICS_PICKUP_DONE", RMS_IN_TRANSIT }, { "LOGISTICS_DELIVERY_DONE", RMS_RECEIVED },
+	{ NULL, RMS_REQUESTED },
+};
+
+/* One element of response.return into rs; MC_FATAL naming what is wrong. */
+static enum market_class
+return_one(const json_t *j, size_t at, struct market_returns *rs, struct market_error *err)
+{
+	struct market_return *mr;
+	const char *st = jsonx_str(j, "status"), *lg = jsonx_str(j, "logistics_status");
+	const char *sn = jsonx_str(j, "order_sn"), *v;
+	const json_t *items = json_object_get(j, "item"), *it;
+	char idbuf[32];
+	const char *id = jsonx_text(j, "return_sn", idbuf, sizeof idbuf);
+	enum returns_mstate lst;
+	int64_t t, qty;
+	size_t i;
+
+	if (id == NULL || id[0] == '\0' || strlen(id) >= sizeof mr->id || sn == NULL ||
+	    sn[0] == '\0' || strlen(sn) >= sizeof mr->order_no)
+		return market_error_set(err, MC_FATAL, "", "shopee: return %zu of the page has no "
+		    "return_sn or order_sn", at + 1);
+	if (jsonx_int(j, "update_time", &t) < 0 || t < 0)
+		return market_error_set(err, MC_FATAL, "", "shopee: return %s: no update_time", id);
+	mr = market_returns_add(rs);
+	snprintf(mr->id, sizeof mr->id, "%s", id);
+	snprintf(mr->order_no, sizeof mr->order_no, "%s", sn);
+	if (market_rstate_lookup(shopee_rstates, st, &mr->state) < 0)
+		return market_error_set(err, MC_FATAL, "", "shopee: return %s: unknown status "
+		    "'%s'", id, st != NULL ? st : "");
+	if (mr->state == RMS_ACCEPTED && market_rstate_lookup(shopee_rlogistics, lg, &lst) == 0)
+		mr->state = lst;
+	snprintf(mr->their_status, sizeof mr->their_status, "%s", st);
+	v = jsonx_str(j, "text_reason");
+	if (v == NULL || v[0] == '\0')
+		v = jsonx_str(j, "reason");
+	snprintf(mr->reason, sizeof mr->reason, "%s", v != NULL ? v : "");
+	v = jsonx_str(j, "tracking_number");
+	snprintf(mr->tracking, sizeof mr->tracking, "%s", v != NULL ? v : "");
+	mr->updated_at = t;
+	mr->refund_only = json_is_false(json_object_get(j, "needs_logistics"));
+	if (items != NULL && !json_is_array(items))
+		return market_error_set(err, MC_FATAL, "", "shopee: return %s: item is not a list",
+		    id);
+	json_array_foreach(items, i, it) {
+		const char *sku = jsonx_str(it, "variation_sku");
+
+		if (sku == NULL || sku[0] == '\0')
+			sku = jsonx_str(it, "item_sku");
+		if (sku == NULL || sku[0] == '\0' || jsonx_int(it, "amount", &qty) < 0 || qty <= 0)
+			return market_error_set(err, MC_FATAL, "", "shopee: return %s: item %zu has "
+			    "no SKU or amount", id, i + 1);
+		market_return_unit(mr, sku, qty);
+	}
+	return MC_OK;
+}
+
+/* A get_return_list page (cursor: the page number it answers). */
+static enum market_class
+parse_returns(const struct transport_resp *resp, const struct market_listq *q,
+    struct market_returns *rs, struct market_error *err)
+{
+	json_t *root = jsonx_load("shopee", resp->http, resp->body, resp->len, err), *r, *list;
+	enum market_class cls = MC_OK;
+	long long page = q->cursor != NULL && q->cursor[0] != '\0' ? atoll(q->cursor) : 0;
+	size_t i;
+
+	if (root == NULL)
+		return err->cls;
+	r = json_object_get(root, "response");
+	list = json_object_get(r, "return");
+	/* An empty page may leave the list out; anything else must be one. */
+	if (!json_is_array(list) && !(json_is_object(r) && list == NULL)) {
+		json_decref(root);
+		return market_error_set(err, MC_FATAL, "", "shopee: get_return_list: no "
+		    "response.return list");
+	}
+	for (i = 0; cls == MC_OK && i < json_array_size(list); i++)
+		cls = return_one(json_array_get(list, i), i, rs, err);
+	rs->more = json_is_true(json_object_get(r, "more"));
+	snprintf(rs->cursor, sizeof rs->cursor, "%lld", rs->more ? page + 1 : 0);
+	if (!rs->more)
+		rs->cursor[0] = '\0';
+	json_decref(root);
+	return cls;
+}
+
+static enum market_class
+returns(const struct market_call_env *env0, const struct market_creds *c,
+    const struct market_listq *q, struct market_returns *out, struct market_error *err)
+{
+	struct market_call_env env = env_of(env0);
+	struct transport_resp resp = { 0 };
+	struct request r;
+	enum market_class cls;
+
+	memset(err, 0, sizeof *err);
+	cls = ops_send(&env, &shopee_connector, shopee_returns_request(c, q, ops_wall(&env), &r,
+	    err->msg, sizeof err->msg), &r, &resp, err);
+	if (cls == MC_OK)
+		cls = parse_returns(&resp, q, out, err);
+	transport_resp_free(&resp);
+	return cls;
+}
+
 static void
 push_sign(const struct market_creds *c, const char *url, const char *body, size_t len,
     char out[65])
@@ -373,6 +497,8 @@ const struct market_ops shopee_ops = {
 	.cancel = cancel,
 	.settlement = settlement,
 	.lost_push = lost_push,
+	.returns = returns,
+	.returns_window = 15 * 86400,
 	.push_sign = push_sign,
 	.push_parse = shopee_push_parse,
 };

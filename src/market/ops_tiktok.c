@@ -1,7 +1,7 @@
 /*
  * ops_tiktok.c — TikTok Shop's row of the owed-call table (ops.h): ship each package
- * of the order, the inventory push, the seller cancel, the statement lines and the push
- * helpers, each a few market_call's through tiktok.c's pure builders and mappers.
+ * of the order, the inventory push, the seller cancel, the statement lines, the returns
+ * (returns/search) and the push helpers, each a few market_call's through tiktok.c's pure builders and mappers.
  *
  * Shipping never ships twice: every ship starts by reading the order (its package ids
  * come from there anyway), and an order already awaiting collection or beyond is done;
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "jsonx.h"
 #include "ops.h"
 #include "ops_util.h"
 #include "tiktok.h"
@@ -199,6 +200,121 @@ settlement(const struct market_call_env *env, const struct market_creds *c,
 	return cls;
 }
 
+/* ------------------------------------------------------------------ returns */
+
+/*
+ * return_status of returns/search (not in the reference: the values the platform's
+ * return and refund guide names, UNCONFIRMED). TikTok says nothing between the buyer
+ * shipping and the refund: a parcel received shows as the refund.
+ */
+static const struct market_rstate tiktok_rstates[] = {
+	{ "RETURN_OR_REFUND_REQUEST_PENDING", RMS_REQUESTED },
+	{ "AWAITING_BUYER_RESPONSE", RMS_REQUESTED },
+	{ "AWAITING_BUYER_SHIP", RMS_ACCEPTED },
+	{ "BUYER_SHIPPED_ITEM", RMS_IN_TRANSIT },
+	{ "RETURN_OR_REFUND_REQUEST_SUCCESS", RMS_REFUNDED },
+	{ "RETURN_OR_REFUND_REQUEST_COMPLETE", RMS_REFUNDED },
+	{ "REFUND_OR_RETURN_REQUEST_REJECT", RMS_REJECTED },
+	{ "REJECT_RECEIVE_PACKAGE", RMS_REJECTED },
+	{ "RETURN_OR_REFUND_REQUEST_CANCEL", RMS_CANCELLED },
+	{ NULL, RMS_REQUESTED },
+};
+
+/* One of data.return_orders: line items are units (one per unit, as in orders). */
+static enum market_class
+return_one(const json_t *j, size_t at, struct market_returns *rs, struct market_error *err)
+{
+	const json_t *lines = json_object_get(j, "return_line_items"), *l;
+	const char *st = jsonx_str(j, "return_status"), *type = jsonx_str(j, "return_type");
+	char idbuf[32], snbuf[32];
+	const char *id = jsonx_text(j, "return_id", idbuf, sizeof idbuf);
+	const char *sn = jsonx_text(j, "order_id", snbuf, sizeof snbuf), *v;
+	struct market_return *mr;
+	int64_t t;
+	size_t i;
+
+	if (id == NULL || id[0] == '\0' || sn == NULL || sn[0] == '\0')
+		return market_error_set(err, MC_FATAL, "", "tiktok: return %zu of the page has no "
+		    "return_id or order_id", at + 1);
+	if (jsonx_int(j, "update_time", &t) < 0 || t < 0)
+		return market_error_set(err, MC_FATAL, "", "tiktok: return %s: no update_time", id);
+	if (lines != NULL && !json_is_array(lines))
+		return market_error_set(err, MC_FATAL, "", "tiktok: return %s: return_line_items "
+		    "is not a list", id);
+	mr = market_returns_add(rs);
+	snprintf(mr->id, sizeof mr->id, "%s", id);
+	snprintf(mr->order_no, sizeof mr->order_no, "%s", sn);
+	if (market_rstate_lookup(tiktok_rstates, st, &mr->state) < 0)
+		return market_error_set(err, MC_FATAL, "", "tiktok: return %s: unknown "
+		    "return_status '%s'", id, st != NULL ? st : "");
+	snprintf(mr->their_status, sizeof mr->their_status, "%s", st);
+	v = jsonx_str(j, "return_reason_text");
+	if (v == NULL || v[0] == '\0')
+		v = jsonx_str(j, "return_reason");
+	snprintf(mr->reason, sizeof mr->reason, "%s", v != NULL ? v : "");
+	v = jsonx_str(j, "return_tracking_number");
+	snprintf(mr->tracking, sizeof mr->tracking, "%s", v != NULL ? v : "");
+	mr->updated_at = t;
+	mr->refund_only = type != NULL && strcmp(type, "REFUND") == 0;
+	json_array_foreach(lines, i, l) {
+		const char *sku = jsonx_str(l, "seller_sku");
+
+		if (sku == NULL || sku[0] == '\0')
+			return market_error_set(err, MC_FATAL, "", "tiktok: return %s: line %zu has "
+			    "no seller_sku", id, i + 1);
+		market_return_unit(mr, sku, 1);
+	}
+	return MC_OK;
+}
+
+static enum market_class
+parse_returns(const struct transport_resp *resp, struct market_returns *rs,
+    struct market_error *err)
+{
+	json_t *root = jsonx_load("tiktok", resp->http, resp->body, resp->len, err), *data;
+	json_t *list;
+	enum market_class cls = MC_OK;
+	const char *next;
+	size_t i;
+
+	if (root == NULL)
+		return err->cls;
+	data = json_object_get(root, "data");
+	list = json_object_get(data, "return_orders");
+	next = jsonx_str(data, "next_page_token");
+	/* An empty page may leave the list out; anything else must be one. */
+	if (!json_is_array(list) && !(json_is_object(data) && list == NULL)) {
+		json_decref(root);
+		return market_error_set(err, MC_FATAL, "", "tiktok: returns/search: no "
+		    "data.return_orders list");
+	}
+	for (i = 0; cls == MC_OK && i < json_array_size(list); i++)
+		cls = return_one(json_array_get(list, i), i, rs, err);
+	if (next != NULL && next[0] != '\0' && strlen(next) < sizeof rs->cursor) {
+		snprintf(rs->cursor, sizeof rs->cursor, "%s", next);
+		rs->more = 1;
+	}
+	json_decref(root);
+	return cls;
+}
+
+static enum market_class
+returns(const struct market_call_env *env, const struct market_creds *c,
+    const struct market_listq *q, struct market_returns *out, struct market_error *err)
+{
+	struct transport_resp resp = { 0 };
+	struct request r;
+	enum market_class cls;
+
+	memset(err, 0, sizeof *err);
+	cls = ops_send(env, &tiktok_connector, tiktok_returns_request(c, q, ops_wall(env), &r,
+	    err->msg, sizeof err->msg), &r, &resp, err);
+	if (cls == MC_OK)
+		cls = parse_returns(&resp, out, err);
+	transport_resp_free(&resp);
+	return cls;
+}
+
 const struct market_ops tiktok_ops = {
 	.channel = "tiktok",
 	.ship = ship,
@@ -206,6 +322,8 @@ const struct market_ops tiktok_ops = {
 	.stock = stock,
 	.cancel = cancel,
 	.settlement = settlement,
+	.returns = returns,
+	.returns_window = 0,
 	.lost_push = NULL,              /* TikTok retries its pushes itself */
 	.push_sign = tiktok_push_sign,
 	.push_parse = tiktok_push_parse,

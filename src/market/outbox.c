@@ -44,9 +44,21 @@ outbox_supported(const char *channel)
 
 struct row {
 	int64_t id, order_id, attempts;     /* attempts before this claim */
+	int64_t part;                       /* a split order's part the payload is for, or 0 */
 	char *payload;
 	char kind[32];
 };
+
+/* The integer field name of a payload (0 when absent). */
+static int64_t
+payload_int(const char *payload, const char *name)
+{
+	json_t *root = json_loads(payload, 0, NULL);
+	int64_t v = (int64_t)json_integer_value(json_object_get(root, name));
+
+	json_decref(root);
+	return v;
+}
 
 /* Claim row id when still due: 1 claimed, 0 taken by someone else, negative on error. */
 static int
@@ -71,6 +83,7 @@ claim(struct session *s, int64_t id, int64_t now, int64_t lease, struct row *row
 		row->order_id = db_col_int(st, 0);
 		row->payload = xstrdup(db_col_text(st, 1));
 		row->attempts = db_col_int(st, 2);
+		row->part = payload_int(row->payload, "part");
 	}
 	db_done(st);
 	if (rc < 0)
@@ -102,9 +115,15 @@ mark_done(struct session *s, const struct row *row, const char *order_no, const 
 		return rc;
 	rc = db_run(s->db, "UPDATE outbox SET done_at = ?, last_error = NULL WHERE id = ?", "ii",
 	    now, row->id);
+	/* Orders merged into this parcel travel under its tracking number; a split order's
+	 * part (payload "part", core/pack.h) puts its own on its packages. */
 	if (rc == 0 && ship && tn[0] != '\0' && row->order_id > 0)
-		rc = db_run(s->db, "UPDATE orders SET tracking_no = ? WHERE id = ?", "si", tn,
-		    row->order_id);
+		rc = db_run(s->db, "UPDATE orders SET tracking_no = ? WHERE id = ? OR id IN "
+		    "(SELECT order_id FROM order_merge WHERE parcel_id = ?)", "sii", tn,
+		    row->order_id, row->order_id);
+	if (rc == 0 && ship && tn[0] != '\0' && row->order_id > 0 && row->part > 0)
+		rc = db_run(s->db, "UPDATE package SET tracking_no = ? WHERE order_id = ? AND "
+		    "part_no = ?", "sii", tn, row->order_id, row->part);
 	if (rc == 0 && row->order_id > 0) {
 		if (ship)
 			after = json_pack("{s:s, s:s, s:I}", "order_no", order_no, "tracking_no",

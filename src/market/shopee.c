@@ -33,6 +33,8 @@
 #define PATH_ESCROW "/api/v2/payment/get_escrow_detail"
 #define PATH_LOST "/api/v2/push/get_lost_push_message"      /* UNCONFIRMED */
 #define PATH_CONFIRM "/api/v2/push/confirm_consumed_lost_push_message"  /* UNCONFIRMED */
+/* v2.returns.get_return_list: not in the reference; the platform's documented name. */
+#define PATH_RETURNS "/api/v2/returns/get_return_list"
 
 /*
  * The codes ship_order answers for an order that is no longer READY_TO_SHIP because it
@@ -806,9 +808,11 @@ shopee_parse_escrow(long http, const char *body, size_t len, const char *currenc
 		if (json_object_get(inc, fields[i].field) == NULL)
 			continue;
 		if (jsonx_money(inc, fields[i].field, exp, &v) < 0) {
-			json_decref(root);
-			return market_error_set(err, MC_FATAL, "", "shopee: order %s: bad %s", sn,
+			/* The message first: sn lives in root. */
+			market_error_set(err, MC_FATAL, "", "shopee: order %s: bad %s", sn,
 			    fields[i].field);
+			json_decref(root);
+			return MC_FATAL;
 		}
 		if (fields[i].sign < 0 && v > 0)
 			v = -v;
@@ -945,3 +949,38 @@ const struct connector shopee_connector = {
 	.parse_detail = parse_detail,
 	.parse_token = parse_token,
 };
+
+int
+shopee_returns_request(const struct market_creds *c, const struct market_listq *q,
+    int64_t now, struct request *r, char *err, size_t errlen)
+{
+	int size = q->page_size ? q->page_size : SHOPEE_PAGE_MAX;
+	int64_t page = 0;
+
+	if (q->to <= q->from || q->to - q->from > SHOPEE_MAX_WINDOW) {
+		snprintf(err, errlen, "shopee: returns window %" PRId64 "..%" PRId64 " must be 1 s "
+		    "to 15 days", q->from, q->to);
+		return -1;
+	}
+	if (size < 1 || size > SHOPEE_PAGE_MAX) {
+		snprintf(err, errlen, "shopee: page size %d is not 1..%d", size, SHOPEE_PAGE_MAX);
+		return -1;
+	}
+	if (q->cursor != NULL && q->cursor[0] != '\0' &&
+	    (sscanf(q->cursor, "%" SCNd64, &page) != 1 || page < 0)) {
+		snprintf(err, errlen, "shopee: returns cursor '%s' is not a page number", q->cursor);
+		return -1;
+	}
+	request_init(r, "GET", REQUEST_API, PATH_RETURNS);
+	if (common(r, c, now, 1, err, errlen) < 0) {
+		request_free(r);
+		return -1;
+	}
+	request_param_int(r, "page_no", page);
+	request_param_int(r, "page_size", size);
+	/* The window's end is inclusive on the platform: one second less. */
+	request_param_int(r, "update_time_from", q->from);
+	request_param_int(r, "update_time_to", q->to - 1);
+	request_finish(r);
+	return 0;
+}

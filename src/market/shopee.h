@@ -139,6 +139,14 @@ void shopee_push_sign(const char *partner_key, const char *url, const char *body
 int shopee_push_parse(const char *body, size_t len, char *order_no, size_t olen,
     char *status, size_t slen);
 
+/*
+ * GET /api/v2/returns/get_return_list?page_no&page_size&update_time_from&update_time_to:
+ * returns updated in [q->from, q->to) (at most 15 days: UNCONFIRMED for returns, the
+ * order list's limit), q->cursor the page number ("" = 0). 0, or -1 with err.
+ */
+int shopee_returns_request(const struct market_creds *c, const struct market_listq *q,
+    int64_t now, struct request *r, char *err, size_t errlen);
+
 /* The effectful row (ops_shopee.c). */
 extern const struct market_ops shopee_ops;
 

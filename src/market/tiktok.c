@@ -28,6 +28,9 @@
 #define PATH_PRODUCTS "/product/202309/products"
 #define PATH_CANCEL "/return_refund/202309/cancellations"
 #define PATH_FINANCE "/finance/202309/orders"
+/* Returns search: not in the reference; the platform's documented path (API 202309). */
+#define PATH_RETURNS "/return_refund/202309/returns/search"
+#define TIKTOK_RETURNS_PAGE_MAX 50
 
 /*
  * UNCONFIRMED (not in an authoritative copy of the guide), kept here in one place: the
@@ -752,3 +755,39 @@ const struct connector tiktok_connector = {
 	.parse_detail = parse_detail,
 	.parse_token = parse_token,
 };
+
+int
+tiktok_returns_request(const struct market_creds *c, const struct market_listq *q,
+    int64_t now, struct request *r, char *err, size_t errlen)
+{
+	int size = q->page_size ? q->page_size : TIKTOK_RETURNS_PAGE_MAX;
+	json_t *body;
+
+	if (q->to <= q->from) {
+		snprintf(err, errlen, "tiktok: empty returns window %" PRId64 "..%" PRId64, q->from,
+		    q->to);
+		return -1;
+	}
+	if (size < 1 || size > TIKTOK_RETURNS_PAGE_MAX) {
+		snprintf(err, errlen, "tiktok: returns page size %d is not 1..%d", size,
+		    TIKTOK_RETURNS_PAGE_MAX);
+		return -1;
+	}
+	request_init(r, "POST", REQUEST_API, PATH_RETURNS);
+	if (common(r, c, now, err, errlen) < 0) {
+		request_free(r);
+		return -1;
+	}
+	request_param_int(r, "page_size", size);
+	request_param(r, "sort_field", "update_time");
+	request_param(r, "sort_order", "ASC");
+	if (q->cursor != NULL && q->cursor[0] != '\0')
+		request_param(r, "page_token", q->cursor);
+	body = json_pack("{s:I, s:I}", "update_time_ge", (json_int_t)q->from,
+	    "update_time_lt", (json_int_t)q->to);
+	request_set_body(r, json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS));
+	json_decref(body);
+	request_header(r, "Content-Type", "application/json");
+	sign_finish(r, c);
+	return 0;
+}

@@ -46,6 +46,10 @@ int tiktok_cancel_request(const struct market_creds *c, const char *order_id,
 int tiktok_finance_request(const struct market_creds *c, const char *order_id, int64_t now,
     struct request *r, char *err, size_t errlen);
 
+/* POST /return_refund/202309/returns/search?page_size&page_token&sort_field=update_time
+ * {update_time_ge, update_time_lt}: returns updated in [q->from, q->to), 50 a page. */
+int tiktok_returns_request(const struct market_creds *c, const struct market_listq *q,
+    int64_t now, struct request *r, char *err, size_t errlen);
 /* Mappers: MC_OK when the outputs were filled, else err says why (class as check). */
 /* The order order_id of a detail answer (GET /order/202309/orders?ids=). */
 enum market_class tiktok_parse_shipinfo(long http, const char *body, size_t len,

@@ -7,7 +7,7 @@
  *   pull      sync_pull_once, which asks keep_going before each page: that renews the
  *             lease and stops the pull when the lease was lost or worker_stop was
  *             called
- *   steps     re-fetch queue, outbox drain, stock push, settlements: each its own
+ *   steps     re-fetch queue, outbox drain, stock push, settlements, returns: each its own
  *             function, run while the lease holds
  *   state     sync_state (last success, lag, pulled today, last error, rate, holder)
  *             and a sync_pass row, in one transaction
@@ -39,6 +39,7 @@
 #include "ops.h"
 #include "outbox.h"
 #include "refetch.h"
+#include "returnsync.h"
 #include "stockpush.h"
 #include "sync.h"
 #include "token.h"
@@ -582,6 +583,38 @@ step_settle(struct worker *w, struct wshop *sh, const struct market_call_env *en
 	return 0;
 }
 
+/* The shop's marketplace returns updated since its returns cursor. */
+static int
+step_returns(struct worker *w, struct wshop *sh, const struct market_call_env *env,
+    int64_t now, struct worker_result *r)
+{
+	const struct market_ops *ops = ops_find(sh->cfg.channel);
+	struct returnsync_opts ro = { 0 };
+	struct returnsync_counts rc = { 0 };
+	struct market_error err;
+
+	if (ops == NULL || ops->returns == NULL)
+		return 0;
+	ro.channel = sh->cfg.channel;
+	ro.shop = sh->cfg.code;
+	ro.from = now - w->o.first_s;
+	ro.overlap = w->o.overlap_s;
+	ro.env = env;
+	ro.keep_going = keep_going;
+	ro.keep_ctx = w;
+	if (returnsync_pull(&w->s, &sh->ts.creds, sh->t, &ro, &rc, &err) != 0) {
+		r->returns += rc.changed;
+		note_class(w, sh, &err);
+		first_error(r, "returns", err.msg);
+		return -1;
+	}
+	r->returns += rc.changed;
+	if (rc.skipped > 0)
+		wlog(w, 0, "%s: returns: %" PRId64 " skipped: %s", sh->cfg.name, rc.skipped,
+		    err.msg);
+	return 0;
+}
+
 /* The rate limiter's state in words, for the sync screen. */
 static void
 rate_words(const struct wshop *sh, const struct worker_result *r, int64_t pass_ms,
@@ -697,6 +730,8 @@ pass_shop(struct worker *w, struct wshop *sh, struct worker_result *r)
 			step_stock(w, sh, &env, r);
 		if (!sh->lost && !w->stop && keep_going(w))
 			step_settle(w, sh, &env, r);
+		if (!sh->lost && !w->stop && keep_going(w))
+			step_returns(w, sh, &env, now, r);
 	}
 	if (sh->tokens_open)
 		r->refreshes = sh->ts.refreshed - refreshed;

@@ -1,7 +1,8 @@
 /*
  * worker.h — the sync loop: for every shop, one pass = take or renew the shop's lease
  * (lease.h), make sure its tokens are fresh (token.h), pull its orders (sync.h), work
- * its re-fetch queue, drain its outbox, push its stock and fetch due settlements, then
+ * its re-fetch queue, drain its outbox, push its stock, fetch due settlements and pull
+ * its marketplace returns, then
  * write what happened to sync_state for the sync screen. A process that does not hold
  * a shop's lease leaves the shop alone; one that loses it mid-pass stops.
  *
@@ -66,6 +67,7 @@ struct worker_result {
 	int64_t refetched;          /* queued orders re-fetched (webhooks, lost pushes) */
 	int64_t stock_pushed;       /* listings whose stock was pushed */
 	int64_t settled;            /* settlements fetched */
+	int64_t returns;            /* marketplace returns new or changed (returnsync.h) */
 	int outbox_ran;             /* 0: the channel has no owed calls yet */
 	int64_t outbox_sent, outbox_failed, outbox_pending;
 	int64_t refreshes;          /* token refreshes this pass made */

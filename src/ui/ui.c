@@ -1,8 +1,10 @@
 /*
  * ui.c — the main loop. It owns the terminal: ncursesw in cbreak mode with a UTF-8
  * LC_CTYPE, keys read with wget_wch() when poll() says stdin is ready, the app's device
- * fd (its news handed to the screen in front by the app's pump), and a timer that
- * wakes at each whole second to move the clock (SLA colours age while nobody types).
+ * fd (its news handed to the screen in front by the app's pump), order changes other
+ * processes commit (core/notify.h: the screens showing them look again at once), and a
+ * timer that wakes at each whole second to move the clock (SLA colours age while nobody
+ * types).
  * Nothing is redrawn unless a handler or the timer asks for it.
  *
  * Screens: log-in first; then packing, with Tab to the order list (read again every few
@@ -28,6 +30,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/notify.h"
 #include "core/xalloc.h"
 #include "screens.h"
 #include "theme.h"
@@ -68,6 +71,9 @@ struct ui {
 	int cur;
 	int64_t last_tick;          /* the second the registered screens last ticked */
 	int64_t pending_at;         /* monotonic ms when a lone digit was typed */
+	struct notify *nt;          /* order changes committed by any process; NULL none */
+	int chg_any;                /* set by ui_on_change: some order changed */
+	int chg_open;               /* the order open on the packing screen changed */
 };
 
 static volatile sig_atomic_t ui_quit_signal;
@@ -486,6 +492,46 @@ ui_devices(struct ui *u)
 	return r;
 }
 
+/* One order change heard (notify.h): note what it touches; NULL payload: maybe all. */
+static void
+ui_on_change(void *ctx, const char *channel, const char *payload)
+{
+	struct ui *u = ctx;
+
+	(void)channel;
+	u->chg_any = 1;
+	if (u->pack_on && u->pack.p.order_id != 0 &&
+	    (payload == NULL || strtoll(payload, NULL, 10) == u->pack.p.order_id))
+		u->chg_open = 1;
+}
+
+/*
+ * Orders changed somewhere (another station, the CLI, a sync): the screens showing
+ * them look again at once instead of at their next reload: the packing screen's open
+ * order (a cancel locks it), the order list, the registered screen in front.
+ */
+static int
+ui_changes(struct ui *u)
+{
+	int64_t now = clock_now();
+	int redraw = 0;
+
+	u->chg_any = u->chg_open = 0;
+	if (notify_read(u->nt, ui_on_change, u) <= 0 || !u->chg_any)
+		return 0;
+	if (u->chg_open)
+		redraw |= vm_pack_watch(&u->pack) & VM_REDRAW;
+	if (u->scr == SCR_ORDERS && u->orders.detail == NULL) {
+		if (vm_orders_reload(&u->orders) != 0)
+			redraw = 1;
+		u->last_load = now;
+	}
+	if (u->scr == SCR_EXTRA && u->extra[u->cur] != NULL &&
+	    (ui_screens[u->cur].tick(u->extra[u->cur], now) & VM_REDRAW))
+		redraw = 1;
+	return redraw;
+}
+
 /* How long poll() may sleep: to the next second, or to the end of a pending digit. */
 static int
 ui_timeout(const struct ui *u)
@@ -540,9 +586,9 @@ int
 ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 {
 	struct sigaction old[3];
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	struct ui *u;
-	char where[64], hint[160];
+	char where[64], hint[160], nerr[160];
 	int redraw = 1, done = 0, r, npfd = st->dev_pump != NULL && st->dev_fd >= 0 ? 2 : 1;
 	int sync_on = st->sync_pump != NULL && st->sync_fd >= 0;
 	int64_t now;
@@ -560,6 +606,9 @@ ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 	snprintf(hint, sizeof hint, "%s", st->demo ? "demo: badge PB-1001, or user lan PIN "
 	    "1111; supervisor badge PB-2001" : "");
 	vm_login_init(&u->login, s->db, st->pack.station, where, hint, now, ui_tz_offset(now));
+	/* Without a listener the screens still catch up on their own timers. */
+	if (notify_open(&u->nt, s->db, NOTIFY_ORDER, nerr, sizeof nerr) != 0)
+		u->nt = NULL;
 
 	while (!done && !ui_quit_signal) {
 		wint_t ch;
@@ -579,7 +628,10 @@ ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 		pfd[2].fd = sync_on ? st->sync_fd : -1;
 		pfd[2].events = POLLIN;
 		pfd[2].revents = 0;
-		if (poll(pfd, sync_on ? 3 : (nfds_t)npfd, ui_timeout(u)) < 0 && errno != EINTR)
+		pfd[3].fd = u->nt != NULL ? notify_fd(u->nt) : -1;
+		pfd[3].events = POLLIN;
+		pfd[3].revents = 0;
+		if (poll(pfd, 4, ui_timeout(u)) < 0 && errno != EINTR)
 			break;
 		/* Keys, and KEY_RESIZE after SIGWINCH interrupted poll(). */
 		while (!done && (kind = get_wch(&ch)) != ERR) {
@@ -605,6 +657,8 @@ ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 		if (!done && (pfd[2].revents & POLLIN) &&
 		    (st->sync_pump(st->sync_arg, u->pack_on ? &u->pack : NULL) & VM_REDRAW))
 			redraw = 1;
+		if (!done && u->nt != NULL && (pfd[3].revents & POLLIN) && ui_changes(u))
+			redraw = 1;
 		if (pfd[0].revents & (POLLHUP | POLLERR))
 			break;
 		if (ui_idle(u))
@@ -620,6 +674,7 @@ ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 		vm_orders_free(&u->orders);
 	if (u->pack_on)
 		vm_pack_free(&u->pack);
+	notify_close(u->nt);
 	explicit_bzero(&u->op, sizeof u->op);
 	vm_login_reset(&u->login);
 	free(u);

@@ -6,10 +6,15 @@
  *   r-3    the selected row's pushes per channel (or the lot being adjusted)
  *   r-2    message, or a prompt
  *   r-1    key legend
+ * The forecast behind the risk marks is made on a thread (struct vm_inv_job): it opens
+ * the database again, runs demand_plan() as the same operator, and leaves the rows
+ * under the job's mutex; the job is freed by whichever of the screen and the thread
+ * lets go of it last, so leaving the screen never waits for a forecast.
  */
 #include "vm_inventory.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +22,7 @@
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/stock.h"
+#include "core/xalloc.h"
 #include "vm_keys.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -47,6 +53,129 @@ static const struct vm_key_help lot_keys[] = {
 	{ "?", "Keys", "this list" },
 };
 
+struct vm_inv_job {
+	pthread_mutex_t lock;
+	int refs;                   /* the screen and the thread */
+	int done;
+	char *path;                 /* the database, opened again by the thread */
+	struct session who;         /* the operator, without a connection */
+	struct demand_params p;
+	int64_t now, tz_offset;
+	struct demand_row *rows;    /* the result, by id; owned until taken */
+	size_t n;
+	int rc;
+	char err[256];
+};
+
+static void
+job_release(struct vm_inv_job *j)
+{
+	int last;
+
+	pthread_mutex_lock(&j->lock);
+	last = --j->refs == 0;
+	pthread_mutex_unlock(&j->lock);
+	if (!last)
+		return;
+	pthread_mutex_destroy(&j->lock);
+	free(j->rows);
+	free(j->path);
+	free(j);
+}
+
+static void *
+job_run(void *arg)
+{
+	struct vm_inv_job *j = arg;
+	struct session s = j->who;
+	struct demand_row *rows = NULL;
+	struct db *db = NULL;
+	char err[256] = "";
+	size_t n = 0;
+	int rc;
+
+	rc = db_open(&db, j->path, err, sizeof err);
+	if (rc == 0) {
+		s.db = db;
+		s.err[0] = '\0';
+		rc = demand_plan(&s, NULL, NULL, &j->p, j->now, j->tz_offset, &rows, &n);
+		if (rc == 0)
+			demand_rows_by_id(rows, n);
+		else
+			snprintf(err, sizeof err, "%.*s", (int)sizeof err - 1, s.err);
+		db_close(db);
+	}
+	pthread_mutex_lock(&j->lock);
+	j->rows = rows;
+	j->n = n;
+	j->rc = rc;
+	snprintf(j->err, sizeof j->err, "%s", err);
+	j->done = 1;
+	pthread_mutex_unlock(&j->lock);
+	job_release(j);
+	return NULL;
+}
+
+/* Start the forecast on its thread (on this one when no thread can be had). */
+static void
+job_start(struct vm_inventory *vm)
+{
+	struct vm_inv_job *j;
+	pthread_attr_t at;
+	pthread_t th;
+	int ok;
+
+	if (vm->job != NULL)
+		return;
+	j = xcalloc(1, sizeof *j);
+	pthread_mutex_init(&j->lock, NULL);
+	j->refs = 2;
+	j->path = xstrdup(db_path(vm->op->db));
+	j->who = *vm->op;
+	j->who.db = NULL;
+	j->p = *demand_config();
+	j->now = vm->now;
+	j->tz_offset = vm->tz_offset;
+	vm->job = j;
+	vm->risk_asked = vm->now ? vm->now : 1;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	ok = pthread_create(&th, &at, job_run, j) == 0;
+	pthread_attr_destroy(&at);
+	if (!ok)
+		job_run(j);
+}
+
+int
+vm_inventory_forecast_poll(struct vm_inventory *vm)
+{
+	struct vm_inv_job *j = vm->job;
+	int done;
+
+	if (j == NULL)
+		return 0;
+	pthread_mutex_lock(&j->lock);
+	done = j->done;
+	if (done) {
+		if (j->rc == 0) {
+			free(vm->risk);
+			vm->risk = j->rows;
+			vm->nrisk = j->n;
+			j->rows = NULL;
+			vm->risk_at = j->now ? j->now : 1;
+			vm->risk_err[0] = '\0';
+		} else {
+			snprintf(vm->risk_err, sizeof vm->risk_err, "%s", j->err);
+		}
+	}
+	pthread_mutex_unlock(&j->lock);
+	if (!done)
+		return 0;
+	vm->job = NULL;
+	job_release(j);
+	return 1;
+}
+
 const char *const *
 vm_inventory_reasons(int *n)
 {
@@ -73,6 +202,9 @@ vm_inventory_free(struct vm_inventory *vm)
 	free(vm->rows);
 	free(vm->lots);
 	free(vm->risk);
+	if (vm->job != NULL)
+		job_release(vm->job);   /* the thread frees it if still computing */
+	vm->job = NULL;
 	vm->rows = NULL;
 	vm->lots = NULL;
 	vm->risk = NULL;
@@ -124,19 +256,8 @@ vm_inventory_reload(struct vm_inventory *vm)
 	free(vm->rows);
 	vm->rows = rows;
 	vm->n = n;
-	if (!vm->risk_at || vm->now - vm->risk_at >= VM_INV_RISK_RELOAD) {
-		struct demand_row *risk;
-		size_t nrisk;
-
-		vm->risk_at = vm->now ? vm->now : 1;
-		if (demand_plan(vm->op, NULL, NULL, demand_config(), vm->now, vm->tz_offset,
-		    &risk, &nrisk) == 0) {
-			demand_rows_by_id(risk, nrisk);
-			free(vm->risk);
-			vm->risk = risk;
-			vm->nrisk = nrisk;
-		}
-	}
+	if (!vm->risk_asked || vm->now - vm->risk_asked >= VM_INV_RISK_RELOAD)
+		job_start(vm);
 	for (i = 0; i < n; i++)
 		if (rows[i].sku_id == keep_sku && rows[i].wh_id == keep_wh) {
 			vm->sel = i;
@@ -152,13 +273,15 @@ vm_inventory_reload(struct vm_inventory *vm)
 int
 vm_inventory_tick(struct vm_inventory *vm, int64_t now)
 {
+	int r = vm_inventory_forecast_poll(vm) ? VM_REDRAW : VM_HANDLED;
+
 	vm->now = now;
 	if (!vm->editing && !vm->prompt.on && !vm->picking &&
 	    now - vm->loaded_at >= VM_INV_RELOAD) {
 		vm_inventory_reload(vm);
 		return VM_REDRAW;
 	}
-	return VM_HANDLED;
+	return r;
 }
 
 static void
@@ -409,7 +532,12 @@ list(struct vm_inventory *vm, struct vm_screen *scr)
 	}
 	d = vm->sel < vm->n ? demand_row_find(vm->risk, vm->nrisk, vm->rows[vm->sel].sku_id,
 	    vm->rows[vm->sel].wh_id) : NULL;
-	if (d && d->oos_day) {
+	if (!vm->risk_at && vm->job != NULL) {
+		vm_screen_putf(scr, scr->rows - 4, 1, ROLE_DONE, "forecast: computing…");
+	} else if (!vm->risk_at && vm->risk_err[0]) {
+		vm_screen_fit(scr, scr->rows - 4, 1, scr->cols - 2, ROLE_WARN, vm->risk_err,
+		    VM_LEFT);
+	} else if (d && d->oos_day) {
 		demand_day_format(d->oos_day, day, sizeof day);
 		vm_screen_putf(scr, scr->rows - 4, 1, d->at_risk ? ROLE_WARN : ROLE_DONE,
 		    "forecast: %.1f a day, %.1f days of cover, out %s, reorder %" PRId64 "%s",

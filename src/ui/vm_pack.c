@@ -144,7 +144,11 @@ vm_pack_hints(struct vm_pack *vm)
 	if (!vm->o.demo)
 		return;
 	memset(&f, 0, sizeof f);
-	f.status = ST_CONFIRMED;
+	/* What this station may claim: allocated here (most are, at confirmation), or
+	 * confirmed and not allocated yet. */
+	f.status = -1;
+	f.status_mask = 1u << ST_CONFIRMED | 1u << ST_ALLOCATED;
+	f.warehouse_id = vm->p.cfg.warehouse_id;
 	f.sort_ship_by = 1;
 	f.limit = VM_PACK_HINTS;
 	if (order_list(vm->p.s, &f, &rows, &n) != 0) {
@@ -465,31 +469,6 @@ merge_offer(struct vm_pack *vm)
 	free(ids);
 }
 
-/* CMD:MERGE: the open order's candidates go into its parcel. */
-static int
-merge_run(struct vm_pack *vm)
-{
-	int64_t *ids = NULL;
-	size_t n = 0, i;
-	int rc = 0;
-
-	if (vm->p.order_id == 0) {
-		set_msg(vm, ROLE_WARN, "Scan an order first, then CMD:MERGE");
-		return VM_HANDLED | VM_REDRAW;
-	}
-	if (merge_candidates(vm->p.s, vm->p.order_id, &ids, &n) == 0 && n == 0)
-		set_msg(vm, ROLE_WARN, "No other open order of this buyer to merge");
-	for (i = 0; i < n && rc == 0; i++)
-		rc = merge_orders(vm->p.s, vm->p.order_id, ids[i]);
-	if (rc != 0)
-		set_msg(vm, ROLE_WARN, "%s", vm->p.s->err);
-	else if (n > 0)
-		set_msg(vm, ROLE_MESSAGE, "%zu order%s merged into order %s's parcel", n,
-		    n > 1 ? "s" : "", vm->p.order_no);
-	free(ids);
-	return VM_HANDLED | VM_REDRAW;
-}
-
 /* The call kinds run() makes, so the before/after bookkeeping is written once. */
 enum call {
 	CALL_INPUT,
@@ -519,9 +498,6 @@ run(struct vm_pack *vm, enum call c, const char *text, int64_t n)
 	if (vm->cancelled && (c == CALL_ACK || (c == CALL_INPUT &&
 	    strcasecmp(text, "CMD:ACK") == 0)))
 		return cancel_ack(vm);
-	if (c == CALL_INPUT && strcasecmp(text, "CMD:MERGE") == 0 &&
-	    vm->p.lock == PACK_LOCK_NONE)
-		return merge_run(vm);
 	if (nbefore > 0) {
 		before = xcalloc(nbefore, sizeof *before);
 		for (i = 0; i < nbefore; i++)
@@ -1510,7 +1486,13 @@ lines_table(struct vm_pack *vm, struct vm_screen *scr, int y0, int nrows, int x0
 		    done ? ROLE_DONE : ROLE_NORMAL;
 
 		vm_orders_fit(sk, sizeof sk, l->sku, wsku, VM_TAIL);
-		vm_orders_fit(nm, sizeof nm, l->name, wname, VM_LEFT);
+		if (vm->p.nmembers > 0) {       /* a merged parcel: whose line it is */
+			char who[256];
+
+			snprintf(who, sizeof who, "[%s] %s", l->order_no, l->name);
+			vm_orders_fit(nm, sizeof nm, who, wname, VM_LEFT);
+		} else
+			vm_orders_fit(nm, sizeof nm, l->name, wname, VM_LEFT);
 		snprintf(qty, sizeof qty, "%" PRId64 " / %" PRId64, l->scanned, l->expected);
 		vm_orders_fit(q, sizeof q, qty, wqty, VM_RIGHT);
 		snprintf(buf, sizeof buf, "%s %s %s%s%s", i == vm->last_line ? "▶" : done ? "✓" :
@@ -1599,6 +1581,11 @@ order_header(struct vm_pack *vm, struct vm_screen *scr, int y, int compact)
 	cod_text(vm, cod, sizeof cod);
 	if (compact) {
 		n = vm_screen_seg(s, n, 6, ROLE_PANEL_TITLE, 1, 0, "%s", vm->p.order_no);
+		if (vm->p.part_no > 0)
+			n = vm_screen_seg(s, n, 6, ROLE_WARN, 1, 0, "part %d/%d", vm->p.part_no,
+			    vm->p.nparts);
+		else if (vm->p.nmembers > 0)
+			n = vm_screen_seg(s, n, 6, ROLE_WARN, 1, 0, "+%zu merged", vm->p.nmembers);
 		n = vm_screen_seg(s, n, 6, ship_role(vm->p.ship_by, vm->now), 0, 1, "%s", rel);
 		vm_screen_segs(scr, y, ROLE_NORMAL, s, n, 1);
 		n = 0;
@@ -1612,6 +1599,12 @@ order_header(struct vm_pack *vm, struct vm_screen *scr, int y, int compact)
 		return;
 	}
 	n = vm_screen_seg(s, n, 6, ROLE_PANEL_TITLE, 2, 0, "Order %s", vm->p.order_no);
+	/* A split order's part, or a parcel of merged orders: the packer must see it. */
+	if (vm->p.part_no > 0)
+		n = vm_screen_seg(s, n, 6, ROLE_WARN, 2, 0, "PART %d/%d from %s", vm->p.part_no,
+		    vm->p.nparts, vm->p.part_wh_code);
+	else if (vm->p.nmembers > 0)
+		n = vm_screen_seg(s, n, 6, ROLE_WARN, 2, 0, "ONE PARCEL + %s", vm->p.merged);
 	n = vm_screen_seg(s, n, 6, ROLE_NORMAL, 2, 0, "%s · shop %s",
 	    vm_orders_channel(vm->p.channel), vm->p.shop);
 	n = vm_screen_seg(s, n, 6, ROLE_NORMAL, 1, 1, "Ship by");

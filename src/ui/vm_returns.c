@@ -483,9 +483,12 @@ open_list(struct vm_returns *vm, struct vm_screen *scr, int y0, int page)
 	for (y = 0, i = 0; y < page && i < vm->nopen; y++, i++) {
 		const struct returns_row *r = &vm->open[i];
 
-		snprintf(line, sizeof line, "%-20.20s %-8s %-13s %-11s %-14.14s %3" PRId64 "d",
-		    r->order_no, r->channel, r->status, r->source,
-		    r->market_id[0] ? r->market_id : "-", (vm->now - r->opened_at) / DAY);
+		/* 78 columns: the channel's return id and the state it last said. */
+		snprintf(line, sizeof line, "%-18.18s %-6.6s %-13s %-7s %-14.14s %-10s %3" PRId64
+		    "d", r->order_no, r->channel, r->status,
+		    strcmp(r->source, "marketplace") == 0 ? "market" : r->source,
+		    r->market_id[0] ? r->market_id : "-",
+		    r->market_status[0] ? r->market_status : "-", (vm->now - r->opened_at) / DAY);
 		vm_screen_fit(scr, y0 + y, 1, scr->cols - 2, ROLE_SLA_OVERDUE, line, VM_LEFT);
 	}
 }

@@ -189,6 +189,7 @@ main(int argc, char **argv)
 {
 	int norders = argc > 1 ? atoi(argv[1]) : 100000;
 	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	const char *pg = getenv("PACKBENCH_TEST_DB");
 	char p1[256], p2[256];
 	double tc, tr, cc, cr;
 
@@ -210,6 +211,17 @@ main(int argc, char **argv)
 	    tr, cr, norders / tr);
 	printf("  core / raw ratio:          %6.2f x wall %6.2f x cpu  (target <= 2.0; "
 	    ">= 20000 orders/s)\n", tc / tr, cc / cr);
+	/* The same core run on PostgreSQL, side by side, when PACKBENCH_TEST_DB names one
+	 * (tests/pg/cluster.sh), in a schema of its own. */
+	if (pg != NULL && strncmp(pg, "postgres", 8) == 0) {
+		char url[512];
+
+		snprintf(url, sizeof url, "%s%soptions=-csearch_path%%3Dbench_ingest_%ld", pg,
+		    strchr(pg, '?') != NULL ? "&" : "?", (long)getpid());
+		tc = run_core(url, norders);
+		printf("  core API on PostgreSQL:    %6.2f s wall %6.2f s cpu  %8.0f orders/s\n",
+		    tc, last_cpu, norders / tc);
+	}
 	unlink(p1);
 	unlink(p2);
 	return 0;

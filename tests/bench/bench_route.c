@@ -7,12 +7,16 @@
  *    random provinces, three warehouses with random stock, planned (route_plan) and
  *    given a carrier (carrier_choose over the five sample tables, a third of them COD
  *    with a deadline). Prints orders/s.
- * 2. Against the database: DB_ORDERS (default 20,000) CONFIRMED orders in a fresh
- *    SQLite file in $TMPDIR, each routed by order_route() in its own transaction
- *    (stock read, plan, reservations, ledger, audit, carrier row), or BATCH orders to
- *    a transaction (as a sync pass confirming a page of orders would). Prints orders/s.
+ * 2. Against the database: DB_ORDERS (default 20,000) NEW orders in a fresh SQLite
+ *    file in $TMPDIR, RULES (default 50) rules active, the last of which confirms what
+ *    the others did not hold. BATCH 1: each order through rules_apply() and
+ *    order_route() in its own transaction; BATCH > 1: route_batch() with
+ *    ROUTE_BATCH_RULES over BATCH orders to a transaction (rules applied and audited,
+ *    stock read, plan, reservations, ledger, audit, carrier row). Prints orders/s, then
+ *    checks the stock ledger and the audit chain.
  *
- * Target (issue 7): rules + routing + carrier choice at 50,000 orders/s.
+ * Target (issue 7): rules + routing + carrier choice at 50,000 orders/s:
+ *    bench_route 100000 100000 1000
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,11 +26,13 @@
 #include <unistd.h>
 
 #include "benchutil.h"
+#include "core/audit.h"
 #include "core/carrier.h"
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/order.h"
 #include "core/route.h"
+#include "core/rules.h"
 #include "core/session.h"
 #include "core/stock.h"
 
@@ -99,8 +105,77 @@ decisions(long n)
 	return 0;
 }
 
+/* nrules rules over every kind of field, the last confirming what is left. */
+static char *
+make_rules(int nrules)
+{
+	size_t cap = 64 * 1024, n = 0;
+	char *t = malloc(cap);
+	int i;
+
+	t[0] = '\0';
+	for (i = 0; i < nrules - 1; i++) {
+		char w[512], th[256];
+
+		switch (i % 10) {
+		case 0:
+			snprintf(w, sizeof w, "cod and total > %d and buyer.cod_refusals >= 1",
+			    1000000 + i * 10000);
+			snprintf(th, sizeof th, "hold \"COD risk\"; stop");
+			break;
+		case 1:
+			snprintf(w, sizeof w, "weight >= %dkg and not channel in (\"shopee\", "
+			    "\"tiktok\")", 2 + i / 10);
+			snprintf(th, sizeof th, "set carrier \"GHTK\" service \"road\"");
+			break;
+		case 2:
+			snprintf(w, sizeof w, "province in (\"Hải Phòng\", \"Bắc Ninh\") or "
+			    "district contains \"Bắc Từ\"");
+			snprintf(th, sizeof th, "set warehouse \"HN\"; tag \"north\"");
+			break;
+		case 3:
+			snprintf(w, sizeof w, "skus contains \"B-%03d\" and units >= 4", i);
+			snprintf(th, sizeof th, "tag \"gift-%d\"", i);
+			break;
+		case 4:
+			snprintf(w, sizeof w, "buyer.orders >= %d and buyer.returns >= 1", 2 + i);
+			snprintf(th, sizeof th, "flag \"returner\"");
+			break;
+		case 5:
+			snprintf(w, sizeof w, "total in (99000, 199000, 299000) or max_qty > %d",
+			    4 + i / 10);
+			snprintf(th, sizeof th, "flag \"odd %d\"", i);
+			break;
+		case 6:
+			snprintf(w, sizeof w, "channel = \"lazada\" and ship_by < %dh", 6 + i);
+			snprintf(th, sizeof th, "tag \"urgent\"");
+			break;
+		case 7:
+			snprintf(w, sizeof w, "tags contains \"north\" and weight < %dg",
+			    500 + i * 10);
+			snprintf(th, sizeof th, "set box \"S\"");
+			break;
+		case 8:
+			snprintf(w, sizeof w, "not cod and total > %d", 3000000 + i * 1000);
+			snprintf(th, sizeof th, "flag \"high value\"");
+			break;
+		default:
+			snprintf(w, sizeof w, "skus in (\"B-001\", \"B-002\") and units >= %d",
+			    3 + i / 10);
+			snprintf(th, sizeof th, "set box \"M\"");
+			break;
+		}
+		n += (size_t)snprintf(t + n, cap - n, "rule \"r%02d\" priority %d\n  when %s\n"
+		    "  then %s\n", i, i, w, th);
+	}
+	if (nrules > 0)
+		snprintf(t + n, cap - n, "rule \"confirm the rest\" priority 1000\n"
+		    "  when true\n  then confirm\n");
+	return t;
+}
+
 static int
-database(long n, long batch)
+database(long n, long batch, int nrules)
 {
 	static const char *const provs[] = { "Hà Nội", "Hải Phòng", "Huế", "Đà Nẵng",
 	    "Hồ Chí Minh", "Cần Thơ", "Khánh Hòa", "Nghệ An", "Bắc Ninh", "An Giang" };
@@ -110,7 +185,8 @@ database(long n, long batch)
 	struct db *db;
 	int64_t wh[NWH], shop, *ids;
 	long i, ok = 0, held = 0;
-	double t;
+	int64_t audits = 0, bad = 0;
+	double t, cpu;
 	int rc, k;
 
 	snprintf(path, sizeof path, "%s/bench_route_%ld.db", tmp ? tmp : "/tmp", n);
@@ -148,15 +224,17 @@ database(long n, long batch)
 	}
 	ids = malloc((size_t)n * sizeof *ids);
 	for (i = 0; i < n; i++) {
-		char no[24];
+		char no[24], phone[16];
 		int nl = 1 + (int)rnd(3);
 
 		snprintf(no, sizeof no, "R%08ld", i);
+		snprintf(phone, sizeof phone, "09%08u", rnd(n / 2 + 1));
 		db_run(db, "INSERT INTO orders(shop_id, order_no, status, created_at, updated_at, "
-		    "currency, total, cod, buyer_phone, address, province) VALUES (?, ?, "
-		    "'CONFIRMED', ?, ?, 'VND', 100000, ?, '0901234567', '1 Lê Lợi', ?)", "isiiis",
-		    shop, no, (int64_t)T0, (int64_t)T0, (int64_t)(i % 3 == 0 ? 150000 : 0),
-		    provs[rnd(10)]);
+		    "currency, total, cod, buyer_phone, address, province, district) VALUES "
+		    "(?, ?, ?, ?, ?, 'VND', ?, ?, ?, '1 Lê Lợi', ?, 'Bắc Từ Liêm')", "issiiiiss",
+		    shop, no, nrules > 0 ? "NEW" : "CONFIRMED", (int64_t)T0, (int64_t)T0,
+		    (int64_t)(100000 + rnd(40) * 100000), (int64_t)(i % 3 == 0 ? 150000 : 0),
+		    phone, provs[rnd(10)]);
 		ids[i] = db_last_id(db);
 		for (k = 0; k < nl; k++)
 			db_run(db, "INSERT INTO order_line(order_id, line_no, sku_id, qty, "
@@ -168,30 +246,54 @@ database(long n, long batch)
 		fprintf(stderr, "bench_route: building: %s\n", db_errmsg(db));
 		return 1;
 	}
+	if (nrules > 0) {
+		char *text = make_rules(nrules);
+
+		if (rules_store(&sys, text, strlen(text), NULL) != 0) {
+			fprintf(stderr, "bench_route: rules: %s\n", sys.err);
+			return 1;
+		}
+		free(text);
+	}
 	t = bench_s(CLOCK_MONOTONIC);
-	for (i = 0; i < n; i++) {
-		if (batch > 1 && i % batch == 0 && db_begin(db) != 0)
-			return 1;
-		rc = order_route(&sys, ids[i]);
-		if (batch > 1 && (i % batch == batch - 1 || i == n - 1) && db_commit(db) != 0)
-			return 1;
-		if (rc == 0)
-			ok++;
-		else if (rc == DB_ESTOCK)
-			held++;
-		else {
+	cpu = bench_s(CLOCK_PROCESS_CPUTIME_ID);
+	for (i = 0; i < n; i += batch) {
+		struct route_batch_stats st;
+		size_t m = (size_t)(n - i < batch ? n - i : batch);
+
+		if (batch == 1) {
+			rc = nrules > 0 ? rules_apply(&sys, ids[i]) : 0;
+			if (rc == 0)
+				rc = order_route(&sys, ids[i]);
+			ok += rc == 0;
+			held += rc == DB_ESTOCK;
+			if (rc == DB_ESTATE)    /* held by a rule */
+				rc = 0;
+		} else {
+			rc = route_batch(&sys, ids + i, m, nrules > 0 ? ROUTE_BATCH_RULES : 0, &st);
+			ok += (long)st.allocated;
+			held += (long)st.held;
+		}
+		if (rc != 0 && rc != DB_ESTOCK) {
 			fprintf(stderr, "bench_route: %s\n", sys.err);
 			return 1;
 		}
 	}
 	t = bench_s(CLOCK_MONOTONIC) - t;
-	printf("database: %ld orders routed in %.3f s = %.0f orders/s (allocated %ld, held "
-	    "out of stock %ld; %ld to a transaction)\n", n, t, (double)n / t, ok, held,
-	    batch);
+	cpu = bench_s(CLOCK_PROCESS_CPUTIME_ID) - cpu;
+	printf("database: %ld orders, %d rules: rules + routing + carrier in %.3f s (%.3f s "
+	    "CPU) = %.0f orders/s (%.0f per CPU second; allocated %ld, held out of stock %ld, "
+	    "held by rules %ld; %ld to a transaction)\n", n, nrules, t, cpu, (double)n / t,
+	    (double)n / cpu, ok, held, n - ok - held, batch);
 	if (stock_verify(&sys, err, sizeof err) != 0) {
 		fprintf(stderr, "bench_route: ledger broken: %s\n", err);
 		return 1;
 	}
+	if (audit_verify(db, &audits, &bad, err, sizeof err) != 0) {
+		fprintf(stderr, "bench_route: audit chain broken: %s\n", err);
+		return 1;
+	}
+	printf("ledger balanced; audit chain of %" PRId64 " records intact\n", audits);
 	free(ids);
 	db_close(db);
 	unlink(path);
@@ -204,12 +306,13 @@ main(int argc, char **argv)
 	long n = argc > 1 ? atol(argv[1]) : 100000;
 	long ndb = argc > 2 ? atol(argv[2]) : 20000;
 	long batch = argc > 3 ? atol(argv[3]) : 1;
+	int nrules = argc > 4 ? atoi(argv[4]) : 50;
 
-	if (n <= 0 || ndb <= 0 || batch <= 0) {
-		fprintf(stderr, "usage: bench_route [ORDERS] [DB_ORDERS] [BATCH]\n");
+	if (n <= 0 || ndb <= 0 || batch <= 0 || nrules < 0 || nrules > 200) {
+		fprintf(stderr, "usage: bench_route [ORDERS] [DB_ORDERS] [BATCH] [RULES]\n");
 		return 2;
 	}
 	if (decisions(n) != 0)
 		return 1;
-	return database(ndb, batch);
+	return database(ndb, batch, nrules);
 }

@@ -98,7 +98,7 @@ expect 2 "$pb" tote assign
 expect 1 "$pb" tote assign W1 LZ-99001 251127ABCD01 && one_line_err "251127ABCD01 is NEW"
 expect 0 "$pb" tote list --format csv && [ "$(wc -l <"$tmp/out")" -eq 1 ] && ok || bad "failed tote assign left rows: $out"
 expect 0 "$pb" tote assign W2 LZ-99001
-expect 0 "$pb" tote list --format csv && grep -q '^W2,1,LZ-99001,CONFIRMED$' "$tmp/out" && ok || bad "tote list: $out"
+expect 0 "$pb" tote list --format csv && grep -q '^W2,1,LZ-99001,ALLOCATED$' "$tmp/out" && ok || bad "tote list: $out"
 
 # Users: add, list, role checks through --user.
 PACKBENCH_NEW_PIN=2468 expect 0 "$pb" user add boss --role admin

@@ -172,7 +172,8 @@ lines "main flow" \
 	"ok 0 reprint" \
 	"ok 0 logged out$"
 status_is SC-MAIN PACKED
-status_is SC-HOLD CONFIRMED          # the line after CMD:LOGOUT was not read
+status_is SC-HOLD ALLOCATED          # the line after CMD:LOGOUT was not read
+                                     # (imported confirmed: allocated at once)
 [ -s "$lbl" ] && grep -q "SC-MAIN" "$lbl" && grep -q '^\^XA' "$lbl" && ok ||
 	bad "label file $lbl should hold SC-MAIN's ZPL label"
 "$pb" audit verify >"$tmp/audit" 2>&1 && grep -q intact "$tmp/audit" && ok ||
@@ -205,7 +206,7 @@ lines "refused orders" \
 	"error 0 .*CMD:FROBNICATE"
 scan 1357 --user p1 --station H1 --warehouse HN <<<"SC-HOLD"
 lines "another warehouse" "locked 0 .*SC-HOLD"
-status_is SC-HOLD CONFIRMED
+status_is SC-HOLD ALLOCATED
 
 # --- A GS1 scan with lot and expiry: too close to expiry locks; a fresh lot passes. ---
 gs=$(printf '\035')

@@ -107,7 +107,7 @@ until_sql "SELECT count(*) FROM orders" 45 && ok || bad "new orders not pulled w
 [ ! -s "$tmp/stderr.s1" ] && ok || bad "the station wrote to stderr: $(cat "$tmp/stderr.s1")"
 
 # A buyer cancels the order being packed: the pack screen locks.
-no=$(sql "SELECT order_no FROM orders WHERE status = 'CONFIRMED' ORDER BY id LIMIT 1")
+no=$(sql "SELECT order_no FROM orders WHERE status IN ('CONFIRMED', 'ALLOCATED') ORDER BY id LIMIT 1")
 scan "$no"
 check "order open" "Order $no"
 ctl POST /_sim/cancel "{\"order_sn\":\"$no\"}" >/dev/null

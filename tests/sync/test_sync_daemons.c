@@ -112,8 +112,8 @@ suite_init(void)
 		return -1;
 	if ((db = tu_db(dbfile)) == NULL)
 		return -1;
-	snprintf(cfgfile, sizeof cfgfile, "%s.conf", dbfile);
-	snprintf(logfile, sizeof logfile, "%s.log", dbfile);
+	tu_sibling(cfgfile, sizeof cfgfile, dbfile, ".conf");
+	tu_sibling(logfile, sizeof logfile, dbfile, ".log");
 	session_system(&sys, db, "test");
 	if (sim_stock_db(&sys, skus_path, 1000000, &wh) <= 0 ||
 	    tu_packer(&sys, &packer) != 0)
@@ -264,7 +264,7 @@ test_two_daemons(void)
 		size_t len;
 		int fd;
 
-		snprintf(path, sizeof path, "%s.once", dbfile);
+		tu_sibling(path, sizeof path, dbfile, ".once");
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		CU_ASSERT_FATAL(fd >= 0);
 		CU_ASSERT_EQUAL(reap(spawn(once, fd)), 0);

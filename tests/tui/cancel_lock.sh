@@ -154,10 +154,11 @@ print(json.load(sys.stdin)["orders"][0]["order_sn"])')
 	    "{\"order_sn\":\"$no\",\"order_status\":\"READY_TO_SHIP\"}" >/dev/null
 	http POST "$simbase/_sim/push" "{\"order_sn\":\"$no\"}" >/dev/null
 	for ((i = 0; i < 50; i++)); do
-		"$pb" --db "$db" order show "$no" 2>/dev/null | grep -qE '^status +CONFIRMED' && break
+		"$pb" --db "$db" order show "$no" 2>/dev/null | grep -qE '^status +ALLOCATED' && break
 		sleep 0.1
 	done
-	"$pb" --db "$db" order show "$no" 2>/dev/null | grep -qE '^status +CONFIRMED' && ok ||
+	# Ready to ship = confirmed: allocated at once.
+	"$pb" --db "$db" order show "$no" 2>/dev/null | grep -qE '^status +ALLOCATED' && ok ||
 	    bad "$no not brought in by its push: $(cat "$tmp/hooks.err")"
 	sku=$("$pb" --db "$db" order show "$no" --format csv | python3 -c 'import csv, sys
 rows = list(csv.DictReader(sys.stdin))

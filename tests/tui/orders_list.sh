@@ -49,7 +49,7 @@ start t1
 to_list
 check "title" "demo.db"
 check "column headings" "Order no"
-check "status counts" "confirmed "
+check "status counts" "allocated "      # the demo's confirmed orders, allocated
 check "overdue count" "overdue "
 check "key legend" "q Back"
 check "most urgent order first" "${first_no: -12}"

@@ -45,6 +45,8 @@ a='1 Lê Lợi,Q1,Hồ Chí Minh,AO-THUN-M,1'
 {
 	"$pb" --db "$db" init &&
 	"$pb" --db "$db" import skus "$fixtures/skus.csv" &&
+	"$pb" --db "$db" warehouse add HCM --province "Hồ Chí Minh" &&
+	"$pb" --db "$db" import stock "$fixtures/stock.csv" &&    # T-PACK allocates at once
 	"$pb" --db "$db" import orders "$tmp/orders.csv" &&
 	PACKBENCH_NEW_PIN=1111 "$pb" --db "$db" user add lan --role packer --badge PB-1001 &&
 	PACKBENCH_NEW_PIN=5678 "$pb" --db "$db" user add thao --role supervisor --badge PB-2001
@@ -141,8 +143,8 @@ status_is T-SOON NEW
 tm send-keys -t "$pane" Home Space Space Enter
 check "pending again" "2 orders confirmed in"
 check "committed" "Confirmation queue  2 NEW"
-status_is T-LATE CONFIRMED
-status_is T-SOON CONFIRMED
+status_is T-LATE ALLOCATED     # confirmed, and allocated in the same step
+status_is T-SOON ALLOCATED
 # Hold the COD order with a reason from the list.
 tm send-keys -t "$pane" Home h
 check "reason list" "Hold: pick a reason"

@@ -218,17 +218,35 @@ teardown(void)
 }
 
 static int64_t
-mk_order(const char *channel, const char *no, int64_t cod)
+mk_order_status(const char *channel, const char *no, int64_t cod, enum order_status status)
 {
 	struct order_line_in line = { "SKU-1", 3, 50000 };      /* 3 x 100 g */
 	struct order_in in = { .channel = channel, .shop = "S1", .order_no = no,
-	    .created_at = TEST_EPOCH, .status = ST_CONFIRMED, .currency = "VND",
+	    .created_at = TEST_EPOCH, .status = status, .currency = "VND",
 	    .total = 150000, .cod = cod, .buyer_phone = "0901234567",
 	    .province = "Cần Thơ", .lines = &line, .nlines = 1 };
 	int64_t id = 0;
 
 	CU_ASSERT_EQUAL_FATAL(order_upsert(&sys, &in, &id, NULL), 0);
 	return id;
+}
+
+static int64_t
+mk_order(const char *channel, const char *no, int64_t cod)
+{
+	return mk_order_status(channel, no, cod, ST_CONFIRMED);
+}
+
+static enum order_status
+status_of(int64_t id)
+{
+	struct order *o;
+	enum order_status st;
+
+	CU_ASSERT_EQUAL_FATAL(order_load(&sys, id, &o), 0);
+	st = o->status;
+	order_free(o);
+	return st;
 }
 
 static void
@@ -259,9 +277,10 @@ test_assign(void)
 	CU_ASSERT_EQUAL(warehouse_upsert(&sys, "HCM", "HCM", "Hồ Chí Minh", &wh), 0);
 	CU_ASSERT_EQUAL(stock_receive(&sys, wh, tu_sku(&sys, "SKU-1", 0), "", 0, 100, NULL), 0);
 
-	/* A manual shop ships itself: HCM -> Cần Thơ (region), 300 g, prepaid: SPX. */
+	/* A manual shop ships itself: HCM -> Cần Thơ (region), 300 g, prepaid: SPX. The
+	 * order arrives confirmed: allocated and given its carrier at once. */
 	id = mk_order("manual", "M1", 0);
-	CU_ASSERT_EQUAL(order_route(&sys, id), 0);
+	CU_ASSERT_EQUAL(status_of(id), ST_ALLOCATED);
 	carrier_of(id, code, source, &quote);
 	CU_ASSERT_STRING_EQUAL(code, "SPX");
 	CU_ASSERT_STRING_EQUAL(source, "auto");
@@ -270,14 +289,14 @@ test_assign(void)
 	 * (by the end of 3 December), GHTK's 3 days do not; GHN 22000 + 0.5% = 27000. */
 	route_set_policy("manual", &fast);
 	id = mk_order("manual", "M2", 1000000);
-	CU_ASSERT_EQUAL(order_route(&sys, id), 0);
+	CU_ASSERT_EQUAL(status_of(id), ST_ALLOCATED);
 	carrier_of(id, code, source, &quote);
 	CU_ASSERT_STRING_EQUAL(code, "GHN");
 	CU_ASSERT_EQUAL(quote, 27000);
 
 	/* A marketplace order keeps the platform's logistics ... */
 	id = mk_order("shopee", "P1", 0);
-	CU_ASSERT_EQUAL(order_route(&sys, id), 0);
+	CU_ASSERT_EQUAL(status_of(id), ST_ALLOCATED);
 	carrier_of(id, code, source, &quote);
 	CU_ASSERT_STRING_EQUAL(code, "shopee");
 	CU_ASSERT_STRING_EQUAL(source, "platform");
@@ -288,11 +307,13 @@ test_assign(void)
 	CU_ASSERT_EQUAL(carrier_assign(&sys, id, TZ, code, sizeof code), 0);
 	CU_ASSERT_STRING_EQUAL(code, "SPX");
 
-	/* A rule's carrier wins, quoted from its table. */
-	id = mk_order("manual", "R1", 0);
+	/* A rule's carrier wins, quoted from its table: set while the order is NEW, the
+	 * supervisor's confirmation routes it. */
+	id = mk_order_status("manual", "R1", 0, ST_NEW);
 	CU_ASSERT_EQUAL(carrier_set_override(&sup, id, "NOPE", NULL), DB_EINVAL);
 	CU_ASSERT_EQUAL(carrier_set_override(&sup, id, "VTP", "VCN"), 0);
-	CU_ASSERT_EQUAL(order_route(&sys, id), 0);
+	CU_ASSERT_EQUAL(order_transition(&sup, id, 0, ST_CONFIRMED, NULL), 0);
+	CU_ASSERT_EQUAL(status_of(id), ST_ALLOCATED);
 	carrier_of(id, code, source, &quote);
 	CU_ASSERT_STRING_EQUAL(code, "VTP");
 	CU_ASSERT_STRING_EQUAL(source, "rule");
@@ -416,7 +437,7 @@ test_config(void)
 	write_file(csv, "carrier,OWN,Own fleet\ncod,yes,2,5000\ncutoff,20:00\n"
 	    "rate,same,3000,9000,0\nrate,region,3000,12000,1\nrate,cross,3000,20000,2\n");
 	snprintf(text, sizeof text, "[carriers]\nGHN = 17:00, 48\nrates = %s\n[routing]\n"
-	    "allocate_on_confirm = yes\nlazada_min_shelf_days = 45\nlazada_split = yes\n"
+	    "allocate_on_confirm = no\nlazada_min_shelf_days = 45\nlazada_split = yes\n"
 	    "manual_merge = no\nmanual_deliver_days = 3\n", rates);
 	write_file(conf, text);
 	memset(&c, 0, sizeof c);
@@ -433,12 +454,20 @@ test_config(void)
 	CU_ASSERT_EQUAL(p.deliver_days, 3);
 	route_policy("shopee", &p);
 	CU_ASSERT_EQUAL(p.split + p.merge + p.min_shelf_days, 0);
-	CU_ASSERT_EQUAL(route_auto(), 1);
+	CU_ASSERT_EQUAL(route_auto(), 0);
 	CU_ASSERT_EQUAL(carrier_table()->n, 1);
 	k = carrier_find(carrier_table(), "OWN");
 	CU_ASSERT_PTR_NOT_NULL(k);
 	if (k != NULL)
 		CU_ASSERT_EQUAL(k->cod_fee_bp, 200);
+
+	/* Without the key, confirmation allocates (the default). */
+	snprintf(text, sizeof text, "[carriers]\nrates = %s\n[routing]\nmanual_merge = no\n",
+	    rates);
+	write_file(conf, text);
+	CU_ASSERT_EQUAL_FATAL(cmd_config(&c, &cfg), 0);
+	config_free(&cfg);
+	CU_ASSERT_EQUAL(route_auto(), 1);
 
 	/* A bad table or key is one clear error. */
 	write_file(csv, "carrier,OWN,Own\nrate,same,x,1,1\n");

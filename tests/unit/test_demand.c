@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "core/db.h"
@@ -312,7 +313,18 @@ test_screen(void)
 	int i;
 
 	vm_inventory_init(&vm, &sup, NOW, 0);
+	/* The forecast runs on its own thread: "computing" until the tick takes its rows. */
 	screen(&vm, text, sizeof text);
+	CU_ASSERT(vm.risk_at != 0 || strstr(text, "forecast: computing") != NULL);
+	for (i = 0; i < 3000 && vm.risk_at == 0; i++) {
+		struct timespec ms = { 0, 10000000 };
+
+		nanosleep(&ms, NULL);
+		vm_inventory_tick(&vm, NOW);
+	}
+	CU_ASSERT_FATAL(vm.risk_at != 0);
+	screen(&vm, text, sizeof text);
+	CU_ASSERT_PTR_NULL(strstr(text, "forecast: computing"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "1 at risk"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "   10* "));     /* SKU-2's available */
 	CU_ASSERT_PTR_NULL(strstr(text, "30*"));             /* SKU-1: 7.5 days */

@@ -79,13 +79,11 @@ open_db(void)
 static void
 close_db(void)
 {
-	char dir[256], file[600], *slash;
+	char dir[256], file[600];
 	struct dirent *de;
 	DIR *d;
 
-	snprintf(dir, sizeof dir, "%s", dbpath);
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*slash = '\0';
+	tu_dir(dbpath, dir);
 	if ((d = opendir(dir)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			size_t len = strlen(de->d_name);
@@ -105,12 +103,10 @@ close_db(void)
 static void
 write_file(char path[300], const char *name, const char *text, size_t len)
 {
-	char dir[256], *slash;
+	char dir[256];
 	FILE *fp;
 
-	snprintf(dir, sizeof dir, "%s", dbpath);
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*slash = '\0';
+	tu_dir(dbpath, dir);
 	snprintf(path, 300, "%s/%s", dir, name);
 	fp = fopen(path, "wb");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
@@ -464,8 +460,14 @@ test_orders(void)
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM order_line l JOIN orders o ON "
 	    "o.id = l.order_id WHERE o.order_no = 'SP1001'"), 3);
 	CU_ASSERT_EQUAL(count("SELECT total FROM orders WHERE order_no = 'SP1001'"), 155000);
-	CU_ASSERT_EQUAL(count("SELECT upper(status) = 'CONFIRMED' FROM orders WHERE "
-	    "order_no = 'LZ-77'"), 1);
+	/* Imported confirmed, then allocated at once (route.h): no stock here, so held
+	 * with what is missing. */
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM audit a JOIN orders o ON a.entity_id = "
+	    "CAST(o.id AS TEXT) WHERE a.entity = 'order' AND a.action = 'create' AND "
+	    "o.order_no = 'LZ-77' AND a.after LIKE '%\"status\":\"CONFIRMED\"%'"), 1);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM orders o JOIN audit a ON a.entity_id = "
+	    "CAST(o.id AS TEXT) WHERE o.order_no = 'LZ-77' AND o.status = 'ON_HOLD' AND "
+	    "a.action = 'transition' AND a.after LIKE '%out of stock%'"), 1);
 	CU_ASSERT_EQUAL(count("SELECT cod FROM orders WHERE order_no = 'LZ-77'"), 320000);
 	CU_ASSERT_EQUAL(count("SELECT ship_by IS NULL FROM orders WHERE order_no = 'LZ-77'"), 1);
 	CU_ASSERT_EQUAL(count("SELECT created_at FROM orders WHERE order_no = 'SP1001'"),

@@ -29,7 +29,9 @@ setup(void)
 	db = tu_db(path);
 	session_system(&sys, db, "T1");
 	tu_session(&packer, db, ROLE_PACKER);
-	tu_sku(&sys, "SKU-1", 0);
+	/* Confirmed orders are allocated as they arrive (route.h): stock for them. */
+	stock_receive(&sys, tu_warehouse(&sys, "HCM"), tu_sku(&sys, "SKU-1", 0), "", 0, 100,
+	    NULL);
 }
 
 static void

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/order.h"
+#include "core/route.h"
 #include "core/stock.h"
 #include "testutil.h"
 
@@ -21,6 +22,9 @@ static int
 setup(void)
 {
 	db = tu_db(path);
+	/* The state machine on its own, allocation a step of its own: allocation at
+	 * confirmation (route.h, on by default) is tested in test_route.c. */
+	route_set_auto(0);
 	session_system(&sys, db, "T1");
 	wh = tu_warehouse(&sys, "HCM");
 	sku = tu_sku(&sys, "SKU-1", 0);
@@ -30,6 +34,7 @@ setup(void)
 static int
 teardown(void)
 {
+	route_set_auto(1);
 	tu_db_free(db, path);
 	return 0;
 }

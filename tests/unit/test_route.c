@@ -12,6 +12,7 @@
 
 #include "testutil.h"
 
+#include "core/audit.h"
 #include "core/clock.h"
 #include "core/order.h"
 #include "core/route.h"
@@ -218,7 +219,7 @@ mk_order(const char *channel, const char *no, const char *province, int64_t qa,
 	if (qb > 0)
 		lines[n++] = (struct order_line_in){ "SKU-B", qb, 70000 };
 	in = (struct order_in){ .channel = channel, .shop = "S1", .order_no = no,
-	    .created_at = clock_now(), .status = ST_CONFIRMED, .currency = "VND",
+	    .created_at = clock_now(), .status = ST_NEW, .currency = "VND",
 	    .total = 100000, .buyer_name = "Lan", .buyer_phone = "0901234567",
 	    .address = "1 Lê Lợi", .district = "Quận 1", .province = province,
 	    .lines = lines, .nlines = n };
@@ -236,11 +237,19 @@ reserved_in(int64_t order, int64_t wh)
 	return n;
 }
 
-/* order_route, saying why when it fails. */
+/* Confirm (allocation at confirmation off for the moment), then order_route, saying why
+ * when it fails. */
 static int
 route(int64_t id)
 {
-	int rc = order_route(&sys, id);
+	int rc;
+
+	route_set_auto(0);
+	rc = order_transition(&sup, id, 0, ST_CONFIRMED, NULL);
+	route_set_auto(1);
+	if (rc != 0)
+		fprintf(stderr, "\nconfirm: %s\n", sup.err);
+	rc = order_route(&sys, id);
 
 	if (rc != 0 && rc != DB_ESTOCK)
 		fprintf(stderr, "\norder_route: %s\n", sys.err);
@@ -321,7 +330,8 @@ test_split_and_short(void)
 	    "order_id = ? AND part_no = 1", "i", id), 0);
 	CU_ASSERT_EQUAL(n, wh_hn);
 	CU_ASSERT_EQUAL(db_int(db, &n, "SELECT count(*) FROM audit WHERE entity_id = ? AND "
-	    "action = 'split'", "i", id), 0);
+	    "action = 'transition' AND after LIKE '%\"status\":\"ALLOCATED\"%\"parts\":2%'",
+	    "i", id), 0);
 	CU_ASSERT_EQUAL(n, 1);
 
 	/* shopee does not split: held, the reason says what is missing where it is
@@ -456,29 +466,263 @@ test_rules_win(void)
 	teardown();
 }
 
+/* The last transition record's after of order id ("" when none). */
+static void
+last_transition(int64_t id, char *out, size_t len)
+{
+	struct db_stmt *st = db_prep(db, "SELECT after FROM audit WHERE entity = 'order' AND "
+	    "entity_id = ? AND action = 'transition' ORDER BY id DESC LIMIT 1");
+
+	out[0] = '\0';
+	db_bind_int(st, 1, id);
+	if (db_step(st) == DB_ROW)
+		snprintf(out, len, "%s", db_col_text(st, 0));
+	db_done(st);
+}
+
+static int64_t
+count(const char *sql, int64_t arg)
+{
+	int64_t n = -1;
+
+	CU_ASSERT_EQUAL(db_int(db, &n, sql, "i", arg), 0);
+	return n;
+}
+
+/* Allocation at confirmation, on by default: a person's, a rule's, the marketplace's. */
 static void
 test_confirm_routes(void)
 {
-	int64_t ok, shortid;
+	static const char text[] =
+	    "rule \"north ships from HN\" priority 1\n"
+	    "  when district contains \"Bắc\"\n"
+	    "  then set warehouse \"HN\"; confirm\n";
+	int64_t ok, shortid, mkt, v0, v1, a0, a1, ruled, wh = 0;
 	struct order_line_in line = { "SKU-A", 2, 50000 };
 	struct order_in in = { .channel = "shopee", .shop = "S1", .order_no = "C1",
 	    .created_at = TEST_EPOCH, .status = ST_NEW, .currency = "VND", .total = 100000,
 	    .buyer_phone = "0901234567", .province = "Hà Nội", .lines = &line, .nlines = 1 };
+	char after[512];
+	char msg[256];
 
 	setup();
+	CU_ASSERT_EQUAL(route_auto(), 1);           /* the default */
 	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hn, sku_a, "", 0, 3, NULL), 0);
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hcm, sku_a, "", 0, 10, NULL), 0);
 	CU_ASSERT_EQUAL(order_upsert(&sys, &in, &ok, NULL), 0);
 	in.order_no = "C2";
 	CU_ASSERT_EQUAL(order_upsert(&sys, &in, &shortid, NULL), 0);
+	CU_ASSERT_EQUAL(status_of(ok), ST_NEW);
 	/* Off: confirming only confirms. */
+	route_set_auto(0);
 	CU_ASSERT_EQUAL(order_transition(&sup, ok, 0, ST_CONFIRMED, NULL), 0);
 	CU_ASSERT_EQUAL(status_of(ok), ST_CONFIRMED);
+	CU_ASSERT_EQUAL(reserved_in(ok, wh_hn), 0);
 	CU_ASSERT_EQUAL(order_transition(&sup, ok, 0, ST_ON_HOLD, "wait"), 0);
 	route_set_auto(1);
+	/* A person's confirmation: allocated at HN (nearest) in the same step ... */
 	CU_ASSERT_EQUAL(order_transition(&sup, ok, 0, ST_CONFIRMED, NULL), 0);
 	CU_ASSERT_EQUAL(status_of(ok), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(reserved_in(ok, wh_hn), 2);
+	/* ... and HN has 1 left, HCM 10: the next goes to HCM. Shopee does not split. */
 	CU_ASSERT_EQUAL(order_transition(&sup, shortid, 0, ST_CONFIRMED, NULL), 0);
-	CU_ASSERT_EQUAL(status_of(shortid), ST_ON_HOLD);
+	CU_ASSERT_EQUAL(status_of(shortid), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(reserved_in(shortid, wh_hcm), 2);
+
+	/* The marketplace's own "confirmed" at intake: allocated at once. */
+	in.order_no = "M1";
+	in.status = ST_CONFIRMED;
+	CU_ASSERT_EQUAL(order_upsert(&sys, &in, &mkt, NULL), 0);
+	CU_ASSERT_EQUAL(status_of(mkt), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(reserved_in(mkt, wh_hcm), 2);
+	/* Pulled again unchanged: no news (no version, no audit record) though the channel
+	 * still says confirmed and we say allocated. */
+	CU_ASSERT_EQUAL(db_int(db, &v0, "SELECT version FROM orders WHERE id = ?", "i", mkt), 0);
+	a0 = count("SELECT count(*) FROM audit WHERE ? > 0", 1);
+	CU_ASSERT_EQUAL(order_upsert(&sys, &in, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(db_int(db, &v1, "SELECT version FROM orders WHERE id = ?", "i", mkt), 0);
+	a1 = count("SELECT count(*) FROM audit WHERE ? > 0", 1);
+	CU_ASSERT_EQUAL(v1, v0);
+	CU_ASSERT_EQUAL(a1, a0);
+	CU_ASSERT_EQUAL(status_of(mkt), ST_ALLOCATED);
+
+	/* Arriving confirmed with too little anywhere: held with what is missing. */
+	line.qty = 20;
+	in.order_no = "M2";
+	CU_ASSERT_EQUAL(order_upsert(&sys, &in, &mkt, NULL), 0);
+	CU_ASSERT_EQUAL(status_of(mkt), ST_ON_HOLD);
+	last_transition(mkt, after, sizeof after);
+	CU_ASSERT_PTR_NOT_NULL(strstr(after, "out of stock: SKU-A"));
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM reservation WHERE order_id = ?", mkt), 0);
+
+	/* A rule's confirmation, after its `set warehouse`: allocated where the rule says
+	 * (HN, not the nearer HCM for a buyer in Hồ Chí Minh), every action audited naming
+	 * the rule. */
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hn, sku_a, "", 0, 5, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(rules_store(&sup, text, sizeof text - 1, NULL), 0);
+	line.qty = 1;
+	in.order_no = "RC1";
+	in.status = ST_NEW;
+	in.province = "Hồ Chí Minh";
+	in.district = "Bắc Quận";
+	CU_ASSERT_EQUAL(order_upsert(&sys, &in, &ruled, NULL), 0);
+	CU_ASSERT_EQUAL(status_of(ruled), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(db_int(db, &wh, "SELECT warehouse_id FROM orders WHERE id = ?", "i",
+	    ruled), 0);
+	CU_ASSERT_EQUAL(wh, wh_hn);
+	CU_ASSERT_EQUAL(reserved_in(ruled, wh_hn), 1);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM audit WHERE entity = 'order' AND "
+	    "entity_id = ? AND action = 'rule' AND after LIKE '%north ships from HN%'", ruled), 2);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM audit WHERE entity = 'order' AND "
+	    "entity_id = ? AND action = 'transition' AND after LIKE '%\"by_rule\":1%'", ruled),
+	    1);
+
+	/* Everything balanced and chained. */
+	CU_ASSERT_EQUAL(stock_verify(&sys, msg, sizeof msg), 0);
+	{
+		int64_t n, bad;
+
+		CU_ASSERT_EQUAL(audit_verify(db, &n, &bad, msg, sizeof msg), 0);
+	}
+	teardown();
+}
+
+/* A station claims only what its warehouse may pack; an order not allocated yet is
+ * allocated at the claim, where a rule (or supervisor) said if one did. */
+static void
+test_claim(void)
+{
+	struct session packer;
+	int64_t a, b, c, d, wh = 0;
+
+	setup();
+	tu_session(&packer, db, ROLE_PACKER);
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hn, sku_a, "", 0, 5, NULL), 0);
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hcm, sku_a, "", 0, 5, NULL), 0);
+	/* Allocated at confirmation to HN: HCM's station may not take it, HN's may. */
+	a = mk_order("shopee", "K1", "Hà Nội", 1, 0);
+	CU_ASSERT_EQUAL(order_transition(&sup, a, 0, ST_CONFIRMED, NULL), 0);
+	CU_ASSERT_EQUAL(status_of(a), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(order_start_packing(&packer, a, "ST-HCM", wh_hcm), DB_EINVAL);
+	CU_ASSERT_EQUAL(status_of(a), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(order_start_packing(&packer, a, "ST-HN", wh_hn), 0);
+	CU_ASSERT_EQUAL(status_of(a), ST_PACKING);
+
+	/* Confirmed while allocation at confirmation was off, a rule's warehouse HN. */
+	route_set_auto(0);
+	b = mk_order("shopee", "K2", "Hồ Chí Minh", 1, 0);
+	CU_ASSERT_EQUAL(route_set_warehouse(&sup, b, "HN"), 0);
+	CU_ASSERT_EQUAL(order_transition(&sup, b, 0, ST_CONFIRMED, NULL), 0);
+	c = mk_order("shopee", "K3", "Hà Nội", 1, 0);
+	CU_ASSERT_EQUAL(order_transition(&sup, c, 0, ST_CONFIRMED, NULL), 0);
+	d = mk_order("shopee", "K4", "Hồ Chí Minh", 1, 0);
+	CU_ASSERT_EQUAL(route_set_warehouse(&sup, d, "HN"), 0);
+	CU_ASSERT_EQUAL(order_transition(&sup, d, 0, ST_CONFIRMED, NULL), 0);
+	route_set_auto(1);
+	CU_ASSERT_EQUAL(status_of(b), ST_CONFIRMED);
+	/* HCM's station is refused, saying where it ships from; nothing reserved. */
+	CU_ASSERT_EQUAL(order_start_packing(&packer, b, "ST-HCM", wh_hcm), DB_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(packer.err, "ships from warehouse HN"));
+	CU_ASSERT_EQUAL(status_of(b), ST_CONFIRMED);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM reservation WHERE order_id = ?", b), 0);
+	/* HN's station: allocated there at the claim. */
+	CU_ASSERT_EQUAL(order_start_packing(&packer, b, "ST-HN", wh_hn), 0);
+	CU_ASSERT_EQUAL(status_of(b), ST_PACKING);
+	CU_ASSERT_EQUAL(reserved_in(b, wh_hn), 1);
+	/* No rule: the claiming station's warehouse, though HN is nearer to the buyer. */
+	CU_ASSERT_EQUAL(order_start_packing(&packer, c, "ST-HCM", wh_hcm), 0);
+	CU_ASSERT_EQUAL(reserved_in(c, wh_hcm), 1);
+	/* A station with no warehouse honours the rule's. */
+	CU_ASSERT_EQUAL(order_start_packing(&packer, d, "ST-X", 0), 0);
+	CU_ASSERT_EQUAL(db_int(db, &wh, "SELECT warehouse_id FROM orders WHERE id = ?", "i",
+	    d), 0);
+	CU_ASSERT_EQUAL(wh, wh_hn);
+	CU_ASSERT_EQUAL(reserved_in(d, wh_hn), 1);
+	teardown();
+}
+
+/* Many orders in one pass: the same choices as one at a time, rules applied first,
+ * the ledger balanced and every order's records written. */
+static void
+test_batch(void)
+{
+	static const char text[] =
+	    "rule \"big COD\" priority 1\n"
+	    "  when cod > 500000\n"
+	    "  then hold \"COD check\"; stop\n"
+	    "rule \"rest\" priority 2\n"
+	    "  when true\n"
+	    "  then tag \"auto\"; confirm\n";
+	struct route_batch_stats bs;
+	struct session packer;
+	int64_t ids[6], on_hand, reserved, n;
+	char msg[256];
+	int i;
+
+	setup();
+	tu_session(&packer, db, ROLE_PACKER);
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hn, sku_a, "", 0, 4, NULL), 0);
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hcm, sku_a, "", 0, 3, NULL), 0);
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hcm, sku_b, "", 0, 2, NULL), 0);
+	/* NEW orders, no rules yet: the batch's rules will confirm them. */
+	for (i = 0; i < 5; i++) {
+		char no[16];
+
+		snprintf(no, sizeof no, "B%d", i);
+		ids[i] = mk_order(i == 4 ? "manual" : "shopee", no,
+		    i % 2 ? "Hồ Chí Minh" : "Hà Nội", 2, i == 4 ? 2 : 0);
+	}
+	CU_ASSERT_EQUAL(db_run(db, "UPDATE orders SET cod = 900000 WHERE id = ?", "i",
+	    ids[3]), 0);
+	ids[5] = ids[0];            /* twice in one batch: routed once */
+	CU_ASSERT_EQUAL_FATAL(rules_store(&sup, text, sizeof text - 1, NULL), 0);
+	CU_ASSERT_EQUAL(route_batch(&packer, ids, 6, ROUTE_BATCH_RULES, &bs), DB_EPERM);
+	CU_ASSERT_EQUAL(route_batch(&sup, ids, 6, ROUTE_BATCH_RULES, &bs), 0);
+	/* B0 (HN 2 of 4), B1 (HCM 2 of 3), B2 (HN 2 of 2 left), B3 held by the rule,
+	 * B4 manual: SKU-A 2 from HCM? only 1 left there, none at HN: short. */
+	CU_ASSERT_EQUAL(status_of(ids[0]), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(reserved_in(ids[0], wh_hn), 2);
+	CU_ASSERT_EQUAL(status_of(ids[1]), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(reserved_in(ids[1], wh_hcm), 2);
+	CU_ASSERT_EQUAL(status_of(ids[2]), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(reserved_in(ids[2], wh_hn), 2);
+	CU_ASSERT_EQUAL(status_of(ids[3]), ST_ON_HOLD);
+	CU_ASSERT_EQUAL(status_of(ids[4]), ST_ON_HOLD);
+	CU_ASSERT_EQUAL(bs.allocated, 3);
+	CU_ASSERT_EQUAL(bs.held, 1);
+	CU_ASSERT_EQUAL(bs.skipped, 2);             /* held by the rule; B0 again */
+	CU_ASSERT_PTR_NOT_NULL(strstr(bs.why, "out of stock: SKU-A 1 missing"));
+	/* The levels took the batch's reservations once each. */
+	CU_ASSERT_EQUAL(stock_on_hand(&sys, wh_hn, sku_a, &on_hand), 0);
+	CU_ASSERT_EQUAL(stock_reserved(&sys, wh_hn, sku_a, &reserved), 0);
+	CU_ASSERT_EQUAL(on_hand, 4);
+	CU_ASSERT_EQUAL(reserved, 4);
+	CU_ASSERT_EQUAL(stock_verify(&sys, msg, sizeof msg), 0);
+	/* Per order: its rules' records, its transition, what was reserved; per lot one
+	 * level record naming how many orders took from it. */
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM audit WHERE entity = 'order' AND "
+	    "entity_id = ? AND action = 'rule'", ids[0]), 2);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM audit WHERE entity = 'order' AND "
+	    "entity_id = ? AND action = 'transition' AND after LIKE '%\"reserved\":[[%'",
+	    ids[0]), 1);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM audit WHERE entity = 'stock' AND "
+	    "entity_id = ? AND action = 'reserve' AND after LIKE '%\"orders\":2}'", sku_a), 1);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM stock_move WHERE kind = 'reserve' AND "
+	    "order_id = ?", ids[1]), 1);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM order_carrier WHERE order_id = ?", ids[2]), 1);
+	n = count("SELECT count(*) FROM shop_listing WHERE ? > 0", 1);
+	CU_ASSERT(n >= 0);
+	{
+		int64_t cnt, bad;
+
+		CU_ASSERT_EQUAL(audit_verify(db, &cnt, &bad, msg, sizeof msg), 0);
+	}
+	/* Released and routed again: the same lots back. */
+	CU_ASSERT_EQUAL(order_transition(&sup, ids[1], 0, ST_ON_HOLD, "recount"), 0);
+	CU_ASSERT_EQUAL(reserved_in(ids[1], wh_hcm), 0);
+	CU_ASSERT_EQUAL(order_transition(&sup, ids[1], 0, ST_CONFIRMED, NULL), 0);
+	CU_ASSERT_EQUAL(reserved_in(ids[1], wh_hcm), 2);
+	CU_ASSERT_EQUAL(stock_verify(&sys, msg, sizeof msg), 0);
 	teardown();
 }
 
@@ -498,6 +742,9 @@ main(void)
 	CU_add_test(s, "FEFO with a channel's minimum shelf life", test_fefo_shelf_life);
 	CU_add_test(s, "a rule's warehouse wins", test_rule_warehouse);
 	CU_add_test(s, "the rule engine's warehouse and carrier win", test_rules_win);
-	CU_add_test(s, "confirmation routes by itself when on", test_confirm_routes);
+	CU_add_test(s, "confirmation allocates: a person's, a rule's, the marketplace's",
+	    test_confirm_routes);
+	CU_add_test(s, "a station claims only its warehouse's orders", test_claim);
+	CU_add_test(s, "many orders in one pass", test_batch);
 	return tu_run();
 }

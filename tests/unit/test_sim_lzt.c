@@ -678,7 +678,8 @@ pack_some(int n)
 	int k = 0, i, done = 0;
 
 	st = db_prep(db, "SELECT order_no FROM orders o JOIN shop s ON s.id = o.shop_id "
-	    "WHERE s.channel = ? AND o.status = 'CONFIRMED' ORDER BY o.id LIMIT ?");
+	    "WHERE s.channel = ? AND o.status IN ('CONFIRMED', 'ALLOCATED') "
+	    "ORDER BY o.id LIMIT ?");                   /* allocated as they arrived */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	db_bind_text(st, 1, cur->name);
 	db_bind_int(st, 2, n);

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/order.h"
+#include "core/route.h"
 #include "core/sla.h"
 #include "testutil.h"
 
@@ -41,6 +42,9 @@ static int
 setup(void)
 {
 	db = tu_db(path);
+	/* Orders placed straight into the statuses the board counts, no stock behind them:
+	 * allocation at confirmation (route.h) off. */
+	route_set_auto(0);
 	session_system(&sys, db, "T1");
 	tu_session(&sup, db, ROLE_SUPERVISOR);
 	tu_session(&packer, db, ROLE_PACKER);
@@ -53,6 +57,7 @@ setup(void)
 static int
 teardown(void)
 {
+	route_set_auto(1);
 	tu_db_free(db, path);
 	return 0;
 }

@@ -299,13 +299,14 @@ test_coalesce(void)
 		.total = 3000, .lines = &line, .nlines = 1,
 	};
 	struct stockpush_counts n;
-	int64_t id = 0;
+	int64_t id = 0, n_res = 0;
 	int i;
 
 	for (i = 0; i < 10; i++)
 		CU_ASSERT_EQUAL(stock_receive(&sys, hcm, sku_id("A"), "", 0, 1, "t"), 0);
-	CU_ASSERT_EQUAL(order_upsert(&sys, &in, &id, NULL), 0);
-	CU_ASSERT_EQUAL(order_allocate(&sup, id, 0), 0);     /* 3 reserved at HCM */
+	CU_ASSERT_EQUAL(order_upsert(&sys, &in, &id, NULL), 0);  /* allocated at intake: */
+	CU_ASSERT_EQUAL(stock_reserved(&sys, hcm, sku_id("A"), &n_res), 0);
+	CU_ASSERT_EQUAL(n_res, 3);                                /* 3 reserved at HCM */
 	CU_ASSERT_EQUAL(drain(&n), 0);
 	CU_ASSERT_EQUAL(ncalls, 1);
 	CU_ASSERT_EQUAL(calls[0].n, 1);
@@ -415,7 +416,7 @@ test_config_key(void)
 	struct config cfg;
 	FILE *f;
 
-	snprintf(file, sizeof file, "%s.conf", path);
+	tu_sibling(file, sizeof file, path, ".conf");
 	f = fopen(file, "w");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fputs("[sync]\nstock_buffer = 3\n", f);

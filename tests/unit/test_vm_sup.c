@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/order.h"
+#include "core/stock.h"
 #include "core/risk.h"
 #include "screens.h"
 #include "testutil.h"
@@ -55,8 +56,9 @@ setup(void)
 	tu_session(&sup, db, ROLE_SUPERVISOR);
 	tu_session(&packer, db, ROLE_PACKER);
 	clock_fix(NOW);
-	tu_sku(&sys, "SKU-1", 0);
-	tu_warehouse(&sys, "HCM");
+	/* Stock behind the orders: confirmed ones are allocated at once (route.h). */
+	stock_receive(&sys, tu_warehouse(&sys, "HCM"), tu_sku(&sys, "SKU-1", 0), "", 0, 100,
+	    NULL);
 	o_late = add("Q-LATE", ST_NEW, NOW - 30 * 60, 0, "Nguyễn Thị Hương");
 	o_soon = add("Q-SOON", ST_NEW, NOW + 90 * 60, 0, "Trần Văn An");
 	o_cod = add("Q-COD", ST_NEW, NOW + 3 * H, 2500000, "Lê Văn Tám");
@@ -156,11 +158,12 @@ test_board(void)
 	vm_sla_key(&vm, 'c');
 	vm_sla_key(&vm, 'c');
 	CU_ASSERT(tu_shows(sla_draw, &vm, "channel all"));
-	/* The warehouse filter: S1 belongs to no warehouse, so HCM has none of them. */
+	/* The warehouse filter: S1 belongs to no warehouse, so HCM has only the order
+	 * allocated there (confirmed, allocated at once). */
 	CU_ASSERT_EQUAL_FATAL(vm.nwhs, 1);
 	vm_sla_key(&vm, 'w');
 	CU_ASSERT(tu_shows(sla_draw, &vm, "wh HCM"));
-	CU_ASSERT_EQUAL(vm.bd.total, 0);
+	CU_ASSERT_EQUAL(vm.bd.total, 1);
 	vm_sla_key(&vm, 'w');
 	CU_ASSERT(tu_shows(sla_draw, &vm, "wh all"));
 	CU_ASSERT_EQUAL(vm.bd.total, 5);
@@ -276,8 +279,9 @@ test_queue(void)
 	q.rows[2].marked = q.rows[3].marked = 0;
 	vm_confirm_key(&q, VK_ENTER);
 	vm_confirm_tick(&q, NOW + 15);
-	CU_ASSERT_STRING_EQUAL(status_of(o_late), "CONFIRMED");
-	CU_ASSERT_STRING_EQUAL(status_of(o_soon), "CONFIRMED");
+	/* Confirmed, and so allocated in the same step. */
+	CU_ASSERT_STRING_EQUAL(status_of(o_late), "ALLOCATED");
+	CU_ASSERT_STRING_EQUAL(status_of(o_soon), "ALLOCATED");
 	CU_ASSERT(tu_shows(q_draw, &q, "2 orders confirmed"));
 	CU_ASSERT_EQUAL_FATAL(q.n, 2);
 	CU_ASSERT_EQUAL(q.rows[0].r.id, o_cod);
@@ -341,7 +345,7 @@ test_search_and_leave(void)
 	vm_confirm_key(&q, VK_ENTER);
 	CU_ASSERT_STRING_EQUAL(status_of(b), "NEW");
 	vm_confirm_free(&q);
-	CU_ASSERT_STRING_EQUAL(status_of(b), "CONFIRMED");
+	CU_ASSERT_STRING_EQUAL(status_of(b), "ALLOCATED");       /* confirmed, allocated */
 	CU_ASSERT_STRING_EQUAL(status_of(a), "NEW");
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -13,18 +14,43 @@
 #include "core/user.h"
 #include "market/ops.h"
 
+/*
+ * With PACKBENCH_TEST_DB=postgresql://... (tests/pg/cluster.sh) each test database is a
+ * fresh schema of that database, named in the URL's search_path; db_open() creates it.
+ */
+static const char *
+test_pg_url(void)
+{
+	const char *u = getenv("PACKBENCH_TEST_DB");
+
+	if (u != NULL && (strncmp(u, "postgresql://", 13) == 0 ||
+	    strncmp(u, "postgres://", 11) == 0))
+		return u;
+	return NULL;
+}
+
+#define TU_SCHEMA_KEY "search_path%3D"
+
 struct db *
 tu_db(char *path_out)
 {
+	static unsigned seq;
 	char dir[] = "/tmp/pbtest-XXXXXX";
 	char err[512];
+	const char *pg = test_pg_url();
 	struct db *db;
 
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		exit(1);
+	if (pg != NULL) {
+		snprintf(path_out, 256, "%s%soptions=-csearch_path%%3Dt_%ld_%u_%ld", pg,
+		    strchr(pg, '?') != NULL ? "&" : "?", (long)getpid(), ++seq,
+		    (long)time(NULL) % 100000);
+	} else {
+		if (mkdtemp(dir) == NULL) {
+			perror("mkdtemp");
+			exit(1);
+		}
+		snprintf(path_out, 256, "%s/t.db", dir);
 	}
-	snprintf(path_out, 256, "%s/t.db", dir);
 	clock_fix(TEST_EPOCH);
 	if (db_open(&db, path_out, err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
@@ -34,10 +60,54 @@ tu_db(char *path_out)
 }
 
 void
+tu_dir(const char *path, char *dir)
+{
+	static char pgdir[] = "/tmp/pbtest-XXXXXX";
+	static int made;
+	char *slash;
+
+	if (strncmp(path, "postgres", 8) == 0) {
+		if (!made && mkdtemp(pgdir) == NULL) {
+			perror("mkdtemp");
+			exit(1);
+		}
+		made = 1;
+		snprintf(dir, 256, "%s", pgdir);
+		return;
+	}
+	snprintf(dir, 256, "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+}
+
+void
+tu_sibling(char *out, size_t len, const char *path, const char *suffix)
+{
+	char dir[256];
+
+	if (strncmp(path, "postgres", 8) == 0) {
+		tu_dir(path, dir);
+		snprintf(out, len, "%s/db%s", dir, suffix);
+	} else {
+		snprintf(out, len, "%s%s", path, suffix);
+	}
+}
+
+void
 tu_db_free(struct db *db, const char *path)
 {
 	char buf[300], *slash;
+	const char *schema;
 
+	if (strcmp(db_engine(db), "postgresql") == 0) {
+		if ((schema = strstr(path, TU_SCHEMA_KEY)) != NULL) {
+			snprintf(buf, sizeof buf, "DROP SCHEMA IF EXISTS %s CASCADE",
+			    schema + strlen(TU_SCHEMA_KEY));
+			db_exec(db, buf);
+		}
+		db_close(db);
+		return;
+	}
 	db_close(db);
 	unlink(path);
 	snprintf(buf, sizeof buf, "%s-wal", path);
@@ -208,8 +278,9 @@ tu_pack_confirmed(struct session *packer, int64_t wh, int n, char (*packed)[48],
 	char nos[16][48];
 	int k = 0, i, done = 0;
 
-	st = db_prep(packer->db, "SELECT order_no FROM orders WHERE status = 'CONFIRMED' "
-	    "ORDER BY id LIMIT ?");
+	/* Confirmed orders, allocated as they arrived (route.h) or not yet. */
+	st = db_prep(packer->db, "SELECT order_no FROM orders WHERE status IN ('CONFIRMED', "
+	    "'ALLOCATED') ORDER BY id LIMIT ?");
 	if (st == NULL)
 		return -1;
 	db_bind_int(st, 1, n);

@@ -7,6 +7,7 @@
 #define PB_TESTUTIL_H
 
 #include <CUnit/CUnit.h>
+#include <stddef.h>
 
 #include "core/db.h"
 #include "core/session.h"
@@ -15,6 +16,13 @@
 
 /* A new empty database under a fresh temp dir; path written into path_out (>= 256). */
 struct db *tu_db(char *path_out);
+/* A directory for a test's scratch files that lives as long as the database at path:
+ * the SQLite file's own directory, or one per process when the tests run on PostgreSQL
+ * (PACKBENCH_TEST_DB). Written into dir (>= 256). */
+void tu_dir(const char *path, char *dir);
+/* The file next to the database at path with suffix appended (path + suffix for
+ * SQLite; in tu_dir() when the database is a PostgreSQL URL) into out. */
+void tu_sibling(char *out, size_t len, const char *path, const char *suffix);
 /* Close db and remove its files. */
 void tu_db_free(struct db *db, const char *path);
 /* A session of the given role on db (user name "tester-<role>"). */

@@ -62,6 +62,13 @@
  *        with a wrong key. Deliveries are counted: push_sent, push_ok, push_failed (a
  *        failed delivery is filed as lost).
  *   POST /_sim/clock {offset}     the simulator's clock runs offset s from the machine's
+ *   POST /_sim/returns/add {order_sn, shop?, status?, reason?, tracking?, type?,
+ *        logistics?, qty?:[units per order line]}  the buyer asks to return the order
+ *        (every unit when qty is not given); it starts in the channel's first return
+ *        status (st_return_new) unless status says otherwise; answers the return
+ *   POST /_sim/returns/update {return_id, shop?, status?, reason?, tracking?, logistics?}
+ *        change it, update_time now (never backwards)
+ *   GET  /_sim/returns[?shop=C]   every return
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -406,6 +413,44 @@ sim_order_find(struct sim_shop *sh, const char *sn)
 			return &sh->orders[sh->hslot[h] - 1];
 	}
 	return NULL;
+}
+
+struct sim_return *
+sim_return_find(struct sim_shop *sh, const char *id)
+{
+	size_t i;
+
+	for (i = 0; sh != NULL && id != NULL && i < sh->nreturns; i++) {
+		if (strcmp(sh->returns[i].id, id) == 0)
+			return &sh->returns[i];
+	}
+	return NULL;
+}
+
+static int
+cmp_return(const void *a, const void *b)
+{
+	const struct sim_return *x = *(const struct sim_return *const *)a;
+	const struct sim_return *y = *(const struct sim_return *const *)b;
+
+	if (x->update_time != y->update_time)
+		return x->update_time < y->update_time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+struct sim_return **
+sim_returns_in(struct sim_shop *sh, int64_t from, int64_t to, size_t *n)
+{
+	struct sim_return **v = sim_alloc((sh->nreturns + 1) * sizeof *v);
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < sh->nreturns; i++) {
+		if (sh->returns[i].update_time >= from && sh->returns[i].update_time < to)
+			v[(*n)++] = &sh->returns[i];
+	}
+	qsort(v, *n, sizeof *v, cmp_return);
+	return v;
 }
 
 const char *
@@ -924,6 +969,31 @@ order_summary(const struct sim_shop *sh, const struct sim_order *o)
 }
 
 static json_t *
+return_summary(const struct sim_shop *sh, const struct sim_return *r)
+{
+	json_t *qty = json_array();
+	int i;
+
+	for (i = 0; i < SIM_MAX_LINES; i++)
+		json_array_append_new(qty, json_integer(r->qty[i]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o}",
+	    "return_id", r->id, "shop", sh->code, "order_sn", r->order_sn, "status", r->status,
+	    "logistics", r->logistics, "type", r->type, "reason", r->reason,
+	    "tracking", r->tracking, "create_time", (json_int_t)r->create_time,
+	    "update_time", (json_int_t)r->update_time, "qty", qty);
+}
+
+/* Copy the string member key of body into dst when it is there. */
+static void
+take_str(const json_t *body, const char *key, char *dst, size_t len)
+{
+	const char *v = json_string_value(json_object_get(body, key));
+
+	if (v != NULL)
+		snprintf(dst, len, "%s", v);
+}
+
+static json_t *
 logent_json(const struct sim_logent *e)
 {
 	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:s, s:s, s:s, s:s, s:I, s:s}",
@@ -994,6 +1064,42 @@ ctl_ok(struct MHD_Connection *c, json_t *root)
 	return send_json_hdr(c, SIM_FAULT_NONE, 200, root, NULL, NULL);
 }
 
+/* /_sim/returns/add for order o of sh. */
+static enum MHD_Result
+ctl_return_add(struct MHD_Connection *c, struct sim_shop *sh, const struct sim_order *o,
+    const json_t *body)
+{
+	const json_t *qty = json_object_get(body, "qty");
+	struct sim_return *r;
+	int i;
+
+	if (qty != NULL && (!json_is_array(qty) || json_array_size(qty) > (size_t)o->nlines))
+		return ctl_error(c, 400, "qty is a list of units per order line");
+	if (sh->nreturns == sh->capreturns) {
+		sh->capreturns = sh->capreturns ? sh->capreturns * 2 : 16;
+		sh->returns = grow(sh->returns, sh->capreturns * sizeof *sh->returns);
+	}
+	r = &sh->returns[sh->nreturns++];
+	memset(r, 0, sizeof *r);
+	r->seq = (int64_t)sh->nreturns;
+	snprintf(r->id, sizeof r->id, "%d%08" PRId64, 70 + sh->idx, r->seq);
+	snprintf(r->order_sn, sizeof r->order_sn, "%s", o->sn);
+	snprintf(r->status, sizeof r->status, "%s", sh->ch->st_return_new != NULL ?
+	    sh->ch->st_return_new : "REQUESTED");
+	snprintf(r->reason, sizeof r->reason, "%s", "Hàng không đúng mô tả");
+	take_str(body, "status", r->status, sizeof r->status);
+	take_str(body, "reason", r->reason, sizeof r->reason);
+	take_str(body, "tracking", r->tracking, sizeof r->tracking);
+	take_str(body, "type", r->type, sizeof r->type);
+	take_str(body, "logistics", r->logistics, sizeof r->logistics);
+	for (i = 0; i < o->nlines; i++)
+		r->qty[i] = qty != NULL ? json_integer_value(json_array_get(qty, (size_t)i)) :
+		    o->lines[i].qty;
+	r->create_time = r->update_time = sim_now();
+	sim_count(sh, "returns_made");
+	return ctl_ok(c, return_summary(sh, r));
+}
+
 static enum MHD_Result
 ctl_get(struct MHD_Connection *c, const char *url)
 {
@@ -1022,6 +1128,15 @@ ctl_get(struct MHD_Connection *c, const char *url)
 				    &sim.shops[s].orders[i]));
 		}
 		return ctl_ok(c, json_pack("{s:o}", "orders", out));
+	} else if (strcmp(url, "/_sim/returns") == 0) {
+		for (s = 0; s < sim.nshops; s++) {
+			if (sh != NULL && sh != &sim.shops[s])
+				continue;
+			for (i = 0; i < sim.shops[s].nreturns; i++)
+				json_array_append_new(out, return_summary(&sim.shops[s],
+				    &sim.shops[s].returns[i]));
+		}
+		return ctl_ok(c, json_pack("{s:o}", "returns", out));
 	} else if (strcmp(url, "/_sim/shops") == 0) {
 		for (s = 0; s < sim.nshops; s++)
 			json_array_append_new(out, shop_json(&sim.shops[s]));
@@ -1229,6 +1344,27 @@ ctl_post(struct MHD_Connection *c, const char *url, json_t *body)
 			sh->token_expired = 1;
 		return ctl_ok(c, counters_json(sh));
 	}
+	if (strcmp(url, "/_sim/returns/update") == 0) {
+		const char *id = json_string_value(json_object_get(body, "return_id"));
+		struct sim_return *r = NULL;
+		int s;
+
+		for (s = 0; r == NULL && s < sim.nshops; s++) {
+			if (code == NULL || code[0] == '\0' || strcmp(code, sim.shops[s].code) == 0) {
+				sh = &sim.shops[s];
+				r = sim_return_find(sh, id);
+			}
+		}
+		if (r == NULL)
+			return ctl_error(c, 404, "no such return");
+		take_str(body, "status", r->status, sizeof r->status);
+		take_str(body, "reason", r->reason, sizeof r->reason);
+		take_str(body, "tracking", r->tracking, sizeof r->tracking);
+		take_str(body, "logistics", r->logistics, sizeof r->logistics);
+		if (now > r->update_time)
+			r->update_time = now;
+		return ctl_ok(c, return_summary(sh, r));
+	}
 	/* The rest name an order. */
 	if (sn == NULL || (o = ctl_order(code, sn, &sh)) == NULL)
 		return ctl_error(c, 404, "no such order");
@@ -1250,6 +1386,8 @@ ctl_post(struct MHD_Connection *c, const char *url, json_t *body)
 			sim_order_touch(sh, o);
 		return ctl_ok(c, order_summary(sh, o));
 	}
+	if (strcmp(url, "/_sim/returns/add") == 0)
+		return ctl_return_add(c, sh, o, body);
 	if (strcmp(url, "/_sim/cancel") == 0) {
 		const char *why = json_string_value(json_object_get(body, "reason"));
 
@@ -1796,6 +1934,7 @@ main(int argc, char **argv)
 		for (i = 0; i < sim.shops[s].nlost; i++)
 			free(sim.shops[s].lost[i].body);
 		free(sim.shops[s].lost);
+		free(sim.shops[s].returns);
 	}
 	for (i = 0; i < sim.nskus; i++)
 		free(sim.skus[i]);

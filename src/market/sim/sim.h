@@ -54,6 +54,19 @@ struct sim_order {
 	int nlines;
 };
 
+/* A buyer's return of (part of) an order, made by /_sim/returns/add. */
+struct sim_return {
+	char id[32];                /* the channel's return id (digits) */
+	char order_sn[48];
+	char status[48];            /* the channel's own status text */
+	char logistics[40];         /* Shopee's logistics_status ("" none) */
+	char type[32];              /* the channel's return type ("" return and refund) */
+	char reason[96];
+	char tracking[32];          /* the return parcel's ("" none yet) */
+	int64_t qty[SIM_MAX_LINES]; /* units of each order line sent back */
+	int64_t seq, create_time, update_time;
+};
+
 struct sim_counter {
 	char name[32];
 	int64_t v;
@@ -99,6 +112,9 @@ struct sim_shop {
 	struct sim_lost *lost;
 	size_t nlost, caplost;
 	int64_t lost_seq;
+	/* Returns, oldest first (/_sim/returns/add). */
+	struct sim_return *returns;
+	size_t nreturns, capreturns;
 	/* Named counters (sim_count). */
 	struct sim_counter counters[SIM_MAX_COUNTERS];
 	int ncounters;
@@ -162,6 +178,8 @@ struct sim_channel {
 	/* Write a new order's number into o->sn (o->seq, o->create_time are set). NULL: the
 	 * core's YYMMDD + hex + seq form. */
 	void (*order_no)(struct sim_shop *sh, struct sim_order *o);
+	/* The status a return made by /_sim/returns/add starts in ("" none given). */
+	const char *st_return_new;
 	/* The body of a status-change push for o, malloc'd; NULL: the channel sends none. */
 	char *(*push_body)(const struct sim_shop *sh, const struct sim_order *o, int64_t now);
 };
@@ -242,6 +260,12 @@ void sim_shop_creds(const struct sim_shop *sh, struct market_creds *c);
 struct sim_order *sim_order_new(struct sim_shop *sh, int64_t t);
 /* The order of sh numbered sn, or NULL. */
 struct sim_order *sim_order_find(struct sim_shop *sh, const char *sn);
+/* The return of sh with id, or NULL. */
+struct sim_return *sim_return_find(struct sim_shop *sh, const char *id);
+/* The returns of sh updated in [from, to) (*n of them), by update time then id; the
+ * array is malloc'd (caller frees), its pointers valid until the next return is added. */
+struct sim_return **sim_returns_in(struct sim_shop *sh, int64_t from, int64_t to,
+    size_t *n);
 /* The SKU of line i (the odd SKU for line 0 when set). */
 const char *sim_line_sku(const struct sim_order *o, int i);
 /* Sum of the lines. */

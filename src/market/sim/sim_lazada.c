@@ -1,8 +1,9 @@
 /*
  * sim_lazada.c — the simulator's Lazada Open Platform (sim.h): /orders/get,
  * /orders/items/get, /order/items/get, /order/fulfill/pack, /order/package/rts,
- * /product/price_quantity/update, /order/cancel, /finance/transaction/details/get and
- * the auth host's /auth/token/refresh, each checked as the platform does (app_key,
+ * /product/price_quantity/update, /order/cancel, /finance/transaction/details/get, the
+ * reverse orders (/reverse/getreverseordersforseller) and the auth host's
+ * /auth/token/refresh, each checked as the platform does (app_key,
  * timestamp in ms within 7200 s, sign_method sha256, the UPPER-case sign made with the
  * connector's own lazada_sign over the query and a form body's parameters, then the
  * access token) and answered in its {code ("0" ok), type, message, request_id} shape.
@@ -39,6 +40,7 @@
 #define PATH_CANCEL "/order/cancel"
 #define PATH_FINANCE "/finance/transaction/details/get"
 #define PATH_REFRESH "/auth/token/refresh"
+#define PATH_REVERSE "/reverse/getreverseordersforseller"
 #define ORDER_BASE 480000000000000LL
 #define ITEM_BASE 3000000000LL
 #define SKU_BASE 4000000000LL
@@ -53,7 +55,7 @@ static const struct sim_call calls[] = {
 	{ "GET", PATH_LIST, 1 }, { "GET", PATH_ITEMS, 1 }, { "GET", PATH_ORDER_ITEMS, 1 },
 	{ "POST", PATH_PACK, 1 }, { "POST", PATH_RTS, 1 }, { "POST", PATH_STOCK, 1 },
 	{ "POST", PATH_CANCEL, 1 }, { "GET", PATH_FINANCE, 1 }, { "GET", PATH_REFRESH, 0 },
-	{ "POST", PATH_REFRESH, 0 },
+	{ "POST", PATH_REFRESH, 0 }, { "GET", PATH_REVERSE, 1 },
 };
 
 #define NCALLS (sizeof calls / sizeof calls[0])
@@ -809,6 +811,77 @@ api_finance(struct sim_req *rq, const struct request *all)
 	return ok(rq, "data", data);
 }
 
+/* ------------------------------------------------------------------ returns */
+
+/* A reverse order: one line per unit sent back, each with the return's status. */
+static json_t *
+reverse_json(struct sim_shop *sh, const struct sim_return *r)
+{
+	const struct sim_order *o = find(sh, r->order_sn);
+	json_t *lines = json_array();
+	int i, u, base = 0;
+	int64_t q;
+
+	for (i = 0; o != NULL && i < o->nlines; i++) {
+		const struct sim_line *l = &o->lines[i];
+
+		for (q = 0; q < r->qty[i] && q < l->qty; q++) {
+			char line[40], oline[40], price[32];
+
+			u = base + (int)q;
+			snprintf(line, sizeof line, "%s%02d", r->id, u);
+			snprintf(oline, sizeof oline, "%lld", (long long)(strtoll(o->sn, NULL, 10) *
+			    100 + u));
+			money(l->price, price, sizeof price);
+			json_array_append_new(lines, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, "
+			    "s:s, s:s, s:I, s:I}",
+			    "reverse_order_line_id", line, "trade_order_line_id", oline,
+			    "reverse_status", r->status, "ofc_status", "", "seller_sku_id",
+			    sim_line_sku(o, i), "platform_sku_id", (json_int_t)(SKU_BASE + l->sku),
+			    "reason_text", r->reason, "tracking_number", r->tracking,
+			    "refund_amount", price,
+			    "return_order_line_gmt_create", (json_int_t)r->create_time * 1000,
+			    "return_order_line_gmt_modified", (json_int_t)r->update_time * 1000));
+		}
+		base += (int)l->qty;
+	}
+	return json_pack("{s:I, s:I, s:s, s:b, s:s, s:o}",
+	    "reverse_order_id", (json_int_t)strtoll(r->id, NULL, 10),
+	    "trade_order_id", (json_int_t)strtoll(r->order_sn, NULL, 10),
+	    "request_type", r->type[0] != '\0' ? r->type : "RETURN", "is_rtm", 0,
+	    "shipping_type", "DROPSHIP", "reverse_order_lines", lines);
+}
+
+/* GetReverseOrdersForSeller: page_no from 1, page_size 1..100, lines modified in
+ * update_time_start..update_time_end (ms, inclusive), oldest first. */
+static enum MHD_Result
+api_reverse(struct sim_req *rq, const struct request *all)
+{
+	struct sim_shop *sh = rq->shop;
+	struct sim_return **hits;
+	int64_t page, size, from, to;
+	size_t i, n;
+	json_t *items;
+
+	sim_count(sh, "returns");
+	if (sim_int(param(all, "page_no"), &page) < 0 || sim_int(param(all, "page_size"),
+	    &size) < 0 || page < 1 || size < 1 || size > 100)
+		return sim_send_error(rq, SIM_ERR_PARAM, NULL,
+		    "page_no (from 1) and page_size (1..100) are required");
+	if (sim_int(param(all, "update_time_start"), &from) < 0 ||
+	    sim_int(param(all, "update_time_end"), &to) < 0 || to < from)
+		return sim_send_error(rq, SIM_ERR_PARAM, NULL,
+		    "update_time_start and update_time_end (ms) are required");
+	hits = sim_returns_in(sh, (from + 999) / 1000, to / 1000 + 1, &n);
+	items = json_array();
+	for (i = (size_t)((page - 1) * size); i < n && i < (size_t)(page * size); i++)
+		json_array_append_new(items, reverse_json(sh, hits[i]));
+	free(hits);
+	return ok(rq, "result", json_pack("{s:b, s:o, s:I, s:I, s:I}", "success", 1,
+	    "items", items, "page_no", (json_int_t)page, "page_size", (json_int_t)size,
+	    "total", (json_int_t)n));
+}
+
 /* ------------------------------------------------------------------ auth */
 
 static enum MHD_Result
@@ -879,6 +952,8 @@ handle(struct sim_req *rq)
 			ret = api_cancel(rq, &all);
 		else if (strcmp(rq->url, PATH_FINANCE) == 0)
 			ret = api_finance(rq, &all);
+		else if (strcmp(rq->url, PATH_REVERSE) == 0)
+			ret = api_reverse(rq, &all);
 		else
 			ret = api_refresh(rq, &all);
 	}
@@ -891,6 +966,7 @@ const struct sim_channel sim_lazada = {
 	.st_unpaid = "unpaid",
 	.st_ready = "pending",
 	.st_cancelled = "canceled",
+	.st_return_new = "REQUEST_INITIATE",
 	.owns = owns,
 	.shop_of = shop_of,
 	.handle = handle,

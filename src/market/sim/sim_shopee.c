@@ -1,8 +1,8 @@
 /*
  * sim_shopee.c — the simulator's Shopee Open Platform v2 (sim.h): get_order_list,
  * get_order_detail, the access token refresh, get_shipping_parameter, ship_order,
- * get_tracking_number, update_stock, cancel_order, get_escrow_detail and the lost push
- * calls, each checked as the platform does (partner id, timestamp within 5 minutes,
+ * get_tracking_number, update_stock, cancel_order, get_escrow_detail, the lost push
+ * calls and get_return_list (returns made by /_sim/returns/add), each checked as the platform does (partner id, timestamp within 5 minutes,
  * signature with the connector's own shopee_sign, shop id, access token) and answered
  * in its envelope {request_id, error, message, response}.
  *
@@ -32,6 +32,7 @@
 #define PATH_ESCROW "/api/v2/payment/get_escrow_detail"
 #define PATH_LOST "/api/v2/push/get_lost_push_message"
 #define PATH_CONFIRM "/api/v2/push/confirm_consumed_lost_push_message"
+#define PATH_RETURNS "/api/v2/returns/get_return_list"
 #define MAX_WINDOW (15 * 86400)
 #define STOCK_MAX 50            /* models one update_stock takes */
 #define LOST_PAGE 100
@@ -48,7 +49,7 @@ static const struct sim_call calls[] = {
 	{ "GET", PATH_PARAM, SHOP }, { "POST", PATH_SHIP, SHOP },
 	{ "GET", PATH_TRACKING, SHOP }, { "POST", PATH_STOCK, SHOP },
 	{ "GET", PATH_ESCROW, SHOP }, { "GET", PATH_LOST, PARTNER },
-	{ "POST", PATH_CONFIRM, PARTNER },
+	{ "POST", PATH_CONFIRM, PARTNER }, { "GET", PATH_RETURNS, SHOP },
 };
 
 #define NCALLS (sizeof calls / sizeof calls[0])
@@ -663,6 +664,69 @@ api_escrow(struct sim_req *rq)
 	    "campaign_fee", 0.0, "escrow_tax", 0.0, "items", items));
 }
 
+/* ------------------------------------------------------------------ returns */
+
+static json_t *
+return_json(struct sim_shop *sh, const struct sim_return *r)
+{
+	const struct sim_order *o = sim_order_find(sh, r->order_sn);
+	json_t *items = json_array();
+	int64_t refund = 0;
+	int i;
+
+	for (i = 0; o != NULL && i < o->nlines; i++) {
+		const struct sim_line *l = &o->lines[i];
+		const char *sku = sim_line_sku(o, i);
+
+		if (r->qty[i] <= 0)
+			continue;
+		refund += l->price * r->qty[i];
+		json_array_append_new(items, json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:f}",
+		    "item_id", (json_int_t)(ITEM_BASE + sim.family[l->sku]),
+		    "model_id", (json_int_t)(MODEL_BASE + l->sku), "name", sku, "item_sku", sku,
+		    "variation_sku", sku, "amount", (json_int_t)r->qty[i],
+		    "item_price", (double)l->price));
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:f, s:I, s:I, s:o}",
+	    "return_sn", r->id, "order_sn", r->order_sn, "status", r->status,
+	    "logistics_status", r->logistics, "reason", "OTHER", "text_reason", r->reason,
+	    "tracking_number", r->tracking, "needs_logistics", strcmp(r->type, "REFUND_ONLY") != 0,
+	    "currency", "VND", "refund_amount", (double)refund,
+	    "create_time", (json_int_t)r->create_time, "update_time", (json_int_t)r->update_time,
+	    "item", items);
+}
+
+/* get_return_list: page_no from 0, page_size 1..100, update_time_from..update_time_to
+ * (both inclusive, at most 15 days apart), oldest first. */
+static enum MHD_Result
+api_returns(struct sim_req *rq)
+{
+	struct sim_shop *sh = rq->shop;
+	struct sim_return **hits;
+	int64_t page, size, from, to;
+	size_t i, n;
+	json_t *list;
+	int more;
+
+	sim_count(sh, "returns");
+	if (sim_int(sim_arg(rq, "page_no"), &page) < 0 ||
+	    sim_int(sim_arg(rq, "page_size"), &size) < 0 || page < 0 || size < 1 || size > 100)
+		return sim_send_error(rq, SIM_ERR_PARAM, NULL,
+		    "page_no and page_size (1..100) are required");
+	if (sim_int(sim_arg(rq, "update_time_from"), &from) < 0 ||
+	    sim_int(sim_arg(rq, "update_time_to"), &to) < 0 || to < from ||
+	    to - from > MAX_WINDOW)
+		return sim_send_error(rq, SIM_ERR_PARAM, NULL, "update_time_from and "
+		    "update_time_to are required, at most 15 days apart");
+	hits = sim_returns_in(sh, from, to + 1, &n);
+	list = json_array();
+	for (i = (size_t)(page * size); i < n && i < (size_t)((page + 1) * size); i++)
+		json_array_append_new(list, return_json(sh, hits[i]));
+	more = (size_t)((page + 1) * size) < n;
+	free(hits);
+	return ok(rq, json_pack("{s:b, s:o}", "more", more, "return", list));
+}
+
 /* ------------------------------------------------------------------ push */
 
 /* Code 3, order status changed. */
@@ -782,6 +846,8 @@ handle(struct sim_req *rq)
 		return api_escrow(rq);
 	if (strcmp(rq->url, PATH_LOST) == 0)
 		return api_lost(rq);
+	if (strcmp(rq->url, PATH_RETURNS) == 0)
+		return api_returns(rq);
 	return api_confirm(rq);
 }
 
@@ -790,6 +856,7 @@ const struct sim_channel sim_shopee = {
 	.st_unpaid = "UNPAID",
 	.st_ready = "READY_TO_SHIP",
 	.st_cancelled = "CANCELLED",
+	.st_return_new = "REQUESTED",
 	.owns = owns,
 	.shop_of = shop_of,
 	.handle = handle,

@@ -1,7 +1,7 @@
 /*
  * sim_tiktok.c — the simulator's TikTok Shop API 202309 (sim.h): orders/search, orders
  * (detail), packages/{id}/ship, products/{id}/inventory/update, return_refund
- * cancellations, finance statement_transactions and the auth host's token refresh,
+ * cancellations and returns/search, finance statement_transactions and the auth host's token refresh,
  * each checked as the platform does (app_key, timestamp within 300 s, the lower-case
  * sign made with the connector's own tiktok_sign over path, sorted query and body,
  * shop_cipher, then the x-tts-access-token header) and answered in its {code (0 ok),
@@ -36,6 +36,8 @@
 #define PATH_CANCEL "/return_refund/202309/cancellations"
 #define PATH_FINANCE "/finance/202309/orders/"
 #define PATH_REFRESH "/api/v2/token/refresh"
+#define PATH_RETURNS "/return_refund/202309/returns/search"
+#define RETURNS_PAGE_MAX 50
 #define ORDER_BASE 576000000000000000LL
 #define PRODUCT_BASE 1729000000000000LL
 #define SKU_BASE 1731000000000000LL
@@ -53,7 +55,8 @@
 #define CODE_NO_CANCEL 25001002
 
 enum call {
-	C_SEARCH, C_DETAIL, C_SHIP, C_STOCK, C_CANCEL, C_FINANCE, C_REFRESH, C_NONE,
+	C_SEARCH, C_DETAIL, C_SHIP, C_STOCK, C_CANCEL, C_FINANCE, C_REFRESH, C_RETURNS,
+	C_NONE,
 };
 
 /* The call path names, and the id in its middle (package, product, order) into id. */
@@ -78,6 +81,8 @@ which(const char *method, const char *url, char *id, size_t idlen)
 		return strcmp(method, "GET") == 0 ? C_DETAIL : C_NONE;
 	if (strcmp(url, PATH_CANCEL) == 0)
 		return strcmp(method, "POST") == 0 ? C_CANCEL : C_NONE;
+	if (strcmp(url, PATH_RETURNS) == 0)
+		return strcmp(method, "POST") == 0 ? C_RETURNS : C_NONE;
 	if (strcmp(url, PATH_REFRESH) == 0)
 		return strcmp(method, "GET") == 0 ? C_REFRESH : C_NONE;
 	for (i = 0; i < sizeof mid / sizeof mid[0]; i++) {
@@ -694,6 +699,81 @@ push_body(const struct sim_shop *sh, const struct sim_order *o, int64_t now)
 	return s;
 }
 
+/* ------------------------------------------------------------------ returns */
+
+static json_t *
+return_json(struct sim_shop *sh, const struct sim_return *r)
+{
+	const struct sim_order *o = find(sh, r->order_sn);
+	json_t *lines = json_array();
+	int i, unit = 0;
+	int64_t q;
+
+	for (i = 0; o != NULL && i < o->nlines; i++) {
+		const struct sim_line *l = &o->lines[i];
+
+		for (q = 0; q < l->qty; q++, unit++) {
+			char id[64], oid[64], sid[32];
+
+			if (q >= r->qty[i])
+				continue;
+			snprintf(id, sizeof id, "%s%02d", r->id, unit);
+			snprintf(oid, sizeof oid, "%s%02d", o->sn, unit);
+			snprintf(sid, sizeof sid, "%lld", SKU_BASE + l->sku);
+			json_array_append_new(lines, json_pack("{s:s, s:s, s:s, s:s, s:s}",
+			    "return_line_item_id", id, "order_line_item_id", oid, "sku_id", sid,
+			    "seller_sku", sim_line_sku(o, i), "product_name", sim_line_sku(o, i)));
+		}
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o}",
+	    "return_id", r->id, "order_id", r->order_sn,
+	    "return_type", r->type[0] != '\0' ? r->type : "RETURN_AND_REFUND",
+	    "return_status", r->status, "return_reason", "ecom_order_delivered_refund_and_return",
+	    "return_reason_text", r->reason, "return_tracking_number", r->tracking,
+	    "create_time", (json_int_t)r->create_time, "update_time", (json_int_t)r->update_time,
+	    "return_line_items", lines);
+}
+
+/* returns/search: page_size 1..50, page_token "rt" + the offset, sort_field
+ * update_time; body update_time_ge/lt. Oldest first. */
+static enum MHD_Result
+api_returns(struct sim_req *rq)
+{
+	struct sim_shop *sh = rq->shop;
+	const char *tok = sim_arg(rq, "page_token");
+	int64_t size, ge = 0, lt = INT64_MAX, off = 0;
+	struct sim_return **hits;
+	json_t *body = sim_body_json(rq), *list;
+	size_t i, n;
+	char next[32] = "";
+
+	sim_count(sh, "returns");
+	if (sim_int(sim_arg(rq, "page_size"), &size) < 0 || size < 1 || size > RETURNS_PAGE_MAX) {
+		json_decref(body);
+		return sim_send_error(rq, SIM_ERR_PARAM, NULL, "page_size must be 1..50");
+	}
+	if (tok != NULL && tok[0] != '\0' && (strncmp(tok, "rt", 2) != 0 ||
+	    sim_int(tok + 2, &off) < 0 || off < 0)) {
+		json_decref(body);
+		return sim_send_error(rq, SIM_ERR_PARAM, NULL, "Invalid page_token");
+	}
+	if (body == NULL || bound(body, "update_time_ge", &ge) < 0 ||
+	    bound(body, "update_time_lt", &lt) < 0) {
+		json_decref(body);
+		return sim_send_error(rq, SIM_ERR_PARAM, NULL, "The body is not valid");
+	}
+	json_decref(body);
+	hits = sim_returns_in(sh, ge, lt, &n);
+	list = json_array();
+	for (i = (size_t)off; i < n && i < (size_t)(off + size); i++)
+		json_array_append_new(list, return_json(sh, hits[i]));
+	if ((size_t)(off + size) < n)
+		snprintf(next, sizeof next, "rt%" PRId64, off + size);
+	free(hits);
+	return ok(rq, json_pack("{s:o, s:s, s:I}", "return_orders", list, "next_page_token",
+	    next, "total_count", (json_int_t)n));
+}
+
 static enum MHD_Result
 handle(struct sim_req *rq)
 {
@@ -720,6 +800,8 @@ handle(struct sim_req *rq)
 		return api_cancel(rq);
 	case C_FINANCE:
 		return api_finance(rq, id);
+	case C_RETURNS:
+		return api_returns(rq);
 	default:
 		return sim_send_error(rq, SIM_ERR_NOT_FOUND, NULL, "Invalid path");
 	}
@@ -730,6 +812,7 @@ const struct sim_channel sim_tiktok = {
 	.st_unpaid = "UNPAID",
 	.st_ready = "AWAITING_SHIPMENT",
 	.st_cancelled = "CANCELLED",
+	.st_return_new = "RETURN_OR_REFUND_REQUEST_PENDING",
 	.owns = owns,
 	.shop_of = shop_of,
 	.handle = handle,

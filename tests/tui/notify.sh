@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Stations hear at once of changes other processes commit (core/notify.h), in a real
+# terminal at 80x24 on one SQLite file:
+# 1. A packer has an order open with a unit scanned; the buyer's cancel is imported by
+#    another process (`packbench import orders`), timed to commit just after a whole
+#    second, when the station's own once-a-second look is furthest away: the screen
+#    locks with "CANCELLED BY BUYER" well within half a second of the import's exit
+#    (without notifications it would take some 900 ms). The latency is printed.
+# 2. The order list, which reads itself again every 5 s, drops another order cancelled
+#    by another process (it is no longer open) within 1.5 s.
+# With PACKBENCH_TEST_DB=postgresql://... (tests/pg/cluster.sh) the same runs on
+# PostgreSQL (a schema of its own), where the station looks every 200 ms.
+#   notify.sh PACKBENCH
+set -u
+pb=$1
+tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+db=$tmp/notify.db
+case ${PACKBENCH_TEST_DB:-} in
+postgres://* | postgresql://*)
+	sep='?'
+	case $PACKBENCH_TEST_DB in *\?*) sep='&' ;; esac
+	db="$PACKBENCH_TEST_DB${sep}options=-csearch_path%3Dnotify_$$_$(date +%s)"
+	;;
+esac
+conf=$tmp/station.conf
+export PACKBENCH_TEST_FAST_HASH=1
+d() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }
+h='channel,shop,order_no,created_at,ship_by,status,cod,currency,total,buyer_name,'
+h+='buyer_phone,address,district,province,sku,qty,unit_price'
+row() {     # row ORDER_NO STATUS: the order as the marketplace says it
+	echo "shopee,285037461,$1,$(d -36000),$(d 12000),$2,0,VND,130000,Nguyễn Thị Hương,0912345678,\"12 Lê Lợi\",Bến Thành,Hồ Chí Minh,AO-THUN-M,2,65000"
+}
+cat >"$tmp/skus.csv" <<EOF
+sku,name,barcodes,weight_g,lot_tracked,min_shelf_days,cost
+AO-THUN-M,"Áo thun cotton nam - Trắng - M",8934567890120,220,0,0,65000
+EOF
+printf 'warehouse,sku,lot,expiry,qty\nHCM,AO-THUN-M,,,100\n' >"$tmp/stock.csv"
+{ echo "$h"; row 251201NOTIF1 CONFIRMED; row 251201NOTIF2 CONFIRMED; } >"$tmp/orders.csv"
+{ echo "$h"; row 251201NOTIF1 CONFIRMED; } >"$tmp/same.csv"
+{ echo "$h"; row 251201NOTIF1 CANCELLED; } >"$tmp/cancel1.csv"
+{ echo "$h"; row 251201NOTIF2 CANCELLED; } >"$tmp/cancel2.csv"
+cat >"$conf" <<EOF
+[station]
+id = ST-N
+warehouse = HCM
+printer = file:$tmp/label.zpl
+scale = sim
+
+[sync]
+in_station = no
+EOF
+{
+	"$pb" --db "$db" init &&
+	"$pb" --db "$db" warehouse add HCM --province "Hồ Chí Minh" &&
+	"$pb" --db "$db" import skus "$tmp/skus.csv" &&
+	"$pb" --db "$db" import stock "$tmp/stock.csv" &&
+	"$pb" --db "$db" import orders "$tmp/orders.csv" &&
+	PACKBENCH_NEW_PIN=1111 "$pb" --db "$db" user add lan --role packer --badge PB-1001
+} >/dev/null 2>"$tmp/err" || { echo "fixtures failed: $(cat "$tmp/err")"; exit 1; }
+
+now_ns() { date +%s%N; }
+# until_shown TEXT START_NS: poll the screen without pause until TEXT shows (10 s at
+# most); prints the milliseconds since START_NS, or nothing.
+until_shown() {
+	local end=$(($(now_ns) + 10000000000))
+	while [ "$(now_ns)" -lt "$end" ]; do
+		if tm capture-pane -p -t "$pane" 2>/dev/null | grep -qF -- "$1"; then
+			echo $((($(now_ns) - $2) / 1000000))
+			return 0
+		fi
+	done
+	return 1
+}
+
+# until_gone TEXT START_NS: the same until TEXT is no longer on the screen.
+until_gone() {
+	local end=$(($(now_ns) + 10000000000))
+	while [ "$(now_ns)" -lt "$end" ]; do
+		if ! tm capture-pane -p -t "$pane" 2>/dev/null | grep -qF -- "$1"; then
+			echo $((($(now_ns) - $2) / 1000000))
+			return 0
+		fi
+	done
+	return 1
+}
+
+tm -f /dev/null new-session -d -s n -x 80 -y 24 \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen XDG_CONFIG_HOME='$tmp' \
+    PACKBENCH_TEST_FAST_HASH=1 '$pb' --db '$db' --config '$conf' station \
+    2>'$tmp/stderr'; echo \$? >'$tmp/status'" || { echo "cannot start tmux"; exit 1; }
+tm set-option -g remain-on-exit on >/dev/null
+pane=n:0.0
+
+check "log-in" "Badge or user"
+scan PB-1001
+check "pack screen" "SCAN AN ORDER"
+scan 251201NOTIF1
+check "order open" "Order 251201NOTIF1"
+scan 8934567890120
+check "one unit scanned" "1 / 2"
+
+# How long an import takes here (an unchanged order: no change, same work).
+t0=$(now_ns)
+"$pb" --db "$db" import orders "$tmp/same.csv" >/dev/null 2>&1
+"$pb" --db "$db" import orders "$tmp/same.csv" >/dev/null 2>&1
+dur=$((($(now_ns) - t0) / 2))
+# Start it so that it ends about 50 ms after a whole second.
+now=$(now_ns)
+start=$((((now / 1000000000) + 1) * 1000000000 + 50000000 - dur))
+while [ "$start" -lt $((now + 20000000)) ]; do start=$((start + 1000000000)); done
+sleep "$(awk -v ns=$((start - now)) 'BEGIN { printf "%.3f", ns / 1e9 }')"
+"$pb" --db "$db" import orders "$tmp/cancel1.csv" >/dev/null 2>"$tmp/err" && ok ||
+    bad "import of the cancel: $(cat "$tmp/err")"
+t1=$(now_ns)
+if ms=$(until_shown "CANCELLED BY BUYER" "$t1"); then
+	echo "pack lock shown $ms ms after the cancelling import exited" \
+	    "(it ran $((dur / 1000000)) ms, ending $(((t1 / 1000000) % 1000)) ms into a second)"
+	[ "$ms" -lt 500 ] && ok || bad "lock took $ms ms: not at once (the 1 s tick's pace)"
+else
+	bad "no lock within 10 s of the cancel"
+fi
+check "why" "cancelled by the buyer on Shopee"
+tm send-keys -t "$pane" Enter
+check "closed" "251201NOTIF1 closed (cancelled by buyer)"
+
+# The order list: cancelled elsewhere, shown within 1.5 s (its own reload is every 5 s).
+tm send-keys -t "$pane" Tab
+check "order list" "Order no"
+check "the other order listed" "251201NOTIF2"
+"$pb" --db "$db" import orders "$tmp/cancel2.csv" >/dev/null 2>"$tmp/err" && ok ||
+    bad "import of the second cancel: $(cat "$tmp/err")"
+t1=$(now_ns)
+# Cancelled, it leaves the list of open orders.
+if ms=$(until_gone "251201NOTIF2" "$t1"); then
+	echo "order list dropped the order cancelled elsewhere $ms ms after the import exited"
+	[ "$ms" -lt 1500 ] && ok || bad "order list took $ms ms"
+else
+	bad "order list still shows the cancelled order after 10 s"
+fi
+if grep -qE 'Sanitizer|runtime error' "$tmp/stderr"; then bad "$(head -5 "$tmp/stderr")"; else ok; fi
+tm send-keys -t "$pane" q
+check "back to packing" "SCAN AN ORDER"
+quit_station "$tmp/status" "$tmp/stderr"
+
+echo "tui_notify: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
