@@ -180,7 +180,7 @@ add_line(struct label_data *d, const char *sku, const char *name, int64_t qty, c
 /*
  * What a packed parcel holds when it is not simply the order (schema 17, pack.h): a
  * split order's package lists the units scanned into its part only; a parcel of merged
- * orders lists the lines of every order in it. Nothing changes on older schemas.
+ * orders lists the lines of every order in it, each named after its order ("MA: ..."). Nothing changes on older schemas.
  */
 static int
 parcel_lines(struct session *s, int64_t order_id, int64_t pkg_id, struct label_data *d)
@@ -224,12 +224,23 @@ parcel_lines(struct session *s, int64_t order_id, int64_t pkg_id, struct label_d
 		ids[n++] = db_col_int(st, 0);
 	}
 	db_done(st);
+	for (i = 0; i < d->nlines && n > 0; i++) {       /* the parcel order's own lines */
+		char name[256];
+
+		snprintf(name, sizeof name, "%s: %s", d->order_no, d->lines[i].name);
+		free(d->lines[i].name);
+		d->lines[i].name = xstrdup(name);
+	}
 	for (i = 0, rc = 0; i < n && rc == 0; i++) {
 		if ((rc = order_load(s, ids[i], &m)) != 0)
 			break;
 		for (j = 0; j < m->nlines && rc == 0; j++) {
+			char name[256];
+
+			/* The slip says which order of the parcel each line belongs to. */
+			snprintf(name, sizeof name, "%s: %s", m->order_no, m->lines[j].name);
 			if ((rc = load_lots(s, ids[i], &m->lines[j], &lot)) == 0)
-				add_line(d, m->lines[j].sku, m->lines[j].name, m->lines[j].qty, lot);
+				add_line(d, m->lines[j].sku, name, m->lines[j].qty, lot);
 		}
 		order_free(m);
 	}

@@ -9,8 +9,15 @@
  * wakes a listener: on SQLite an inotify watch on the database's directory, since every
  * commit writes the -wal file beside it (PRAGMA data_version then says cheaply whether
  * another connection committed, db_tx_serial() whether this one did); a 200 ms timer
- * where inotify cannot watch it (and on PostgreSQL, where pg_notify() is sent for
- * LISTEN/NOTIFY but the db layer does not hand out its socket yet).
+ * where inotify cannot watch it.
+ *
+ * PostgreSQL: the listener LISTENs on "pb_<channel>" and its descriptor is an epoll set
+ * holding the connection's socket (a NOTIFY wakes it at once) and a 1 s timer (for
+ * notifications libpq took in while the connection ran other statements, and for a
+ * connection lost meanwhile). The notifications only wake the listener and are thrown
+ * away: a NOTIFY can arrive after its sender's COMMIT returned, so every read reads the
+ * table, which is what was committed. After a reconnect the LISTENs are issued again
+ * (the server forgot them); what was sent meanwhile is in the table.
  */
 #include "notify.h"
 
@@ -22,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -36,6 +44,7 @@
 #define KEEP_ROWS 4096          /* newest rows kept for listeners behind */
 #define PRUNE_EVERY 256         /* sends per process between prunes */
 #define TIMER_MS 200
+#define PG_TICK_MS 1000         /* PostgreSQL: safety tick beside the socket */
 #define READ_BATCH 512
 #define LOOKBACK 64             /* PostgreSQL: ids re-read for late commits */
 
@@ -49,6 +58,9 @@ struct notify {
 	uint64_t tx;                /* db_tx_serial() when last read */
 	int64_t seen[LOOKBACK];     /* PostgreSQL: the newest ids delivered */
 	unsigned nseen;
+	int tick;                   /* PostgreSQL: the timer in the epoll set fd */
+	int sock;                   /* PostgreSQL: the socket in it; -1 none */
+	uint64_t reconnects;        /* db_reconnects() when the LISTENs were issued */
 };
 
 static atomic_uint notify_sends;
@@ -131,11 +143,11 @@ watch_sqlite(struct notify *n)
 }
 
 static int
-timer_fd(void)
+timer_fd(long ms)
 {
 	struct itimerspec its = {
-		.it_interval = { 0, TIMER_MS * 1000000L },
-		.it_value = { 0, TIMER_MS * 1000000L },
+		.it_interval = { ms / 1000, ms % 1000 * 1000000L },
+		.it_value = { ms / 1000, ms % 1000 * 1000000L },
 	};
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 
@@ -154,6 +166,50 @@ data_version(struct db *db)
 	if (is_pg(db) || db_int(db, &v, "PRAGMA data_version", "") != 0)
 		return -1;
 	return v;
+}
+
+/*
+ * PostgreSQL: LISTEN on every channel and put the connection's socket in the epoll set
+ * (again after a reconnect: the server forgot the LISTENs, the socket was closed and so
+ * left the set). 0, or negative when the connection cannot listen now.
+ */
+static int
+pg_arm(struct notify *n)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	char pgch[CHANNEL_MAX + 3];
+	int i, rc, sock;
+
+	if (n->sock >= 0)
+		epoll_ctl(n->fd, EPOLL_CTL_DEL, n->sock, NULL);
+	n->sock = -1;
+	n->reconnects = db_reconnects(n->db);
+	for (i = 0; i < n->nchannels; i++) {
+		snprintf(pgch, sizeof pgch, "pb_%s", n->channels[i]);
+		if ((rc = db_listen(n->db, pgch)) != 0)
+			return rc;
+	}
+	if ((sock = db_fd(n->db)) < 0)
+		return DB_ERR;
+	ev.data.fd = sock;
+	if (epoll_ctl(n->fd, EPOLL_CTL_ADD, sock, &ev) != 0 && errno != EEXIST)
+		return DB_ERR;
+	n->sock = sock;
+	return 0;
+}
+
+/* PostgreSQL: the epoll set with its tick; the socket goes in by pg_arm(). */
+static int
+pg_fd(struct notify *n)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if ((n->fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -1;
+	if ((n->tick = timer_fd(PG_TICK_MS)) < 0)
+		return -1;
+	ev.data.fd = n->tick;
+	return epoll_ctl(n->fd, EPOLL_CTL_ADD, n->tick, &ev);
 }
 
 /* PostgreSQL: what the look-back window holds at open was before the listener. */
@@ -187,26 +243,35 @@ notify_open(struct notify **out, struct db *db, const char *channel, char *err,
 	}
 	n = xcalloc(1, sizeof *n);
 	n->db = db;
-	n->fd = -1;
+	n->fd = n->tick = n->sock = -1;
 	snprintf(n->channels[n->nchannels++], CHANNEL_MAX, "%s", channel);
+	/* PostgreSQL: listening before the table is read, so nothing falls between. */
+	if (is_pg(db)) {
+		if (pg_fd(n) != 0) {
+			snprintf(err, errlen, "notify: no epoll or timer: %s", strerror(errno));
+			notify_close(n);
+			return DB_ERR;
+		}
+		pg_arm(n);
+	}
 	n->dv = data_version(db);
 	n->tx = db_tx_serial(db);
 	if ((rc = db_int(db, &n->last_id, "SELECT coalesce(max(id), 0) FROM change_log",
 	    "")) != 0) {
 		snprintf(err, errlen, "notify: %s: %s", db_path(db), db_errmsg(db));
-		free(n);
+		notify_close(n);
 		return rc;
 	}
 	if (is_pg(db) && (rc = skip_window(n)) != 0) {
 		snprintf(err, errlen, "notify: %s: %s", db_path(db), db_errmsg(db));
-		free(n);
+		notify_close(n);
 		return rc;
 	}
 	if (!is_pg(db))
 		n->fd = watch_sqlite(n);
-	if (n->fd < 0 && (n->fd = timer_fd()) < 0) {
+	if (n->fd < 0 && (n->fd = timer_fd(TIMER_MS)) < 0) {
 		snprintf(err, errlen, "notify: no timer: %s", strerror(errno));
-		free(n);
+		notify_close(n);
 		return DB_ERR;
 	}
 	*out = n;
@@ -226,6 +291,13 @@ notify_listen(struct notify *n, const char *channel)
 	if (n->nchannels == MAX_CHANNELS)
 		return DB_EINVAL;
 	snprintf(n->channels[n->nchannels++], CHANNEL_MAX, "%s", channel);
+	if (is_pg(n->db)) {
+		char pgch[CHANNEL_MAX + 3];
+
+		snprintf(pgch, sizeof pgch, "pb_%s", channel);
+		if (db_listen(n->db, pgch) != 0)
+			n->sock = -1;       /* LISTEN them all again at the next read */
+	}
 	return 0;
 }
 
@@ -236,6 +308,8 @@ notify_close(struct notify *n)
 		return;
 	if (n->fd >= 0)
 		close(n->fd);
+	if (n->tick >= 0)
+		close(n->tick);
 	free(n);
 }
 
@@ -252,8 +326,33 @@ drain(struct notify *n)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 
+	if (n->tick >= 0) {
+		while (read(n->tick, buf, sizeof buf) > 0)
+			;
+		return;
+	}
 	while (read(n->fd, buf, sizeof buf) > 0)
 		;
+}
+
+/* PostgreSQL: take every notification waiting on the connection, LISTENing again
+ * first after a reconnect. */
+static void
+pg_drain(struct notify *n)
+{
+	char ch[64], pl[PAYLOAD_MAX + 1];
+	int rc;
+
+	if ((n->sock < 0 || n->reconnects != db_reconnects(n->db)) && pg_arm(n) != 0)
+		return;
+	while ((rc = db_notification(n->db, ch, sizeof ch, pl, sizeof pl)) == 1)
+		;
+	if (rc < 0) {
+		/* Broken: out of the set, or its EOF would wake poll() forever; the table
+		 * read re-opens the connection, the next call re-arms. */
+		epoll_ctl(n->fd, EPOLL_CTL_DEL, n->sock, NULL);
+		n->sock = -1;
+	}
 }
 
 static int
@@ -327,6 +426,8 @@ notify_read(struct notify *n, void (*cb)(void *ctx, const char *channel,
 	dv = data_version(n->db);
 	if (dv >= 0 && dv == n->dv && tx == n->tx)
 		return 0;
+	if (pg)
+		pg_drain(n);
 	/* Rows the listener never read were pruned: it must reload everything. */
 	if ((rc = db_int(n->db, &oldest, "SELECT coalesce(min(id), 0) FROM change_log",
 	    "")) != 0)

@@ -13,8 +13,9 @@
  * on the database's directory that fires when the write-ahead log is written (a timer
  * when inotify is not there), and PRAGMA data_version tells whether anything was
  * committed before the table is read. PostgreSQL: the same rows, and pg_notify() on
- * channel "pb_<channel>" for LISTEN/NOTIFY; until the db layer hands out its socket the
- * listener polls the table on a timer.
+ * channel "pb_<channel>"; the listener LISTENs there, its descriptor wakes when the
+ * connection's socket has input (and once a second besides); the table stays what
+ * is read.
  */
 #ifndef PB_NOTIFY_H
 #define PB_NOTIFY_H

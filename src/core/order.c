@@ -296,6 +296,19 @@ apply_transition_at(struct session *s, struct head *h, int64_t expect_version,
 			return rc;
 	}
 
+	if (h->status == ST_PACKING && to == ST_ON_HOLD) {
+		int64_t packed = 0;
+
+		/* A split order with a part packed already (pack.h): a hold would release and
+		 * later re-plan units that are in a parcel. Cancel it, or let it finish. */
+		if ((rc = db_int(s->db, &packed, "SELECT count(*) FROM route_part WHERE "
+		    "order_id = ? AND packed_at IS NOT NULL", "i", h->id)) != 0)
+			return session_fail(s, rc, "order %s: %s", h->order_no, db_errmsg(s->db));
+		if (packed > 0)
+			return session_fail(s, DB_ESTATE, "order %s: %" PRId64 " of its parts "
+			    "%s packed already, so it cannot go on hold; cancel it or let the "
+			    "other part be packed", h->order_no, packed, packed == 1 ? "is" : "are");
+	}
 	switch (t->fx) {
 	case FX_RESERVE:
 		rc = reserve_all(s, h, only_wh);

@@ -160,6 +160,7 @@ static void
 result(struct pack *p, struct pack_result *r, enum pack_outcome o, int code,
     const char *fmt, ...)
 {
+	char why[128];
 	va_list ap;
 
 	r->outcome = o;
@@ -169,6 +170,16 @@ result(struct pack *p, struct pack_result *r, enum pack_outcome o, int code,
 	vsnprintf(r->message, sizeof r->message, fmt, ap);
 	va_end(ap);
 	r->remaining = pack_remaining(p);
+	/* Storage refused a write (disk full, database read-only): the step was rolled back
+	 * whole; the screen and line mode say so plainly. Nothing new is taken until a write
+	 * goes through again, and the same input then goes on where it stopped. */
+	if (code == DB_EFULL || code == DB_EREADONLY) {
+		snprintf(why, sizeof why, "%.127s", r->message);
+		snprintf(r->message, sizeof r->message, "%s: packing paused, nothing was lost; "
+		    "%s, then try again (%s)", code == DB_EFULL ? "database disk is full" :
+		    "database is read-only", code == DB_EFULL ? "free space" : "make it writable",
+		    why);
+	}
 }
 
 /*
@@ -196,8 +207,11 @@ audit_event(struct session *s, const char *entity, int64_t id, const char *actio
 {
 	if (db_begin(s->db) != 0)
 		return;
-	if (audit_log(s, entity, id, action, "", after) != 0 || db_commit(s->db) != 0)
+	if (audit_log(s, entity, id, action, "", after) != 0) {
 		db_rollback(s->db);
+		return;
+	}
+	db_commit(s->db);           /* a failed commit has rolled back already */
 }
 
 /* JSON string body of text (quotes and backslashes escaped, controls dropped). */
@@ -946,6 +960,8 @@ scan_item(struct pack *p, const char *code, struct pack_result *r)
 void
 pack_box(struct pack *p, int index, struct pack_result *r)
 {
+	int rc;
+
 	if (guard(p, r, "open an order before choosing a box") != 0)
 		return;
 	if (index < 0 || index >= p->cfg.nboxes) {
@@ -956,8 +972,8 @@ pack_box(struct pack *p, int index, struct pack_result *r)
 	p->pkgs[p->npkgs - 1].box = index;
 	p->pkgs[p->npkgs - 1].weight_g = -1;
 	p->pkgs[p->npkgs - 1].override[0] = '\0';
-	if (save_pkg(p, p->npkgs - 1) != 0) {
-		result(p, r, PACK_ERROR, DB_ERR, "%s", p->s->err);
+	if ((rc = save_pkg(p, p->npkgs - 1)) != 0) {
+		result(p, r, PACK_ERROR, rc, "%s", p->s->err);
 		return;
 	}
 	advance(p);
@@ -970,6 +986,7 @@ pack_weight(struct pack *p, int64_t grams, struct pack_result *r)
 {
 	struct pack_pkg *k;
 	int64_t exp, tol;
+	int rc;
 
 	if (guard(p, r, "no order open: nothing to weigh") != 0)
 		return;
@@ -995,9 +1012,9 @@ pack_weight(struct pack *p, int64_t grams, struct pack_result *r)
 		return;
 	}
 	k->weight_g = grams;
-	if (save_pkg(p, p->npkgs - 1) != 0) {
+	if ((rc = save_pkg(p, p->npkgs - 1)) != 0) {
 		k->weight_g = -1;
-		result(p, r, PACK_ERROR, DB_ERR, "%s; weigh again", p->s->err);
+		result(p, r, PACK_ERROR, rc, "%s; weigh again", p->s->err);
 		return;
 	}
 	advance(p);

@@ -227,6 +227,9 @@ struct order_facts {
 #define RISK_DUP_CANDIDATES 16
 
 /* What the other orders to the same phone say, read once for the rules that need it. */
+/* Past parcels that came back are counted up to this many (shown as "100+"). */
+#define HISTORY_CAP 100
+
 struct history {
 	int loaded;
 	int64_t cod_back, prepaid_back;         /* RETURNING or RETURNED */
@@ -294,57 +297,61 @@ rule_high_cod(struct ctx *c)
 }
 
 /*
- * One pass over the other orders to the same phone (schema 9's covering index): parcels
- * that came back, and the duplicate candidates by time, oldest first (the first
- * RISK_DUP_CANDIDATES met).
+ * The other orders to the same phone, in two index ranges: parcels that came back, and
+ * the oldest RISK_DUP_CANDIDATES live orders within the duplicate window.
  */
 static int
 history(struct ctx *c)
 {
 	struct history *h = &c->h;
 	struct db_stmt *st;
-	int rc, i;
+	int rc;
 
 	if (h->loaded)
 		return 0;
 	h->loaded = 1;
 	if (c->o->phone[0] == '\0')
 		return 0;
-	/* From schema 9's orders_phone_hist alone: no row is read. */
-	st = db_prep(c->s->db, "SELECT id, status, cod, created_at FROM orders WHERE "
-	    "buyer_phone = ?1 AND id <> ?2");
+	/* Parcels that came back, counted up to HISTORY_CAP each: ranges of schema 9's
+	 * orders_phone_hist alone, however many orders share the phone. */
+	st = db_prep(c->s->db, "SELECT (SELECT count(*) FROM (SELECT 1 FROM orders WHERE "
+	    "buyer_phone = ?1 AND status IN ('RETURNING', 'RETURNED') AND cod > 0 AND id <> ?2 "
+	    "LIMIT ?3) AS a), (SELECT count(*) FROM (SELECT 1 FROM orders WHERE buyer_phone = ?1 "
+	    "AND status IN ('RETURNING', 'RETURNED') AND cod <= 0 AND id <> ?2 LIMIT ?3) AS b)");
 	if (st == NULL)
 		return session_fail(c->s, DB_ERR, "risk: %s", db_errmsg(c->s->db));
 	db_bind_text(st, 1, c->o->phone);
 	db_bind_int(st, 2, c->o->id);
-	while ((rc = db_step(st)) == DB_ROW) {
-		const char *status = db_col_text(st, 1);
-		int back = strcmp(status, "RETURNING") == 0 || strcmp(status, "RETURNED") == 0;
-		int64_t at = db_col_int(st, 3), id = db_col_int(st, 0), age = at - c->o->created_at;
-
-		if (back) {
-			if (db_col_int(st, 2) > 0)
-				h->cod_back++;
-			else
-				h->prepaid_back++;
-			continue;
-		}
-		if (strcmp(status, "CANCELLED") == 0 || h->ndup == RISK_DUP_CANDIDATES ||
-		    age < -cfg.duplicate_window_s || age > cfg.duplicate_window_s)
-			continue;
-		/* Kept oldest first (by creation, then id) without a sort in SQL; the address
-		 * is compared later, for these few only. */
-		for (i = h->ndup; i > 0 && (h->dup_at[i - 1] > at ||
-		    (h->dup_at[i - 1] == at && h->dup_id[i - 1] > id)); i--) {
-			h->dup_at[i] = h->dup_at[i - 1];
-			h->dup_id[i] = h->dup_id[i - 1];
-		}
-		h->dup_at[i] = at;
-		h->dup_id[i] = id;
+	db_bind_int(st, 3, HISTORY_CAP);
+	if ((rc = db_step(st)) == DB_ROW) {
+		h->cod_back = db_col_int(st, 0);
+		h->prepaid_back = db_col_int(st, 1);
+	}
+	db_done(st);
+	if (rc != DB_ROW)
+		return session_fail(c->s, rc < 0 ? rc : DB_ERR, "risk: %s", db_errmsg(c->s->db));
+	/*
+	 * Live orders within the duplicate window, oldest first: a range of schema 21's
+	 * orders_phone_at, so a phone shared by thousands of orders (marketplaces mask
+	 * buyers' phones) costs no more than a few rows. The address is compared later.
+	 */
+	st = db_prep(c->s->db, "SELECT id, created_at FROM orders WHERE buyer_phone = ?1 AND "
+	    "created_at >= ?3 AND created_at <= ?4 AND id <> ?2 AND status NOT IN "
+	    "('CANCELLED', 'RETURNING', 'RETURNED') ORDER BY created_at, id LIMIT ?5");
+	if (st == NULL)
+		return session_fail(c->s, DB_ERR, "risk: %s", db_errmsg(c->s->db));
+	db_bind_text(st, 1, c->o->phone);
+	db_bind_int(st, 2, c->o->id);
+	db_bind_int(st, 3, c->o->created_at - cfg.duplicate_window_s);
+	db_bind_int(st, 4, c->o->created_at + cfg.duplicate_window_s);
+	db_bind_int(st, 5, RISK_DUP_CANDIDATES);
+	while ((rc = db_step(st)) == DB_ROW && h->ndup < RISK_DUP_CANDIDATES) {
+		h->dup_id[h->ndup] = db_col_int(st, 0);
+		h->dup_at[h->ndup] = db_col_int(st, 1);
 		h->ndup++;
 	}
 	db_done(st);
-	if (rc != DB_DONE)
+	if (rc != DB_DONE && rc != DB_ROW)
 		return session_fail(c->s, rc, "risk: %s", db_errmsg(c->s->db));
 	return 0;
 }
@@ -354,7 +361,7 @@ static int
 rule_history(struct ctx *c)
 {
 	int64_t cod, prepaid;
-	char label[32];
+	char label[48];
 	int rc;
 
 	if (cfg.cod_refusals <= 0 && cfg.returns <= 0)
@@ -364,14 +371,16 @@ rule_history(struct ctx *c)
 	cod = c->h.cod_back;
 	prepaid = c->h.prepaid_back;
 	if (cfg.cod_refusals > 0 && cod >= cfg.cod_refusals) {
-		snprintf(label, sizeof label, "REFUSED COD x%" PRId64, cod);
-		add(c, RISK_REFUSED, label, "this phone refused %" PRId64 " COD parcel%s before",
-		    cod, cod == 1 ? "" : "s");
+		snprintf(label, sizeof label, "REFUSED COD x%" PRId64 "%s", cod,
+		    cod >= HISTORY_CAP ? "+" : "");
+		add(c, RISK_REFUSED, label, "this phone refused %" PRId64 "%s COD parcel%s before",
+		    cod, cod >= HISTORY_CAP ? " or more" : "", cod == 1 ? "" : "s");
 	}
 	if (cfg.returns > 0 && prepaid >= cfg.returns) {
-		snprintf(label, sizeof label, "RETURNS x%" PRId64, prepaid);
-		add(c, RISK_RETURNS, label, "this phone sent %" PRId64 " parcels back before",
-		    prepaid);
+		snprintf(label, sizeof label, "RETURNS x%" PRId64 "%s", prepaid,
+		    prepaid >= HISTORY_CAP ? "+" : "");
+		add(c, RISK_RETURNS, label, "this phone sent %" PRId64 "%s parcels back before",
+		    prepaid, prepaid >= HISTORY_CAP ? " or more" : "");
 	}
 	return 0;
 }
@@ -532,7 +541,7 @@ rule_flagged(struct ctx *c)
 	while (*p) {
 		const char *e = strstr(p, "; ");
 		int n = e ? (int)(e - p) : (int)strlen(p);
-		char label[32];
+		char label[48];
 
 		snprintf(label, sizeof label, "%.*s", n, p);
 		add(c, RISK_RULE, label, "flagged by a rule: %.*s", n, p);

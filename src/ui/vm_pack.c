@@ -6,7 +6,8 @@
  * weigh, ready, a lock, a pick list) for the terminal's size.
  *
  * Layout (full, 80x24; extra rows go to the order lines, extra columns to the names):
- *   0        status line: station, operator, scale, scanner, printer, sync, clock
+ *   0        status line: station, operator, scale, scanner, printer, sync, "DB lost N×"
+ *            (PostgreSQL connection re-opened), clock
  *   1-2      order, channel and shop, ship-by countdown; buyer, province, COD
  *   3        column headings                              | UNITS LEFT
  *   4..r-10  order lines (done dimmed, last scanned lit)  | large digits
@@ -1156,6 +1157,10 @@ title(struct vm_pack *vm, struct vm_screen *scr, enum theme_role base)
 		    vm->o.printer[0] != '\0' ? vm->o.printer : "none");
 	n = vm_screen_seg(s, n, 12, base, 2, 0, "sync: %s",
 	    vm->o.sync[0] != '\0' ? vm->o.sync : "off");
+	/* PostgreSQL: the server connection was lost and re-opened this often. */
+	if (db_reconnects(vm->p.s->db) > 0)
+		n = vm_screen_seg(s, n, 12, base == ROLE_ERROR_LOCK ? base : ROLE_TITLE_ALERT, 2,
+		    0, "DB lost %" PRIu64 "×", db_reconnects(vm->p.s->db));
 	clock_format(vm->now, vm->o.tz_offset, iso, sizeof iso);
 	n = vm_screen_seg(s, n, 12, base, 0, 1, "%s", iso + 11);
 	vm_screen_segs(scr, 0, base, s, n, 1);

@@ -6,6 +6,10 @@
  *
  *   bench_pack [ORDERS] [PACKS]    prints p50, p99 and max of each
  *
+ * With PACKBENCH_TEST_DB=postgresql://... (tests/pg/cluster.sh) the same run follows on
+ * PostgreSQL, in a schema of its own built afresh, its lines marked "postgresql" beside
+ * SQLite's "sqlite" (tests/pg/bench.sh puts them in one table).
+ *
  * The database is built with plain batched inserts (building is not what is measured):
  * 500 SKUs with barcodes (and a 6-pack barcode each), one order in 200 CONFIRMED, the
  * rest history; shipped history has its reserve and ship movements in the stock ledger
@@ -245,7 +249,7 @@ struct job {
 };
 
 static void
-report(const char *what, double *t, int n, const char *target)
+report(const char *engine, const char *what, double *t, int n, const char *target)
 {
 	double sum = 0;
 	int i;
@@ -255,9 +259,9 @@ report(const char *what, double *t, int n, const char *target)
 	qsort(t, (size_t)n, sizeof *t, cmp_d);
 	for (i = 0; i < n; i++)
 		sum += t[i];
-	printf("  %-36s n %6d  mean %8.1f us  p50 %8.1f us  p99 %8.1f us  max %8.1f us%s%s\n",
-	    what, n, sum / n, t[n / 2], t[(int)(n * 0.99)], t[n - 1], target[0] ? "  " : "",
-	    target);
+	printf("  %-10s %-36s n %6d  mean %8.1f us  p50 %8.1f us  p99 %8.1f us  max %8.1f us"
+	    "%s%s\n", engine, what, n, sum / n, t[n / 2], t[(int)(n * 0.99)], t[n - 1],
+	    target[0] ? "  " : "", target);
 }
 
 static int
@@ -270,13 +274,12 @@ check(const struct pack_result *r, enum pack_outcome want, const char *input)
 	return -1;
 }
 
-int
-main(int argc, char **argv)
+/* Build (or reuse) the database at path, pack npacks orders, print the figures. */
+static int
+run(const char *path, int norders, int npacks, const char *printer)
 {
-	int norders = argc > 1 ? atoi(argv[1]) : 1000000;
-	int npacks = argc > 2 ? atoi(argv[2]) : 2000;
-	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char path[256], err[512], printer[300];
+	char err[512];
+	const char *engine;
 	double *t_order, *t_item, *t_all, *t_label, *t_confirm, *t_render, *t_send, t1, t2;
 	char *zpl;
 	size_t zlen;
@@ -290,17 +293,11 @@ main(int argc, char **argv)
 	int64_t wh = 0;
 	struct db_stmt *st;
 
-	if (norders <= 0 || npacks <= 0) {
-		fprintf(stderr, "usage: bench_pack [ORDERS] [PACKS]\n");
-		return 2;
-	}
-	clock_fix(T0);
-	snprintf(path, sizeof path, "%s/bench_pack_%d.db", dir, norders);
-	snprintf(printer, sizeof printer, "file:%s/bench_pack_labels.zpl", dir);
 	if (db_open(&db, path, err, sizeof err) != 0) {
 		fprintf(stderr, "bench_pack: %s\n", err);
 		return 1;
 	}
+	engine = db_engine(db);
 	session_system(&sys, db, "bench");
 	build(db, &sys, norders);
 	top_up(db, &sys, npacks);
@@ -383,15 +380,16 @@ main(int argc, char **argv)
 	}
 	pack_free(&p);
 
-	printf("pack flow, %d orders in the database, %d orders packed at one station\n",
-	    norders, npacks);
-	report("order scan (open + allocate)", t_order, n_order, "");
-	report("item scan", t_item, n_item, "");
-	report("every scan", t_all, n_all, "(target p99 < 5000 us)");
-	report("last scan -> label bytes to printer", t_label, n_label, "(target < 50000 us)");
-	report("  of which weigh + confirm", t_confirm, n_label, "");
-	report("  of which label_load + label_zpl", t_render, n_label, "");
-	report("  of which printer_send (file:)", t_send, n_label, "");
+	printf("pack flow on %s, %d orders in the database, %d orders packed at one station\n",
+	    engine, norders, npacks);
+	report(engine, "order scan (open + allocate)", t_order, n_order, "");
+	report(engine, "item scan", t_item, n_item, "");
+	report(engine, "every scan", t_all, n_all, "(target p99 < 5000 us)");
+	report(engine, "last scan -> label bytes to printer", t_label, n_label,
+	    "(target < 50000 us)");
+	report(engine, "  of which weigh + confirm", t_confirm, n_label, "");
+	report(engine, "  of which label_load + label_zpl", t_render, n_label, "");
+	report(engine, "  of which printer_send (file:)", t_send, n_label, "");
 	free(t_order);
 	free(t_item);
 	free(t_all);
@@ -402,4 +400,31 @@ main(int argc, char **argv)
 	free(jobs);
 	db_close(db);
 	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int norders = argc > 1 ? atoi(argv[1]) : 1000000;
+	int npacks = argc > 2 ? atoi(argv[2]) : 2000;
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	const char *pg = getenv("PACKBENCH_TEST_DB");
+	char path[512], printer[300];
+	int rc;
+
+	if (norders <= 0 || npacks <= 0) {
+		fprintf(stderr, "usage: bench_pack [ORDERS] [PACKS]\n");
+		return 2;
+	}
+	clock_fix(T0);
+	snprintf(path, sizeof path, "%s/bench_pack_%d.db", dir, norders);
+	snprintf(printer, sizeof printer, "file:%s/bench_pack_labels.zpl", dir);
+	if ((rc = run(path, norders, npacks, printer)) != 0)
+		return rc;
+	if (pg != NULL && strncmp(pg, "postgres", 8) == 0) {
+		snprintf(path, sizeof path, "%s%soptions=-csearch_path%%3Dbench_pack_%ld", pg,
+		    strchr(pg, '?') != NULL ? "&" : "?", (long)getpid());
+		rc = run(path, norders, npacks, printer);
+	}
+	return rc;
 }

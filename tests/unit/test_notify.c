@@ -5,7 +5,9 @@
  * a second of the other connection's commit (and, on SQLite, not before); its own connection's
  * commits are heard too; other channels are not, until listened to; a listener that
  * fell behind the pruning is told to reload (NULL payload) and goes on; on PostgreSQL a
- * lower id committed after a higher one is still heard, once; an order
+ * lower id committed after a higher one is still heard, once, and the listener wakes
+ * on the NOTIFY itself (well before its 1 s tick), again after its connection was
+ * killed and re-opened; an order
  * cancelled through the order engine is announced as "ID CANCELLED"; bad names are
  * refused.
  */
@@ -253,6 +255,50 @@ test_late_commit(void)
 	db_close(third);
 }
 
+/* PostgreSQL: the descriptor is readable on the NOTIFY, not on the next tick; a
+ * connection the server killed is re-opened and listens again. */
+static void
+test_pg_wake(void)
+{
+	struct notify *n;
+	char err[512];
+	int64_t pid = 0, t0, ms;
+
+	if (strcmp(db_engine(db), "postgresql") != 0)
+		return;
+	CU_ASSERT_EQUAL_FATAL(notify_open(&n, db, "order", err, sizeof err), 0);
+	h->n = 0;
+	t0 = mono_ms();
+	CU_ASSERT_EQUAL(send_in_tx(other, "order", "3 PACKED", 1), 0);
+	CU_ASSERT_EQUAL(readable(n, 1000), 1);
+	ms = mono_ms() - t0;
+	CU_ASSERT(ms < 400);
+	CU_ASSERT_EQUAL(notify_read(n, on_note, h), 1);
+
+	/* The server ends the listener's session: the next read re-opens it and LISTENs
+	 * again, and what was committed meanwhile is still heard. */
+	CU_ASSERT_EQUAL_FATAL(db_int(db, &pid, "SELECT pg_backend_pid()", ""), 0);
+	CU_ASSERT_EQUAL(db_run(other, "SELECT pg_terminate_backend(?)", "i", pid), 0);
+	CU_ASSERT_EQUAL(send_in_tx(other, "order", "4 CANCELLED", 1), 0);
+	CU_ASSERT_EQUAL(readable(n, 1500), 1);
+	CU_ASSERT_EQUAL(notify_read(n, on_note, h), 1);
+	CU_ASSERT(db_reconnects(db) >= 1);
+	/* The tick may be due: take it, then wait for the NOTIFY alone. */
+	(void)readable(n, 0);
+	notify_read(n, on_note, h);
+	t0 = mono_ms();
+	CU_ASSERT_EQUAL(send_in_tx(other, "order", "5 PACKED", 1), 0);
+	CU_ASSERT_EQUAL(readable(n, 1000), 1);
+	ms = mono_ms() - t0;
+	CU_ASSERT(ms < 400);
+	printf("\n    woke %" PRId64 " ms after a commit, connection re-opened\n", ms);
+	CU_ASSERT_EQUAL(notify_read(n, on_note, h), 1);
+	CU_ASSERT_EQUAL_FATAL(h->n, 3);
+	CU_ASSERT_STRING_EQUAL(h->pl[1], "4 CANCELLED");
+	CU_ASSERT_STRING_EQUAL(h->pl[2], "5 PACKED");
+	notify_close(n);
+}
+
 static void
 test_order_engine(void)
 {
@@ -302,6 +348,8 @@ main(void)
 	CU_add_test(s, "a listener behind the pruning reloads and goes on",
 	    test_behind_the_pruning);
 	CU_add_test(s, "PostgreSQL: a lower id committed late is heard once", test_late_commit);
+	CU_add_test(s, "PostgreSQL: woken by NOTIFY at once, also after a reconnect",
+	    test_pg_wake);
 	CU_add_test(s, "the order engine announces holds and cancels", test_order_engine);
 	return tu_run();
 }

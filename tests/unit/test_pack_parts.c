@@ -355,6 +355,10 @@ test_split_give_back(void)
 	CU_ASSERT(in(&p1, "WEIGHT 240", PACK_OK));
 	CU_ASSERT(in(&p1, "CMD:CONFIRM", PACK_PACKED));
 	CU_ASSERT_EQUAL(on_hand(wh_hn, sku_a), 2);
+	/* A supervisor cannot hold it either (its packed part would be planned again). */
+	CU_ASSERT_EQUAL(order_transition(&sup, id, 0, ST_ON_HOLD, "check"), DB_ESTATE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sup.err, "cannot go on hold"));
+	CU_ASSERT_STRING_EQUAL(status_of(id), "PACKING");
 	CU_ASSERT_EQUAL(order_transition(&sup, id, 0, ST_CANCELLED, "buyer cancelled"), 0);
 	CU_ASSERT_EQUAL(on_hand(wh_hn, sku_a), 4);
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM reservation WHERE order_id = ?", id), 0);
@@ -420,6 +424,11 @@ test_merged(void)
 	CU_ASSERT_EQUAL(last, 1);
 	CU_ASSERT_EQUAL_FATAL(label_load(&sys, a, 1, &d), 0);
 	CU_ASSERT_EQUAL(d.nlines, 3);       /* MA's C, MB's B and C */
+	if (d.nlines == 3) {                /* each line names its own order */
+		CU_ASSERT_EQUAL(strncmp(d.lines[0].name, "MA: ", 4), 0);
+		CU_ASSERT_EQUAL(strncmp(d.lines[1].name, "MB: ", 4), 0);
+		CU_ASSERT_EQUAL(strncmp(d.lines[2].name, "MB: ", 4), 0);
+	}
 	CU_ASSERT_EQUAL(d.weight_g, 445);
 	label_free(&d);
 	{
