@@ -420,3 +420,19 @@ audit_verify(struct db *db, int64_t *count, int64_t *bad_id, char *msg, size_t l
 	*count = n;
 	return broken;
 }
+
+void
+audit_json_text(char *out, size_t len, const char *text)
+{
+	size_t o = 0;
+
+	for (; *text != '\0' && o + 3 < len; text++) {
+		unsigned char c = (unsigned char)*text;
+
+		if (c == '"' || c == '\\')
+			out[o++] = '\\';
+		if (c >= 0x20)
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+}

@@ -40,4 +40,8 @@ int audit_flush(struct session *s, int discard);
  */
 int audit_verify(struct db *db, int64_t *count, int64_t *bad_id, char *msg, size_t len);
 
+/* text as the body of a JSON string for a record's before/after: quotes and backslashes
+ * escaped, controls dropped; cut to fit len. */
+void audit_json_text(char *out, size_t len, const char *text);
+
 #endif

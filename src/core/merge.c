@@ -141,23 +141,6 @@ merge_orders(struct session *s, int64_t parcel, int64_t other)
 	return db_commit(s->db) != 0 ? dberr(s, "merge") : 0;
 }
 
-/* JSON string body of text (quotes and backslashes escaped, controls dropped). */
-static void
-json_text(char *out, size_t len, const char *text)
-{
-	size_t o = 0;
-
-	for (; *text != '\0' && o + 3 < len; text++) {
-		unsigned char c = (unsigned char)*text;
-
-		if (c == '"' || c == '\\')
-			out[o++] = '\\';
-		if (c >= 0x20)
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-}
-
 int
 merge_leave(struct session *s, int64_t id, const char *why)
 {
@@ -191,7 +174,7 @@ merge_leave(struct session *s, int64_t id, const char *why)
 	    id, id);
 	if (rc != 0)
 		rc = dberr(s, "unmerge");
-	json_text(text, sizeof text, why != NULL ? why : "");
+	audit_json_text(text, sizeof text, why != NULL ? why : "");
 	for (i = 0; rc == 0 && i < n; i++) {
 		snprintf(after, sizeof after, "{\"parcel\":%" PRId64 ",\"reason\":\"%s\"}",
 		    rows[i][1], text);

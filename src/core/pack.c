@@ -214,23 +214,6 @@ audit_event(struct session *s, const char *entity, int64_t id, const char *actio
 	db_commit(s->db);           /* a failed commit has rolled back already */
 }
 
-/* JSON string body of text (quotes and backslashes escaped, controls dropped). */
-static void
-json_text(char *out, size_t len, const char *text)
-{
-	size_t o = 0;
-
-	for (; *text != '\0' && o + 3 < len; text++) {
-		unsigned char c = (unsigned char)*text;
-
-		if (c == '"' || c == '\\')
-			out[o++] = '\\';
-		if (c >= 0x20)
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-}
-
 static void
 lock(struct pack *p, struct pack_result *r, enum pack_lock kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -245,7 +228,7 @@ lock(struct pack *p, struct pack_result *r, enum pack_lock kind, const char *fmt
 	vsnprintf(p->lock_msg, sizeof p->lock_msg, fmt, ap);
 	va_end(ap);
 	p->lock = kind;
-	json_text(msg, sizeof msg, p->lock_msg);
+	audit_json_text(msg, sizeof msg, p->lock_msg);
 	snprintf(after, sizeof after, "{\"lock\":\"%s\",\"message\":\"%s\"}",
 	    lock_names[kind], msg);
 	audit_event(p->s, p->order_id ? "order" : "station", p->order_id, "lock", after);
@@ -1075,7 +1058,7 @@ pack_override(struct pack *p, const char *badge, const char *reason, struct pack
 	k = &p->pkgs[p->npkgs - 1];
 	k->weight_g = -k->weight_g - 1;
 	snprintf(k->override, sizeof k->override, "%s: %s", sup.user, reason);
-	json_text(why, sizeof why, reason);
+	audit_json_text(why, sizeof why, reason);
 	snprintf(after, sizeof after, "{\"package\":%d,\"weight_g\":%" PRId64 ",\"reason\":\"%s\","
 	    "\"packer\":\"%s\"}", p->npkgs, k->weight_g, why, p->s->user);
 	audit_event(&sup, "order", p->order_id, "weight_override", after);
@@ -1245,8 +1228,8 @@ owe_ship(struct pack *p, int64_t id, int64_t total_g)
 	char no[200], merged[sizeof p->merged + 8], extra[sizeof merged + 32], payload[600];
 	int rc;
 
-	json_text(no, sizeof no, p->order_no);
-	json_text(merged, sizeof merged, p->merged);
+	audit_json_text(no, sizeof no, p->order_no);
+	audit_json_text(merged, sizeof merged, p->merged);
 	extra[0] = '\0';
 	if (p->part_no > 0)
 		snprintf(extra, sizeof extra, ",\"part\":%d,\"parts\":%d", p->part_no, p->nparts);
@@ -1343,7 +1326,7 @@ confirm_tx(struct pack *p, int64_t *total_g, int *all)
 			return rc;
 		return owe_ship(p, p->order_id, *total_g);
 	}
-	json_text(merged, sizeof merged, p->merged);
+	audit_json_text(merged, sizeof merged, p->merged);
 	snprintf(after, sizeof after, "{\"packages\":%d,\"weight_g\":%" PRId64 "%s%s%s}",
 	    p->npkgs, *total_g, p->nmembers ? ",\"merged\":\"" : "", merged,
 	    p->nmembers ? "\"" : "");

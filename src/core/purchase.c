@@ -197,6 +197,29 @@ open_lines(struct session *s, const char *which, struct purchase_row **rows, siz
 	return rc;
 }
 
+/* rc of the UPDATE of purchase id: 0 when it changed that one row, else the error. */
+static int
+one_changed(struct session *s, int rc, int64_t id)
+{
+	if (rc == 0 && db_changes(s->db) == 1)
+		return 0;
+	return rc ? dberr(s, rc, "purchase") : session_fail(s, DB_ECONFLICT,
+	    "purchase %" PRId64 " changed meanwhile", id);
+}
+
+/* End the transaction over rows r (freed): committed when rc is 0, else rolled back;
+ * the result. */
+static int
+end_lines(struct session *s, struct purchase_row *r, int rc)
+{
+	if (rc != 0)
+		db_rollback(s->db);
+	else if ((rc = db_commit(s->db)) != 0)
+		rc = dberr(s, rc, "purchase");
+	free(r);
+	return rc;
+}
+
 int
 purchase_receive(struct session *s, const char *which, const char *lot,
     int64_t expiry, int64_t *units)
@@ -221,29 +244,21 @@ purchase_receive(struct session *s, const char *which, const char *lot,
 			goto fail;
 		rc = db_run(s->db, "UPDATE purchase_due SET received_at = ? WHERE id = ? AND "
 		    "received_at IS NULL AND cancelled_at IS NULL", "ii", now, r[i].id);
-		if (rc != 0 || db_changes(s->db) != 1) {
-			rc = rc ? dberr(s, rc, "purchase") : session_fail(s, DB_ECONFLICT,
-			    "purchase %" PRId64 " changed meanwhile", r[i].id);
+		if ((rc = one_changed(s, rc, r[i].id)) != 0)
 			goto fail;
-		}
 		snprintf(after, sizeof after, "{\"received_at\":%" PRId64 ",\"qty\":%" PRId64
 		    ",\"lot\":\"%s\"}", now, r[i].qty, lot && ref_ok(lot) ? lot : "");
 		if ((rc = audit_log(s, "purchase", r[i].id, "receive", NULL, after)) != 0)
 			goto fail;
 		total += r[i].qty;
 	}
-	if ((rc = db_commit(s->db)) != 0) {
-		free(r);
-		return dberr(s, rc, "purchase");
-	}
-	free(r);
+	if ((rc = end_lines(s, r, 0)) != 0)
+		return rc;
 	if (units)
 		*units = total;
 	return 0;
 fail:
-	db_rollback(s->db);
-	free(r);
-	return rc;
+	return end_lines(s, r, rc);
 }
 
 int
@@ -265,25 +280,17 @@ purchase_cancel(struct session *s, const char *which, const char *reason,
 		rc = db_run(s->db, "UPDATE purchase_due SET cancelled_at = ?, note = ? WHERE "
 		    "id = ? AND received_at IS NULL AND cancelled_at IS NULL", "isi", now,
 		    reason && *reason ? reason : NULL, r[i].id);
-		if (rc != 0 || db_changes(s->db) != 1) {
-			rc = rc ? dberr(s, rc, "purchase") : session_fail(s, DB_ECONFLICT,
-			    "purchase %" PRId64 " changed meanwhile", r[i].id);
+		if ((rc = one_changed(s, rc, r[i].id)) != 0)
 			goto fail;
-		}
 		if ((rc = audit_log(s, "purchase", r[i].id, "cancel", NULL,
 		    reason && *reason ? reason : NULL)) != 0)
 			goto fail;
 	}
-	if ((rc = db_commit(s->db)) != 0) {
-		free(r);
-		return dberr(s, rc, "purchase");
-	}
-	free(r);
+	if ((rc = end_lines(s, r, 0)) != 0)
+		return rc;
 	if (lines)
 		*lines = (int64_t)n;
 	return 0;
 fail:
-	db_rollback(s->db);
-	free(r);
-	return rc;
+	return end_lines(s, r, rc);
 }

@@ -105,3 +105,31 @@ ops_answered(enum market_class cls, const struct transport_resp *resp)
 {
 	return (cls == MC_OK || cls == MC_FATAL) && resp->http != 0;
 }
+
+int
+ops_cursor_get(struct session *s, const char *channel, const char *shop,
+    const char *kind, int64_t *window_end)
+{
+	int64_t shop_id;
+	int rc;
+
+	*window_end = 0;
+	if ((rc = ops_shop_id(s, channel, shop, 0, &shop_id)) == DB_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	rc = db_int(s->db, window_end, "SELECT coalesce(window_end, 0) FROM sync_cursor "
+	    "WHERE shop_id = ? AND kind = ?", "is", shop_id, kind);
+	return rc == DB_ENOTFOUND ? 0 : rc;
+}
+
+int
+ops_cursor_put(struct session *s, int64_t shop_id, const char *kind,
+    const char *cursor, int64_t window_end, int64_t now)
+{
+	return db_run(s->db, "INSERT INTO sync_cursor(shop_id, kind, cursor, window_end, "
+	    "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(shop_id, kind) DO UPDATE SET "
+	    "cursor = excluded.cursor, window_end = excluded.window_end, "
+	    "updated_at = excluded.updated_at", "issii", shop_id, kind, cursor,
+	    window_end, now);
+}

@@ -30,6 +30,12 @@ int ops_run_env(struct market_call_env *env, const struct market_call_env *tmpl,
  * seen, unless create, which adds it (named by its code). */
 int ops_shop_id(struct session *s, const char *channel, const char *shop, int create,
     int64_t *id);
+/* The window_end of the shop's sync cursor of kind (0: none yet, or no such shop). */
+int ops_cursor_get(struct session *s, const char *channel, const char *shop,
+    const char *kind, int64_t *window_end);
+/* Write the shop's sync cursor of kind (inside the caller's transaction). */
+int ops_cursor_put(struct session *s, int64_t shop_id, const char *kind,
+    const char *cursor, int64_t window_end, int64_t now);
 /* The wait before try number attempts (1: the first retry) of an owed call: base
  * seconds doubling each try, at most max. */
 int64_t ops_backoff(int64_t base, int64_t max, int64_t attempts);

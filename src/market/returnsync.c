@@ -21,17 +21,7 @@ int
 returnsync_cursor_get(struct session *s, const char *channel, const char *shop,
     int64_t *window_end)
 {
-	int64_t shop_id;
-	int rc;
-
-	*window_end = 0;
-	if ((rc = ops_shop_id(s, channel, shop, 0, &shop_id)) == DB_ENOTFOUND)
-		return 0;
-	if (rc != 0)
-		return rc;
-	rc = db_int(s->db, window_end, "SELECT coalesce(window_end, 0) FROM sync_cursor "
-	    "WHERE shop_id = ? AND kind = ?", "is", shop_id, CURSOR_KIND);
-	return rc == DB_ENOTFOUND ? 0 : rc;
+	return ops_cursor_get(s, channel, shop, CURSOR_KIND, window_end);
 }
 
 /*
@@ -80,10 +70,7 @@ commit_page(struct session *s, const struct returnsync_opts *o, int64_t shop_id,
 			goto fail;
 		c->changed += changed;
 	}
-	if (window_end > 0 && (rc = db_run(s->db, "INSERT INTO sync_cursor(shop_id, kind, "
-	    "cursor, window_end, updated_at) VALUES (?, ?, '', ?, ?) ON CONFLICT(shop_id, kind) "
-	    "DO UPDATE SET cursor = excluded.cursor, window_end = excluded.window_end, "
-	    "updated_at = excluded.updated_at", "isii", shop_id, CURSOR_KIND, window_end,
+	if (window_end > 0 && (rc = ops_cursor_put(s, shop_id, CURSOR_KIND, "", window_end,
 	    now)) != 0)
 		goto fail;
 	return db_commit(s->db);

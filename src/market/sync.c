@@ -22,28 +22,7 @@ int
 sync_cursor_get(struct session *s, const char *channel, const char *shop,
     int64_t *window_end)
 {
-	int64_t shop_id;
-	int rc;
-
-	*window_end = 0;
-	if ((rc = ops_shop_id(s, channel, shop, 0, &shop_id)) == DB_ENOTFOUND)
-		return 0;
-	if (rc != 0)
-		return rc;
-	rc = db_int(s->db, window_end, "SELECT coalesce(window_end, 0) FROM sync_cursor "
-	    "WHERE shop_id = ? AND kind = ?", "is", shop_id, CURSOR_KIND);
-	return rc == DB_ENOTFOUND ? 0 : rc;
-}
-
-static int
-cursor_put(struct session *s, int64_t shop_id, const char *cursor, int64_t window_end,
-    int64_t now)
-{
-	return db_run(s->db, "INSERT INTO sync_cursor(shop_id, kind, cursor, window_end, "
-	    "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(shop_id, kind) DO UPDATE SET "
-	    "cursor = excluded.cursor, window_end = excluded.window_end, "
-	    "updated_at = excluded.updated_at", "issii", shop_id, CURSOR_KIND, cursor,
-	    window_end, now);
+	return ops_cursor_get(s, channel, shop, CURSOR_KIND, window_end);
 }
 
 /* Fetch the details of ids in the channel's batches into orders. */
@@ -128,7 +107,8 @@ commit_page(struct session *s, const struct sync_opts *o, int64_t shop_id,
 	if (o->listings && (rc = stockpush_listings_from(s, o->channel, o->shop, orders,
 	    NULL)) != 0)
 		goto fail;
-	if (window_end > 0 && (rc = cursor_put(s, shop_id, cursor, window_end, now)) != 0)
+	if (window_end > 0 && (rc = ops_cursor_put(s, shop_id, CURSOR_KIND, cursor,
+	    window_end, now)) != 0)
 		goto fail;
 	if ((rc = db_commit(s->db)) != 0)
 		goto out;

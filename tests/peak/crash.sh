@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# Crash safety (issue 10): the marketplace sync (`sync --once`), the order importer (300
+# rows) and a packing station in line mode (scans fed through a fifo), one of them each
+# iteration, SIGKILLed after a random 0-300 ms (0-40 ms for the import, which takes
+# about 30 ms whole), ITER times, on one SQLite database against packbench-marketsim.
+# After every kill the process runs again to its end and the invariants are checked
+# (crash_check.py): no order duplicated, the stock cache equal to the ledger and never
+# negative, reservations adding up, every packed order owing one ship call and the
+# marketplace accepting at most one per order (exactly one once done), each import all
+# or nothing, `packbench audit verify` intact. Every 10 iterations and at the end the
+# claims of killed drainers are aged (as if their 120 s lease had run out) and synced.
+# At the end every simulator order must be pulled and no ship call pending; then each
+# invariant is broken on purpose in a copy of the database and must be reported.
+#   crash.sh PACKBENCH SIMULATOR SKUS [ITER]
+# ITER defaults to 40; env PACKBENCH_CRASH_ITER overrides it (300 for the long run),
+# PACKBENCH_CRASH_SEED fixes the random choices, PACKBENCH_CRASH_KEEP keeps the files.
+set -u
+pb=$1
+simbin=$2
+skus=$3
+iter=${PACKBENCH_CRASH_ITER:-${4:-40}}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap '[ -n "${simpid:-}" ] && kill "$simpid" 2>/dev/null; [ -n "${PACKBENCH_CRASH_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
+db=$tmp/crash.db
+conf=$tmp/crash.conf
+imports=$tmp/imports
+: >"$imports"
+export PACKBENCH_TEST_FAST_HASH=1 XDG_CONFIG_HOME=$tmp/xdg
+unset PACKBENCH_DB PACKBENCH_CONFIG PACKBENCH_PIN
+RANDOM=${PACKBENCH_CRASH_SEED:-$$}
+
+violations=0
+violate() { violations=$((violations + 1)); echo "VIOLATION: $*"; }
+
+ctl() {     # ctl METHOD PATH [BODY]
+	python3 - "$port" "$1" "$2" "${3:-}" <<'PY'
+import sys, urllib.request
+port, method, path, body = sys.argv[1:5]
+req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
+    data=body.encode() if body else None, headers={"Content-Type": "application/json"})
+print(urllib.request.urlopen(req, timeout=10).read().decode())
+PY
+}
+sql() {    # sql QUERY (or statements): python3's sqlite3, no sqlite3 CLI needed
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=10)
+if sys.argv[2].lstrip().upper().startswith("SELECT"):
+	for r in c.execute(sys.argv[2]).fetchall():
+		print("|".join(map(str, r)))
+else:
+	c.executescript(sys.argv[2])
+c.commit()' "$db" "$1"
+}
+pbx() { "$pb" --db "$db" --config "$conf" "$@"; }
+
+"$simbin" --listen 127.0.0.1:0 --orders 60 --seed 10 --skus "$skus" >"$tmp/port" &
+simpid=$!
+for ((i = 0; i < 50; i++)); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+port=$(head -1 "$tmp/port")
+[ -n "$port" ] || { echo "FAIL: the simulator did not start"; exit 1; }
+
+mapfile -t catalogue < <(grep -v '^#' "$skus" | grep .)
+{
+	echo "sku,name,barcodes,weight_g,lot_tracked,min_shelf_days,cost"
+	for s in "${catalogue[@]}"; do echo "$s,$s,BC-$s,100,0,0,1000"; done
+} >"$tmp/skus.csv"
+{
+	echo "warehouse,sku,lot,expiry,qty"
+	for s in "${catalogue[@]}"; do echo "HCM,$s,,,1000000"; done
+} >"$tmp/stock.csv"
+cat >"$conf" <<EOF2
+[station]
+id = CR
+warehouse = HCM
+printer = file:$tmp/label.zpl
+
+[shop "Sim"]
+channel = shopee
+api_base = http://127.0.0.1:$port
+partner_id = 1000001
+partner_key = sim-partner-key
+shop_id = 2000001
+access_token = sim-access-token
+refresh_token = sim-refresh-token
+warehouse = HCM
+EOF2
+chmod 600 "$conf"
+{
+	pbx init &&
+	pbx warehouse add HCM --province "Hồ Chí Minh" &&
+	pbx import skus "$tmp/skus.csv" &&
+	pbx import stock "$tmp/stock.csv" &&
+	PACKBENCH_NEW_PIN=1111 pbx user add p1 --role packer
+} >/dev/null 2>"$tmp/err" || { echo "FAIL: fixtures: $(cat "$tmp/err")"; exit 1; }
+
+# killed MAX_MS PROGRAM ARGS...: run PROGRAM (exec'd: the pid killed is its own) (stdin from $in when set), SIGKILL it after 0-MAX_MS ms;
+# sets $was_killed to 1 when it was still running then.
+killed() {
+	local ms=$((RANDOM % ($1 + 1))) p
+	shift
+	(exec "$@" <"${in:-/dev/null}" >>"$tmp/killed.out" 2>&1) &
+	p=$!
+	sleep "$(printf '0.%03d' "$ms")"
+	kill -9 "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	[ $? -eq 137 ] && was_killed=1 || was_killed=0
+}
+
+# import_file N: a file of N two-line orders of a CSV shop, prefixed IMPn.
+nimport=0
+import_file() {
+	local j
+	nimport=$((nimport + 1))
+	echo "channel,shop,order_no,created_at,ship_by,status,cod,currency,total,buyer_name,buyer_phone,address,district,province,sku,qty,unit_price"
+	for ((j = 0; j < $1; j++)); do
+		for s in "${catalogue[$((j % ${#catalogue[@]}))]}" "${catalogue[$(((j + 3) % ${#catalogue[@]}))]}"; do
+			echo "shopee,shop-csv,IMP$nimport-$j,2026-11-27T08:15:00+07:00,2026-11-28T12:00:00+07:00,CONFIRMED,0,VND,100000,Trần Văn An,0912345678,\"12 Lê Lợi\",,Hồ Chí Minh,$s,1,50000"
+		done
+	done
+}
+
+# scan_input ORDER_NO: every unit's barcode, a box and the right weight, confirm.
+scan_input() {
+	local units
+	echo "$1"
+	sql "SELECT 'BC-' || s.sku, l.qty FROM order_line l JOIN orders o ON o.id = l.order_id
+	    JOIN sku s ON s.id = l.sku_id WHERE o.order_no = '$1' ORDER BY l.line_no" |
+	while IFS='|' read -r bc qty; do
+		for ((u = 0; u < qty; u++)); do echo "$bc"; done
+	done
+	units=$(sql "SELECT sum(qty) FROM order_line l JOIN orders o ON o.id = l.order_id
+	    WHERE o.order_no = '$1'")
+	echo "BOX M"
+	echo "WEIGHT $((units * 100 + 80))"
+	echo "CMD:CONFIRM"
+}
+
+# finish_scan ORDER_NO: a new session finishes what a killed one left: the order is
+# opened again (resuming its scans), over-scans and locks are acknowledged.
+finish_scan() {
+	local no=$1 line reply
+	coproc SCAN { PACKBENCH_PIN=1111 "$pb" --db "$db" --config "$conf" scan --user p1 \
+	    --station CR 2>>"$tmp/scan.err"; }
+	: >"$tmp/finish"
+	while IFS= read -r line; do
+		echo "$line" >&"${SCAN[1]}"
+		IFS= read -r -t 20 reply <&"${SCAN[0]}" || { reply="(no answer)"; }
+		echo "> $line / $reply" >>"$tmp/finish"
+		case $reply in
+		locked*) echo CMD:ACK >&"${SCAN[1]}"; IFS= read -r -t 20 reply <&"${SCAN[0]}";;
+		esac
+	done < <(scan_input "$no")
+	exec {SCAN[1]}>&-
+	wait "$SCAN_PID" 2>/dev/null
+	[ "$(sql "SELECT status FROM orders WHERE order_no = '$no'")" = PACKED ] ||
+		violate "order $no not packed after the restart: $(tr '\n' ' ' <"$tmp/finish")"
+}
+
+# A killed drainer's claimed ship call comes due again when its claim lease (120 s)
+# runs out; with every process gone, age the claims instead of waiting, so that the
+# retry (which asks the marketplace first) runs here.
+age_claims() { sql "UPDATE outbox SET next_at = 0 WHERE done_at IS NULL AND attempts > 0"; }
+
+check() {   # check mid|final WHAT
+	local out
+	out=$(python3 "$here/crash_check.py" "$db" "$port" "$imports" "$1")
+	if [ $? -ne 0 ]; then
+		while IFS= read -r l; do violate "after $2: ${l#VIOLATION: }"; done <<<"$out"
+	fi
+	if ! out=$(pbx audit verify 2>&1); then
+		violate "after $2: audit verify: $out"
+	fi
+}
+
+pbx sync --once >/dev/null 2>&1 || { echo "FAIL: the first sync failed"; exit 1; }
+late=0      # imports killed after their commit
+declare -A kills=([sync]=0 [import]=0 [scan]=0) runs=([sync]=0 [import]=0 [scan]=0)
+start=$(date +%s)
+for ((it = 1; it <= iter; it++)); do
+	case $((RANDOM % 3)) in
+	0)
+		kind=sync
+		ctl POST /_sim/gen "{\"count\":$((RANDOM % 6))}" >/dev/null
+		in= killed 300 "$pb" --db "$db" --config "$conf" sync --once
+		pbx sync --once >>"$tmp/sync.out" 2>&1 ||
+			violate "sync --once after a kill failed: $(tail -1 "$tmp/sync.out")"
+		;;
+	1)
+		kind=import
+		import_file 150 >"$tmp/imp.csv"
+		echo "IMP$nimport 150" >>"$imports"
+		in= killed 40 "$pb" --db "$db" --config "$conf" import orders "$tmp/imp.csv"
+		n=$(sql "SELECT count(*) FROM orders WHERE order_no GLOB 'IMP$nimport-*'")
+		[ "$was_killed" -eq 1 ] && [ "$n" -gt 0 ] && late=$((late + 1))
+		if [ "$n" -eq 0 ]; then
+			pbx import orders "$tmp/imp.csv" >/dev/null 2>"$tmp/err" ||
+				violate "import after a kill failed: $(cat "$tmp/err")"
+		fi
+		;;
+	2)
+		kind=scan
+		no=$(sql "SELECT o.order_no FROM orders o JOIN shop s ON s.id = o.shop_id
+		    WHERE s.channel = 'shopee' AND o.order_no NOT GLOB 'IMP*'
+		    AND o.status IN ('CONFIRMED', 'ALLOCATED', 'PACKING') ORDER BY o.id LIMIT 1")
+		if [ -z "$no" ]; then
+			ctl POST /_sim/gen '{"count":5}' >/dev/null
+			pbx sync --once >/dev/null 2>&1
+			it=$((it - 1))
+			continue
+		fi
+		scan_input "$no" >"$tmp/scan.in"
+		rm -f "$tmp/fifo"
+		mkfifo "$tmp/fifo"
+		{ while IFS= read -r l; do echo "$l"; sleep 0.03; done <"$tmp/scan.in"; } \
+		    >"$tmp/fifo" 2>/dev/null &
+		writer=$!
+		PACKBENCH_PIN=1111 in=$tmp/fifo killed 300 "$pb" --db "$db" --config "$conf" scan --user p1 --station CR
+		kill "$writer" 2>/dev/null
+		wait "$writer" 2>/dev/null
+		if [ "$(sql "SELECT status FROM orders WHERE order_no = '$no'")" != PACKED ]; then
+			finish_scan "$no"
+		fi
+		;;
+	esac
+	runs[$kind]=$((runs[$kind] + 1))
+	kills[$kind]=$((kills[$kind] + was_killed))
+	check mid "$kind #$it"
+	if ((it % 10 == 0)); then
+		age_claims
+		pbx sync --once >>"$tmp/sync.out" 2>&1 || violate "sync --once of aged claims failed"
+		check mid "the retries of aged claims #$it"
+	fi
+done
+age_claims
+pbx sync --once >>"$tmp/sync.out" 2>&1 || violate "the last sync failed: $(tail -1 "$tmp/sync.out")"
+check final "the last clean sync"
+secs=$(($(date +%s) - start))
+for f in killed.out sync.out scan.err; do
+	if grep -qE 'Sanitizer|runtime error' "$tmp/$f" 2>/dev/null; then
+		violate "$f: $(grep -m1 -E 'Sanitizer|runtime error' "$tmp/$f")"
+	fi
+done
+
+# The checker itself: each invariant broken on purpose in a copy must be reported.
+tamper() {  # tamper WHAT REPORT_RE SQL
+	local good=$db
+	cp "$good" "$tmp/tamper.db"
+	rm -f "$tmp/tamper.db-wal"
+	[ -f "$good-wal" ] && cp "$good-wal" "$tmp/tamper.db-wal"
+	db=$tmp/tamper.db
+	sql "$3"
+	python3 "$here/crash_check.py" "$db" "$port" "$imports" final >"$tmp/tamper.out"
+	grep -qE "$2" "$tmp/tamper.out" || violate "the checker missed $1: $(cat "$tmp/tamper.out")"
+	db=$good
+}
+simorder="(SELECT max(o.id) FROM orders o JOIN shop h ON h.id = o.shop_id
+    WHERE h.shop_code <> 'shop-csv')"
+lastimp="(SELECT max(id) FROM orders WHERE order_no GLOB 'IMP*')"
+tamper "a duplicated order" "is in the database 2 times" \
+    "INSERT INTO shop(channel, shop_code, name) VALUES ('lazada', 'dup', 'dup');
+    INSERT INTO orders(shop_id, order_no, status, created_at, updated_at, currency, total)
+    SELECT (SELECT id FROM shop WHERE shop_code = 'dup'), order_no, status, created_at,
+    updated_at, currency, total FROM orders WHERE id = $simorder"
+tamper "an unbalanced ledger" "ledger" \
+    "INSERT INTO stock_move(at, kind, warehouse_id, sku_id, lot_id, d_on_hand, d_reserved)
+    SELECT 0, 'adjust', warehouse_id, sku_id, lot_id, 1, 0 FROM stock_level LIMIT 1"
+tamper "a negative ledger" "negative after move" \
+    "UPDATE stock_move SET d_on_hand = -d_on_hand WHERE id = (SELECT min(id) FROM stock_move)"
+tamper "a lost order" "was never pulled" "DELETE FROM orders WHERE id = $simorder"
+if [ "$(sql "SELECT count(*) FROM outbox WHERE kind = 'ready_to_ship'")" -gt 0 ]; then
+	tamper "a second owed ship call" "owes 2 ship calls" \
+	    "INSERT INTO outbox(shop_id, order_id, kind, payload, created_at) SELECT shop_id,
+	    order_id, kind, payload, created_at FROM outbox WHERE kind = 'ready_to_ship' LIMIT 1"
+	tamper "a pending ship call" "still pending" \
+	    "UPDATE outbox SET done_at = NULL WHERE kind = 'ready_to_ship'"
+fi
+if [ "$(sql "SELECT count(*) FROM orders WHERE order_no GLOB 'IMP*'")" -gt 0 ]; then
+	tamper "a half import" "import IMP[0-9]+: 149 of 150" \
+	    "DELETE FROM reservation WHERE order_id = $lastimp; DELETE FROM order_line WHERE
+	    order_id = $lastimp; DELETE FROM orders WHERE id = $lastimp"
+fi
+
+echo "crash: $iter iterations in $secs s; runs/kills: sync ${runs[sync]}/${kills[sync]}," \
+    "import ${runs[import]}/${kills[import]} ($late after the commit), scan ${runs[scan]}/${kills[scan]};" \
+    "orders $(sql 'SELECT count(*) FROM orders'), packed" \
+    "$(sql "SELECT count(*) FROM orders WHERE status IN ('PACKED', 'SHIPPED', 'READY_TO_SHIP')")," \
+    "ship calls done $(sql "SELECT count(*) FROM outbox WHERE kind = 'ready_to_ship' AND done_at IS NOT NULL");" \
+    "invariant violations: $violations"
+[ "$violations" -eq 0 ]
