@@ -115,6 +115,19 @@ cmd_db_copy(struct cmd_ctx *c)
 		fprintf(stderr, "packbench: db copy: --from %s: no such database file\n", from);
 		return EXIT_FAIL;
 	}
+	if (c->user != NULL) {
+		/* An operator named with --user copies a site only as its admin. */
+		struct cmd_ctx as = *c;
+		struct session s;
+
+		as.db_path = from;
+		if (cmd_open(&as, &src, &s) != 0)
+			return EXIT_FAIL;
+		rc = session_require(&s, ROLE_ADMIN, "copy the database");
+		db_close(src);
+		if (rc != 0)
+			return cmd_fail(&s);
+	}
 	if (db_open(&src, from, err, sizeof err) != 0) {
 		fprintf(stderr, "packbench: db copy: --from %s\n", err);
 		return EXIT_FAIL;

@@ -277,6 +277,25 @@ run_devices(struct scan *sc)
 	return EXIT_OK;
 }
 
+/* A lost database connection being re-opened (PostgreSQL; db_set_wait_hook()) blocks
+ * the flow for up to about 25 s: told on stderr as it happens, so that stdout keeps one
+ * line per input. */
+static void
+scan_db_wait(void *arg, int attempt, int64_t waited_ms)
+{
+	(void)arg;
+	if (attempt > 0)
+		fprintf(stderr, "packbench: scan: WAIT database connection lost — reconnecting "
+		    "(attempt %d, %lld s)\n", attempt, (long long)(waited_ms / 1000));
+	else if (attempt == 0)
+		fprintf(stderr, "packbench: scan: database connection restored after %lld.%lld s\n",
+		    (long long)(waited_ms / 1000), (long long)(waited_ms % 1000 / 100));
+	else
+		fprintf(stderr, "packbench: scan: database connection lost — gave up after "
+		    "%lld s\n", (long long)(waited_ms / 1000));
+	fflush(stderr);
+}
+
 /* Log in by badge, or as c->user with the PIN from PACKBENCH_PIN or the terminal. */
 static int
 login(struct cmd_ctx *c, struct db *db, struct session *s, const char *badge,
@@ -393,6 +412,7 @@ cmd_scan_run(struct cmd_ctx *c)
 		fprintf(stderr, "packbench: %s\n", err);
 		goto out;
 	}
+	db_set_wait_hook(db, scan_db_wait, NULL);
 	if (login(c, db, &sc->s, badge, cfg.station.id) != 0)
 		goto out;
 	if (station_pack_config(&sc->s, &cfg, wh, &pc, err, sizeof err) != 0) {

@@ -129,6 +129,13 @@ cmd_sync_run(struct cmd_ctx *c)
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
+	/* With --user the operator must be allowed what the sync screen is. */
+	if (session_require(&s, ROLE_SUPERVISOR, "run the marketplace sync") != 0) {
+		cmd_fail(&s);
+		db_close(db);
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
 	station_sync_shops(&cfg, &ss);
 	station_sync_opts(&cfg, &wo);
 	wo.quiet = quiet || once;

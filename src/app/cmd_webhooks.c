@@ -131,6 +131,12 @@ cmd_webhooks_run(struct cmd_ctx *c)
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
+	if (session_require(&s, ROLE_SUPERVISOR, "receive marketplace pushes") != 0) {
+		cmd_fail(&s);
+		db_close(db);
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
 	shops = xcalloc(cfg.nshops, sizeof *shops);
 	tokens = xcalloc(cfg.nshops, sizeof *tokens);
 	codes = xcalloc(cfg.nshops, sizeof *codes);

@@ -149,6 +149,12 @@ struct chain_cache {
 	int defer;
 	struct pending *pend;
 	size_t npend, cappend;
+	/* A row-locked transaction (db.h db_begin_rows()): its records wait unchained in the
+	 * temporary table audit_late and are chained at commit under the chain lock, so
+	 * stations overlap except for that append. */
+	int64_t late_n;
+	int late_made, late_sure;   /* made on this connection (when, below); committed */
+	uint64_t late_tx, late_rb, late_rc; /* tx serial, rollbacks, reconnects when made */
 };
 
 /* A deferred record: its fields, owned (one allocation each). */
@@ -172,6 +178,107 @@ pending_clear(struct chain_cache *cc)
 	cc->npend = cc->cappend = 0;
 }
 
+static const char sql_late[] = "CREATE TEMP TABLE IF NOT EXISTS audit_late (n BIGINT, "
+    "at BIGINT, user_name TEXT, station TEXT, entity TEXT, entity_id TEXT, action TEXT, "
+    "before TEXT, after TEXT)";
+
+static int insert_pending(struct db *db, struct chain_cache *cc);
+
+/* Make sure audit_late exists on this connection: made once, and again only when a
+ * rollback may have taken it back or the connection was re-opened. */
+static int
+late_table(struct db *db, struct chain_cache *cc)
+{
+	int rc, made = cc->late_made && cc->late_rc == db_reconnects(db) &&
+	    cc->late_rb == db_rollbacks(db);
+
+	if (made && cc->late_tx != db_tx_serial(db))
+		cc->late_sure = 1;      /* its transaction ended without a rollback */
+	if (made || (cc->late_sure && cc->late_rc == db_reconnects(db)))
+		return 0;
+	if ((rc = db_exec(db, sql_late)) != 0)
+		return rc;
+	cc->late_made = 1;
+	cc->late_sure = 0;
+	cc->late_tx = db_tx_serial(db);
+	cc->late_rb = db_rollbacks(db);
+	cc->late_rc = db_reconnects(db);
+	return 0;
+}
+
+/* At the commit of a row-locked transaction: chain its records onto the head, under the
+ * chain lock (the last lock such a transaction takes), and move the head. */
+static int
+late_chain(struct db *db)
+{
+	struct chain_cache *cc = *db_slot(db, DB_SLOT_AUDIT);
+	char prev[HASH_HEX], hash[HASH_HEX];
+	struct db_stmt *st;
+	int64_t last;
+	int rc, k;
+
+	if ((rc = late_table(db, cc)) != 0 ||
+	    (rc = db_lock(db, "audit", 0)) != 0 || (rc = chain_end(db, 0, &last, prev)) != 0)
+		return rc;
+	pending_clear(cc);
+	if ((st = db_prep(db, "SELECT at, user_name, station, entity, entity_id, action, "
+	    "before, after FROM audit_late ORDER BY n")) == NULL)
+		return DB_ERR;
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct pending *p;
+		struct rec r;
+
+		if (cc->npend == cc->cappend) {
+			cc->cappend = cc->cappend ? cc->cappend * 2 : 16;
+			cc->pend = xrealloc(cc->pend, cc->cappend * sizeof *cc->pend);
+		}
+		p = &cc->pend[cc->npend++];
+		p->id = ++last;
+		p->at = db_col_int(st, 0);
+		for (k = 0; k < 7; k++)
+			p->f[k] = xstrdup(db_col_text(st, k + 1));
+		r = (struct rec){ .id = p->id, .at = p->at, .user = p->f[0], .station = p->f[1],
+		    .entity = p->f[2], .entity_id = p->f[3], .action = p->f[4],
+		    .before = p->f[5], .after = p->f[6], .prev = prev };
+		rec_hash(&r, hash);
+		p->f[7] = xstrdup(prev);
+		p->f[8] = xstrdup(hash);
+		snprintf(prev, sizeof prev, "%s", hash);
+	}
+	db_done(st);
+	if (rc < 0 || cc->npend == 0) {
+		pending_clear(cc);
+		return rc < 0 ? rc : 0;
+	}
+	if ((rc = insert_pending(db, cc)) != 0 ||
+	    (rc = db_run(db, "DELETE FROM audit_late", "")) != 0)
+		return rc;
+	return db_run(db, "INSERT INTO audit_head(id, last_id, last_hash) VALUES (1, ?, ?) "
+	    "ON CONFLICT(id) DO UPDATE SET last_id = excluded.last_id, "
+	    "last_hash = excluded.last_hash", "is", last, prev);
+}
+
+/* audit_log() in a row-locked transaction: the record waits for late_chain(). */
+static int
+late_log(struct session *s, struct chain_cache *cc, const char *entity, int64_t entity_id,
+    const char *action, const char *before, const char *after)
+{
+	char eid[24];
+	int rc;
+
+	if ((rc = late_table(s->db, cc)) != 0)
+		return session_fail(s, rc, "audit: %s", db_errmsg(s->db));
+	snprintf(eid, sizeof eid, "%" PRId64, entity_id);
+	rc = db_run(s->db, "INSERT INTO audit_late(n, at, user_name, station, entity, "
+	    "entity_id, action, before, after) VALUES (?,?,?,?,?,?,?,?,?)", "iisssssss",
+	    ++cc->late_n, clock_now(), s->user, s->station, entity, eid, action,
+	    before ? before : "", after ? after : "");
+	if (rc != 0)
+		return session_fail(s, rc, "audit: %s", db_errmsg(s->db));
+	db_on_commit(s->db, late_chain);
+	return 0;
+}
+
 int
 audit_log(struct session *s, const char *entity, int64_t entity_id,
     const char *action, const char *before, const char *after)
@@ -187,6 +294,8 @@ audit_log(struct session *s, const char *entity, int64_t entity_id,
 	if (*slot == NULL)
 		*slot = xcalloc(1, sizeof *cc);
 	cc = *slot;
+	if (db_rowlocked(s->db))
+		return late_log(s, cc, entity, entity_id, action, before, after);
 	if (cc->defer && (cc->tx != db_tx_serial(s->db) || cc->rollbacks !=
 	    db_rollbacks(s->db)) && cc->npend > 0)
 		return session_fail(s, DB_ERR, "audit: records held for one insert were rolled "
@@ -260,8 +369,7 @@ int
 audit_flush(struct session *s, int discard)
 {
 	struct chain_cache *cc = *db_slot(s->db, DB_SLOT_AUDIT);
-	size_t i, k, j;
-	int rc = 0, c;
+	int rc;
 
 	if (cc == NULL)
 		return 0;
@@ -270,6 +378,17 @@ audit_flush(struct session *s, int discard)
 		pending_clear(cc);
 		return 0;
 	}
+	rc = insert_pending(s->db, cc);
+	return rc != 0 ? session_fail(s, rc, "audit: %s", db_errmsg(s->db)) : 0;
+}
+
+/* Insert the records held in cc, many to a statement, and forget them. */
+static int
+insert_pending(struct db *db, struct chain_cache *cc)
+{
+	size_t i, k, j;
+	int rc = 0, c;
+
 	for (i = 0; i < cc->npend && rc == 0; i += k) {
 		char sql[160 + ROWS_PER_INSERT * 26];
 		struct db_stmt *st;
@@ -281,7 +400,7 @@ audit_flush(struct session *s, int discard)
 		for (j = 0; j < k; j++)
 			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?,?,?,?,?,?,?,?,?,?,?)",
 			    j ? "," : "");
-		if ((st = db_prep(s->db, sql)) == NULL) {
+		if ((st = db_prep(db, sql)) == NULL) {
 			rc = DB_ERR;
 			break;
 		}
@@ -299,7 +418,7 @@ audit_flush(struct session *s, int discard)
 		rc = rc < 0 ? rc : 0;
 	}
 	pending_clear(cc);
-	return rc != 0 ? session_fail(s, rc, "audit: %s", db_errmsg(s->db)) : 0;
+	return rc;
 }
 
 /* Whether r is intact once given back the id below its own and the chain before it. */

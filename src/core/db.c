@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "db_impl.h"
@@ -49,6 +50,13 @@ uint64_t
 db_reconnects(struct db *db)
 {
 	return db->reconnects;
+}
+
+void
+db_set_wait_hook(struct db *db, db_wait_fn *fn, void *arg)
+{
+	db->wait_fn = fn;
+	db->wait_arg = arg;
 }
 
 int
@@ -263,6 +271,18 @@ db_step(struct db_stmt *st)
 	return st->db->ops->step(st);
 }
 
+int
+db_step_later(struct db_stmt *st)
+{
+	int rc;
+
+	if (st->db->ops->step_later != NULL)
+		return st->db->ops->step_later(st);
+	while ((rc = db_step(st)) == DB_ROW)
+		;
+	return rc;
+}
+
 int64_t
 db_col_int(struct db_stmt *st, int col)
 {
@@ -336,6 +356,23 @@ db_run(struct db *db, const char *sql, const char *types, ...)
 }
 
 int
+db_run_later(struct db *db, const char *sql, const char *types, ...)
+{
+	struct db_stmt *st = db_prep(db, sql);
+	va_list ap;
+	int rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	va_start(ap, types);
+	bind_va(st, types, ap);
+	va_end(ap);
+	rc = db_step_later(st);
+	db_done(st);
+	return rc;
+}
+
+int
 db_int(struct db *db, int64_t *out, const char *sql, const char *types, ...)
 {
 	struct db_stmt *st = db_prep(db, sql);
@@ -370,15 +407,17 @@ db_changes(struct db *db)
 	return db->ops->changes(db);
 }
 
-int
-db_begin(struct db *db)
+static int
+begin(struct db *db, enum db_tx_op op)
 {
 	int rc;
 
 	if (db->depth >= DB_MAX_DEPTH)
 		return DB_ERR;
 	if (db->depth == 0) {
-		rc = db->ops->tx(db, DB_TX_BEGIN, 0);
+		db->rowlocked = 0;
+		db->tx_lost = 0;
+		rc = db->ops->tx(db, op, 0);
 		db->nhooks = 0;
 		db->tx_mark = 0;
 		db->tx_serial++;
@@ -388,6 +427,49 @@ db_begin(struct db *db)
 	if (rc == 0)
 		db->depth++;
 	return rc;
+}
+
+int
+db_begin(struct db *db)
+{
+	return begin(db, DB_TX_BEGIN);
+}
+
+int
+db_begin_rows(struct db *db)
+{
+	return begin(db, db->ops->lock != NULL ? DB_TX_BEGIN_ROWS : DB_TX_BEGIN);
+}
+
+int
+db_lock(struct db *db, const char *table, int64_t key)
+{
+	if (db->depth == 0 || !db->rowlocked)
+		return 0;
+	return db->ops->lock(db, table, key);
+}
+
+int
+db_rowlocked(struct db *db)
+{
+	return db->depth > 0 && db->rowlocked;
+}
+
+#define DB_RETRIES 8
+
+int
+db_retry(struct db *db, int rc, int *tries)
+{
+	struct timespec ts;
+
+	if (rc == 0 || db->depth > 0 || !db->tx_lost || *tries >= DB_RETRIES)
+		return 0;
+	(*tries)++;
+	/* 1 to 4 ms times the attempt, so that two losers do not meet again at once. */
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)(1 + rand() % 4) * *tries * 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
 }
 
 uint64_t

@@ -59,6 +59,16 @@ const char *db_engine(struct db *db);
  * rolled back by its caller as for any error. */
 uint64_t db_reconnects(struct db *db);
 
+/*
+ * Told while a lost server connection is re-opened (PostgreSQL), which blocks the calling
+ * thread for up to about 25 s: fn(arg, attempt, waited_ms) before each attempt (1, 2, ...;
+ * waited_ms since the loss was noticed), then once with attempt 0 when the connection is
+ * back, or -1 when it gave up. A station says so on its status line meanwhile. fn runs
+ * on the thread that was using db. NULL fn: nothing told. SQLite never calls it.
+ */
+typedef void db_wait_fn(void *arg, int attempt, int64_t waited_ms);
+void db_set_wait_hook(struct db *db, db_wait_fn *fn, void *arg);
+
 /* Run one or more statements without parameters. */
 int db_exec(struct db *db, const char *sql);
 
@@ -80,6 +90,16 @@ void db_bind_null(struct db_stmt *st, int idx);
 /* DB_ROW, DB_DONE or a negative status. */
 int db_step(struct db_stmt *st);
 
+/*
+ * For a write whose failure the caller does not tell apart from any other (it only
+ * gives up): as db_step() run to DB_DONE, except that inside a transaction on
+ * PostgreSQL the statement is queued and goes to the server with the next one whose
+ * result is needed (or the commit), saving a round trip. Its failure then fails that
+ * later call (db_errmsg() names the write) and the transaction with it. db_last_id()
+ * and db_changes() do not see it. db_run_later() is db_run() the same way.
+ */
+int db_step_later(struct db_stmt *st);
+
 int64_t db_col_int(struct db_stmt *st, int col);
 const char *db_col_text(struct db_stmt *st, int col);  /* "" for NULL; valid until next step */
 int db_col_null(struct db_stmt *st, int col);
@@ -91,6 +111,7 @@ const char *db_col_name(struct db_stmt *st, int col);
  * (NULL binds NULL), 'n' NULL (takes no argument). Returns 0 or a negative status.
  */
 int db_run(struct db *db, const char *sql, const char *types, ...);
+int db_run_later(struct db *db, const char *sql, const char *types, ...);
 
 /* Same, returning the first column of the first row in *out; DB_ENOTFOUND if no row. */
 int db_int(struct db *db, int64_t *out, const char *sql, const char *types, ...);
@@ -107,6 +128,29 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 int db_in_tx(struct db *db);
+
+/*
+ * Row locking, for the write paths several stations run at once (claim, scan, pack,
+ * give back). db_begin_rows() is db_begin() for a transaction that takes, with db_lock(),
+ * a lock on every order and stock key it reads to decide and writes, BEFORE reading it:
+ * on PostgreSQL such transactions run side by side, the others still one at a time
+ * (db_pg.c). Lock order: orders before stock, keys ascending; the audit chain is locked
+ * last, at commit, by audit.c. Nested in another transaction it is a savepoint of that
+ * transaction's kind. On SQLite both are db_begin() and db_lock() does nothing (BEGIN
+ * IMMEDIATE serialises the writers). db_rowlocked(): whether the current transaction is
+ * such a one on PostgreSQL.
+ */
+int db_begin_rows(struct db *db);
+int db_lock(struct db *db, const char *table, int64_t key);
+int db_rowlocked(struct db *db);
+
+/*
+ * After the outermost transaction was rolled back (or its commit failed) with status rc:
+ * 1 when it lost a deadlock or a serialization failure on the server and should simply be
+ * run again (at most a few times per *tries, which starts at 0; a short random pause
+ * first), 0 otherwise.
+ */
+int db_retry(struct db *db, int rc, int *tries);
 
 /*
  * Run fn just before the outermost transaction commits (once, however often it is

@@ -31,6 +31,7 @@ struct db_stmt {
 /* Transaction verbs a backend runs for db.c; depth names the savepoint. */
 enum db_tx_op {
 	DB_TX_BEGIN,                /* outermost, taking the write lock at once */
+	DB_TX_BEGIN_ROWS,           /* outermost, locking rows with lock() (db_begin_rows) */
 	DB_TX_COMMIT,
 	DB_TX_ROLLBACK,
 	DB_TX_SAVEPOINT,
@@ -56,6 +57,8 @@ struct db_ops {
 	void (*bind_text)(struct db_stmt *st, int idx, const char *s, size_t n);
 	void (*bind_null)(struct db_stmt *st, int idx);
 	int (*step)(struct db_stmt *st);
+	/* db_step_later(); NULL to step at once. */
+	int (*step_later)(struct db_stmt *st);
 	int64_t (*col_int)(struct db_stmt *st, int col);
 	const char *(*col_text)(struct db_stmt *st, int col);   /* NULL for SQL NULL */
 	int (*col_null)(struct db_stmt *st, int col);
@@ -65,6 +68,9 @@ struct db_ops {
 	int (*changes)(struct db *db);
 	int (*tx)(struct db *db, enum db_tx_op op, int depth);
 	int64_t (*size)(struct db *db);
+	/* db_lock() in a DB_TX_BEGIN_ROWS transaction; NULL where BEGIN serialises writers
+	 * (then db_begin_rows() is DB_TX_BEGIN). */
+	int (*lock)(struct db *db, const char *table, int64_t key);
 	/* LISTEN/NOTIFY (db.h); NULL where the engine has none. */
 	int (*listen)(struct db *db, const char *channel);
 	int (*fd)(struct db *db);
@@ -93,6 +99,10 @@ struct db {
 	uint64_t tx_serial;                 /* outermost transactions begun */
 	uint64_t rollbacks;                 /* rollbacks at any depth */
 	uint64_t reconnects;                /* lost connections re-opened (PostgreSQL) */
+	db_wait_fn *wait_fn;                /* db_set_wait_hook() */
+	void *wait_arg;
+	int rowlocked;                      /* the backend began DB_TX_BEGIN_ROWS */
+	int tx_lost;                        /* this transaction lost a deadlock (db_retry) */
 	void *slots[DB_NSLOTS];
 };
 

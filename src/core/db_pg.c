@@ -11,13 +11,32 @@
  * also get PostgreSQL types (INTEGER is BIGINT, INTEGER PRIMARY KEY an identity) and
  * their triggers become PL/pgSQL functions.
  *
- * Transactions behave as SQLite's do under packbench: the outermost db_begin() takes one
- * transaction-scoped advisory lock per schema, the equivalent of BEGIN IMMEDIATE's write
- * lock, so two stations never both read the last unit in stock as free. A write that
- * fails inside a transaction is undone alone (a savepoint around it), as in SQLite,
- * instead of aborting the whole transaction. Serialization failures and deadlocks of a
- * statement outside a transaction are retried; a lost connection is re-opened with
- * backoff before a statement outside a transaction (db_reconnects() counts them).
+ * Locking. Every write transaction takes, at BEGIN, the schema's transaction-scoped
+ * advisory lock (LOCK_CLASS, hash of the schema). A plain db_begin() takes it exclusive:
+ * the equivalent of BEGIN IMMEDIATE's write lock, one such writer at a time, so code
+ * written for SQLite stays right here. A db_begin_rows() transaction (the station's
+ * claim, scan, pack and give-back paths) takes it shared, so such transactions run side
+ * by side, and locks what it reads and writes with db_lock(): one advisory xact lock per
+ * table and key (a bigint: the high half hashes the schema and table name, the low half
+ * is the key). Advisory locks, not SELECT ... FOR UPDATE, because what a reservation
+ * must hold still is not one row: the SKU's levels in every warehouse and lot, rows not
+ * yet inserted included. The order is orders, then stock (SKU ids ascending), then the
+ * audit chain, which audit.c locks only for the append at commit. Reads then run in READ
+ * COMMITTED after the locks are held, so they see every commit made before. A wait that
+ * closes a cycle fails with 40P01 (deadlock): the transaction is marked lost and
+ * db_retry() has its caller run it again. PACKBENCH_PG_LOCKS=schema makes
+ * db_begin_rows() a plain db_begin() (the single writer of before, for comparison).
+ * A write that fails inside a transaction is undone alone, as in SQLite, instead of
+ * aborting the whole transaction: in the outermost one a savepoint goes around it; in a
+ * nested one its caller rolls the nested one back (the savepoint db_begin() made), as
+ * every caller does on an error, which spares a subtransaction per write.
+ * Round trips: a statement is prepared once per connection (named, cached by its text);
+ * nested SAVEPOINTs and RELEASEs, and writes run with db_step_later(), wait in a queue
+ * and go in one pipeline with the next statement whose result is needed (or before the
+ * COMMIT). Serialization failures and deadlocks of a statement outside a transaction are
+ * retried; a lost connection is re-opened with backoff before a statement outside a
+ * transaction (db_reconnects() counts them; db_set_wait_hook() hears each attempt).
+ * Trigger functions use generic plans (the custom ones were planned afresh per row).
  * db_listen()/db_notify() are PostgreSQL's LISTEN/NOTIFY on this connection.
  */
 #include <ctype.h>
@@ -43,17 +62,36 @@ struct pg_conn {
 	PGconn *c;
 	char err[512];
 	int lock_key;                /* the advisory lock's second key: the schema's hash */
+	int schema_only;             /* PACKBENCH_PG_LOCKS=schema: no row-locked transactions */
+	/* Row locks held by this transaction (tx_serial, rollbacks as when taken), so that a
+	 * key locked again costs no round trip; forgotten on any rollback. */
+	uint64_t held_tx, held_rb;
+	int nheld;
+	int64_t held[64];
 	int64_t last_id;
 	int changes;
 	unsigned serial;             /* names prepared statements */
 	unsigned epoch;              /* bumped when the connection was re-opened */
+	/* Commands owed to the server, sent in one pipeline ahead of the next statement whose
+	 * result is needed: nested savepoints and their release, db_step_later() writes. */
+	struct queued *q;
+	int nq, capq;
+};
+
+/* A queued command: SQL text without parameters, or a prepared statement's execution. */
+struct queued {
+	char *text;                  /* NULL for a prepared statement */
+	char name[24];
+	int nparams;
+	char **val;                  /* copies; NULL for SQL NULL */
+	const char *sql;             /* the statement's own text, naming it in an error */
 };
 
 struct pg_stmt {
 	struct db_stmt head;
 	char *pgsql;                 /* translated text */
 	int nparams;
-	int is_write;                /* INSERT/UPDATE/DELETE: wrapped in a savepoint in a tx */
+	int is_write;                /* INSERT/UPDATE/DELETE: in a savepoint at depth 1 */
 	int is_insert;               /* without its own RETURNING: ours gives last_id */
 	char name[24];               /* server-side name; "" when not prepared */
 	unsigned epoch;              /* connection epoch it was prepared in */
@@ -70,6 +108,8 @@ struct pg_stmt {
 
 #define CONN(db) ((struct pg_conn *)(db)->impl)
 #define PST(s) ((struct pg_stmt *)(void *)(s))
+
+static void queue_clear(struct pg_conn *c);
 
 /* With PACKBENCH_PG_TRACE=FILE, each translation and error is appended to FILE. */
 static void
@@ -637,7 +677,10 @@ emit_trigger(struct xl *x, int from, int to)
 	sb_put(&fn, x->v[name].s, (size_t)x->v[name].n);
 	sb_puts(&x->out, "CREATE OR REPLACE FUNCTION pb_trg_");
 	sb_puts(&x->out, fn.p);
-	sb_puts(&x->out, "() RETURNS trigger LANGUAGE plpgsql AS $pbtrg$ BEGIN ");
+	/* A generic plan: custom ones, planned afresh on every row with NEW's values as
+	 * constants, cost more than the trigger's work. */
+	sb_puts(&x->out, "() RETURNS trigger LANGUAGE plpgsql SET plan_cache_mode = "
+	    "force_generic_plan AS $pbtrg$ BEGIN ");
 	/* The body's statements, each translated; SELECT RAISE(...) becomes RAISE. */
 	for (s = nx(x, begin), depth = 0, k = s; k <= end; k++) {
 		if (k < end && is_kw(&x->v[k], "CASE"))
@@ -827,6 +870,13 @@ map_state(const char *state)
 	return DB_ERR;
 }
 
+/* A deadlock or serialization failure: the transaction is worth running again. */
+static int
+retryable(const char *state)
+{
+	return state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
+}
+
 /* Status of a finished result (freed unless keep); the error remembered. */
 static int
 check(struct db *db, PGresult *r, int keep)
@@ -841,6 +891,8 @@ check(struct db *db, PGresult *r, int keep)
 	}
 	set_err(db, r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(CONN(db)->c));
 	rc = r != NULL ? map_state(PQresultErrorField(r, PG_DIAG_SQLSTATE)) : DB_ERR;
+	if (r != NULL && db->depth > 0 && retryable(PQresultErrorField(r, PG_DIAG_SQLSTATE)))
+		db->tx_lost = 1;
 	PQclear(r);
 	return rc;
 }
@@ -904,6 +956,51 @@ session_setup(struct db *db)
 	return 0;
 }
 
+/* 64-bit FNV-1a of s, continuing from h. */
+static uint64_t
+fnv(uint64_t h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int flush(struct db *db);
+
+/* db_lock(): the advisory lock for table and key, held until the transaction ends (what
+ * is queued goes first, keeping the program's order). */
+static int
+pg_lock(struct db *db, const char *table, int64_t key)
+{
+	struct pg_conn *c = CONN(db);
+	char num[24], schema[16];
+	const char *v[1] = { num };
+	uint64_t h;
+	int64_t k;
+	int i, rc;
+
+	snprintf(schema, sizeof schema, "%d", c->lock_key);
+	h = fnv(fnv(1469598103934665603ULL, schema), table);
+	k = (int64_t)((h & 0xffffffff00000000ULL) | (uint32_t)key);
+	if (c->held_tx != db->tx_serial || c->held_rb != db->rollbacks) {
+		c->held_tx = db->tx_serial;
+		c->held_rb = db->rollbacks;
+		c->nheld = 0;
+	}
+	for (i = 0; i < c->nheld; i++) {
+		if (c->held[i] == k)
+			return 0;
+	}
+	snprintf(num, sizeof num, "%lld", (long long)k);
+	if ((rc = flush(db)) != 0)
+		return rc;
+	rc = check(db, PQexecParams(c->c, "SELECT pg_advisory_xact_lock($1::bigint)", 1, NULL,
+	    v, NULL, NULL, 0), 0);
+	if (rc == 0 && c->nheld < (int)(sizeof c->held / sizeof c->held[0]))
+		c->held[c->nheld++] = k;
+	return rc;
+}
+
 static int
 pg_open(struct db *db, const char *target, char *err, size_t errlen)
 {
@@ -911,6 +1008,8 @@ pg_open(struct db *db, const char *target, char *err, size_t errlen)
 	int rc;
 
 	db->impl = c;
+	c->schema_only = getenv("PACKBENCH_PG_LOCKS") != NULL &&
+	    strcmp(getenv("PACKBENCH_PG_LOCKS"), "schema") == 0;
 	c->c = PQconnectdb(target);
 	if (c->c == NULL || PQstatus(c->c) != CONNECTION_OK) {
 		set_err(db, c->c != NULL ? PQerrorMessage(c->c) : "out of memory");
@@ -938,30 +1037,48 @@ pg_close(struct db *db)
 {
 	struct pg_conn *c = CONN(db);
 
+	queue_clear(c);
+	free(c->q);
 	PQfinish(c->c);
 	free(c);
 	db->impl = NULL;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
- * The connection broke: re-open it with backoff (0.1 s doubling, about 25 s in all).
- * Only outside a transaction, whose work would be lost. 0 when connected again.
+ * The connection broke: re-open it with backoff (0.1 s doubling, about 25 s in all),
+ * telling the wait hook (db_set_wait_hook()) before each attempt and at the end. Only
+ * outside a transaction, whose work would be lost. 0 when connected again.
  */
 static int
 reconnect(struct db *db)
 {
 	struct pg_conn *c = CONN(db);
 	struct timespec ts;
+	int64_t t0 = mono_ms();
 	long ms = 100;
 	int i;
 
 	if (db->depth > 0)
 		return DB_ERR;
+	queue_clear(c);
 	for (i = 0; i < 8; i++) {
+		if (db->wait_fn != NULL)
+			db->wait_fn(db->wait_arg, i + 1, mono_ms() - t0);
 		PQreset(c->c);
 		if (PQstatus(c->c) == CONNECTION_OK && session_setup(db) == 0) {
 			c->epoch++;
 			db->reconnects++;
+			if (db->wait_fn != NULL)
+				db->wait_fn(db->wait_arg, 0, mono_ms() - t0);
 			return 0;
 		}
 		ts.tv_sec = ms / 1000;
@@ -970,14 +1087,21 @@ reconnect(struct db *db)
 		ms *= 2;
 	}
 	set_err(db, PQerrorMessage(c->c));
+	if (db->wait_fn != NULL)
+		db->wait_fn(db->wait_arg, -1, mono_ms() - t0);
 	return DB_ERR;
 }
+
+static int flush(struct db *db);
 
 static int
 pg_exec(struct db *db, const char *sql)
 {
 	char *t = translate(sql, 0, NULL);
-	int rc = raw_exec(db, t);
+	int rc = flush(db);
+
+	if (rc == 0)
+		rc = raw_exec(db, t);
 
 	if (rc != 0 && PQstatus(CONN(db)->c) == CONNECTION_BAD && reconnect(db) == 0)
 		rc = raw_exec(db, t);
@@ -1029,6 +1153,9 @@ server_prepare(struct db *db, struct pg_stmt *s, int typed)
 	int i, rc;
 
 	if (s->name[0] != '\0' && s->epoch == c->epoch) {
+		/* A queued command may name it: sent first. */
+		if (c->nq > 0 && (rc = flush(db)) != 0)
+			return rc;
 		char sql[48];
 
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
@@ -1221,19 +1348,56 @@ ensure_prepared(struct db *db, struct pg_stmt *s)
 	return rc;
 }
 
-static int
-execute(struct db *db, struct pg_stmt *s)
-{
-	PGresult *r;
-	int rc;
+/* ---- the queue and the pipeline ------------------------------------------------------ */
 
-	if ((rc = ensure_prepared(db, s)) != 0)
-		return rc;
-	r = PQexecPrepared(CONN(db)->c, s->name, s->nparams, s->val, NULL, NULL, 0);
-	if ((rc = check(db, r, 1)) != 0)
-		return rc;
-	s->res = r;
-	return 0;
+static void
+queue_clear(struct pg_conn *c)
+{
+	int i, k;
+
+	for (i = 0; i < c->nq; i++) {
+		free(c->q[i].text);
+		for (k = 0; k < c->q[i].nparams; k++)
+			free(c->q[i].val[k]);
+		free(c->q[i].val);
+	}
+	c->nq = 0;
+}
+
+static struct queued *
+queue_add(struct pg_conn *c)
+{
+	struct queued *e;
+
+	if (c->nq == c->capq) {
+		c->capq = c->capq * 2 + 16;
+		c->q = xrealloc(c->q, (size_t)c->capq * sizeof *c->q);
+	}
+	e = &c->q[c->nq++];
+	memset(e, 0, sizeof *e);
+	return e;
+}
+
+static void
+queue_text(struct db *db, const char *sql)
+{
+	queue_add(CONN(db))->text = xstrdup(sql);
+}
+
+/* s, prepared and bound, to run later: its name and a copy of its parameters. */
+static void
+queue_stmt(struct db *db, struct pg_stmt *s)
+{
+	struct queued *e = queue_add(CONN(db));
+	int k;
+
+	memcpy(e->name, s->name, sizeof e->name);
+	e->nparams = s->nparams;
+	e->sql = s->head.sql;
+	if (s->nparams > 0)
+		e->val = xcalloc((size_t)s->nparams, sizeof *e->val);
+	for (k = 0; k < s->nparams; k++)
+		e->val[k] = s->val[k] != NULL ? xstrdup(s->val[k]) : NULL;
 }
 
 /* The results of one query sent in pipeline mode: the last kept, the rest cleared. */
@@ -1249,65 +1413,150 @@ pipe_result(PGconn *c)
 	return last;
 }
 
+/* Sending failed (the link died, most likely): end the pipeline, bounded. */
+static int
+pipe_abandon(struct db *db)
+{
+	struct pg_conn *c = CONN(db);
+	PGresult *r;
+	int i;
+
+	set_err(db, PQerrorMessage(c->c));
+	if (PQstatus(c->c) == CONNECTION_OK)
+		PQpipelineSync(c->c);
+	for (i = 0; i < 32 && PQpipelineStatus(c->c) != PQ_PIPELINE_OFF; i++) {
+		if ((r = PQgetResult(c->c)) == NULL) {
+			PQexitPipelineMode(c->c);
+			continue;
+		}
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+			PQexitPipelineMode(c->c);
+		PQclear(r);
+	}
+	if (PQpipelineStatus(c->c) != PQ_PIPELINE_OFF)
+		PQexitPipelineMode(c->c);
+	queue_clear(c);
+	return DB_ERR;
+}
+
 /*
- * A write inside a transaction fails alone, as in SQLite: a savepoint around it. The
- * SAVEPOINT, the statement and the RELEASE go in one round trip (libpq's pipeline).
+ * One round trip: the queue, then s (when not NULL; between SAVEPOINT pb_stmt and its
+ * RELEASE when savepoint, so that it fails alone as in SQLite), then a sync. 0 with
+ * s->res holding s's result, or the status of the first command that failed; a queued
+ * write that failed is named in the message. The queue is empty afterwards.
  */
 static int
-execute_in_tx(struct db *db, struct pg_stmt *s)
+run_pipeline(struct db *db, struct pg_stmt *s, int savepoint)
 {
 	static const char *const sp = "SAVEPOINT pb_stmt", *const rel = "RELEASE SAVEPOINT pb_stmt";
 	struct pg_conn *c = CONN(db);
-	PGresult *r1, *r2, *r3, *r4;
+	PGresult *r, *mine = NULL;
+	int i, rc = 0, sp_ok = 0;
+
+	if (PQenterPipelineMode(c->c) != 1)
+		return pipe_abandon(db);
+	for (i = 0; i < c->nq; i++) {
+		struct queued *e = &c->q[i];
+
+		if ((e->text != NULL ? PQsendQueryParams(c->c, e->text, 0, NULL, NULL, NULL, NULL,
+		    0) : PQsendQueryPrepared(c->c, e->name, e->nparams, (const char *const *)e->val,
+		    NULL, NULL, 0)) != 1)
+			return pipe_abandon(db);
+	}
+	if (s != NULL && ((savepoint && PQsendQueryParams(c->c, sp, 0, NULL, NULL, NULL, NULL,
+	    0) != 1) || PQsendQueryPrepared(c->c, s->name, s->nparams, s->val, NULL, NULL,
+	    0) != 1 || (savepoint && PQsendQueryParams(c->c, rel, 0, NULL, NULL, NULL, NULL,
+	    0) != 1)))
+		return pipe_abandon(db);
+	if (PQpipelineSync(c->c) != 1)
+		return pipe_abandon(db);
+	/* After a failure the server skipped the rest: their results are cleared unread. */
+	for (i = 0; i < c->nq; i++) {
+		r = pipe_result(c->c);
+		if (rc != 0) {
+			PQclear(r);
+		} else if ((rc = check(db, r, 0)) != 0 && c->q[i].text == NULL) {
+			size_t n = strlen(c->err);
+
+			snprintf(c->err + n, sizeof c->err - n, " (in an earlier write: %.60s%s)",
+			    c->q[i].sql, strlen(c->q[i].sql) > 60 ? "..." : "");
+		}
+	}
+	if (s != NULL) {
+		if (savepoint) {
+			r = pipe_result(c->c);
+			if (rc != 0)
+				PQclear(r);
+			else if ((rc = check(db, r, 0)) == 0)
+				sp_ok = 1;
+		}
+		r = pipe_result(c->c);
+		if (rc != 0)
+			PQclear(r);
+		else if ((rc = check(db, r, 1)) == 0)
+			mine = r;
+		if (savepoint) {
+			r = pipe_result(c->c);
+			if (rc != 0)
+				PQclear(r);
+			else
+				rc = check(db, r, 0);
+		}
+	}
+	PQclear(PQgetResult(c->c));         /* the sync */
+	if (PQexitPipelineMode(c->c) != 1) {
+		/* Results left over (the link died mid-way): not for anyone. */
+		for (i = 0; i < 32 && PQpipelineStatus(c->c) != PQ_PIPELINE_OFF; i++) {
+			PQclear(PQgetResult(c->c));
+			PQexitPipelineMode(c->c);
+		}
+		if (rc == 0) {
+			set_err(db, PQerrorMessage(c->c));
+			rc = DB_ERR;
+		}
+	}
+	queue_clear(c);
+	if (rc != 0) {
+		PQclear(mine);
+		if (sp_ok) {
+			/* The statement failed after its savepoint: undo it alone. */
+			char keep[sizeof c->err];
+
+			memcpy(keep, c->err, sizeof keep);
+			raw_exec(db, "ROLLBACK TO SAVEPOINT pb_stmt; RELEASE SAVEPOINT pb_stmt");
+			memcpy(c->err, keep, sizeof keep);
+		}
+		return rc;
+	}
+	if (s != NULL)
+		s->res = mine;
+	return 0;
+}
+
+/* Send what is queued, in one round trip; the first failure's status. */
+static int
+flush(struct db *db)
+{
+	return CONN(db)->nq > 0 ? run_pipeline(db, NULL, 0) : 0;
+}
+
+/* Execute s once (with the queue before it), in a savepoint when savepoint; 0 with
+ * s->res holding the result, or a negative status. */
+static int
+execute(struct db *db, struct pg_stmt *s, int savepoint)
+{
+	PGresult *r;
 	int rc;
 
 	if ((rc = ensure_prepared(db, s)) != 0)
 		return rc;
-	if (PQenterPipelineMode(c->c) != 1 ||
-	    PQsendQueryParams(c->c, sp, 0, NULL, NULL, NULL, NULL, 0) != 1 ||
-	    PQsendQueryPrepared(c->c, s->name, s->nparams, s->val, NULL, NULL, 0) != 1 ||
-	    PQsendQueryParams(c->c, rel, 0, NULL, NULL, NULL, NULL, 0) != 1 ||
-	    PQpipelineSync(c->c) != 1) {
-		int i;
-
-		set_err(db, PQerrorMessage(c->c));
-		/* Whatever was sent ends at a sync; drain it, bounded in case the link died. */
-		if (PQstatus(c->c) == CONNECTION_OK)
-			PQpipelineSync(c->c);
-		for (i = 0; i < 32 && PQpipelineStatus(c->c) != PQ_PIPELINE_OFF; i++) {
-			if ((r1 = PQgetResult(c->c)) == NULL) {
-				PQexitPipelineMode(c->c);
-				continue;
-			}
-			if (PQresultStatus(r1) == PGRES_PIPELINE_SYNC)
-				PQexitPipelineMode(c->c);
-			PQclear(r1);
-		}
-		return DB_ERR;
-	}
-	r1 = pipe_result(c->c);
-	r2 = pipe_result(c->c);
-	r3 = pipe_result(c->c);
-	r4 = PQgetResult(c->c);     /* the sync */
-	PQexitPipelineMode(c->c);
-	if ((rc = check(db, r1, 0)) != 0)
-		PQclear(r2);
-	else if ((rc = check(db, r2, 1)) == 0) {
-		s->res = r2;
-		rc = check(db, r3, 0);
-		PQclear(r4);
+	if (savepoint || CONN(db)->nq > 0)
+		return run_pipeline(db, s, savepoint);
+	r = PQexecPrepared(CONN(db)->c, s->name, s->nparams, s->val, NULL, NULL, 0);
+	if ((rc = check(db, r, 1)) != 0)
 		return rc;
-	}
-	PQclear(r3);
-	PQclear(r4);
-	{
-		char keep[sizeof c->err];
-
-		memcpy(keep, c->err, sizeof keep);
-		raw_exec(db, "ROLLBACK TO SAVEPOINT pb_stmt; RELEASE SAVEPOINT pb_stmt");
-		memcpy(c->err, keep, sizeof keep);
-	}
-	return rc;
+	s->res = r;
+	return 0;
 }
 
 static int
@@ -1325,10 +1574,7 @@ pg_step(struct db_stmt *st)
 		if (!in_tx && PQstatus(c->c) == CONNECTION_BAD && (rc = reconnect(db)) != 0)
 			return rc;
 		for (tries = 0;; tries++) {
-			if (in_tx && s->is_write)
-				rc = execute_in_tx(db, s);
-			else
-				rc = execute(db, s);
+			rc = execute(db, s, in_tx && s->is_write && db->depth <= 1);
 			if (rc == 0 || in_tx || tries >= RETRIES)
 				break;
 			if (PQstatus(c->c) == CONNECTION_BAD) {
@@ -1358,6 +1604,26 @@ pg_step(struct db_stmt *st)
 		return DB_ROW;
 	}
 	s->row = s->nrows;
+	return DB_DONE;
+}
+
+/* db_step_later(): a write inside a transaction joins the queue (its rows unread). */
+static int
+pg_step_later(struct db_stmt *st)
+{
+	struct pg_stmt *s = PST(st);
+	struct db *db = st->db;
+	int rc;
+
+	if (db->depth == 0 || !s->is_write || s->res != NULL ||
+	    PQstatus(CONN(db)->c) != CONNECTION_OK) {
+		while ((rc = pg_step(st)) == DB_ROW)
+			;
+		return rc;
+	}
+	if ((rc = ensure_prepared(db, s)) != 0)
+		return rc;
+	queue_stmt(db, s);
 	return DB_DONE;
 }
 
@@ -1458,12 +1724,18 @@ pg_tx(struct db *db, enum db_tx_op op, int depth)
 
 	switch (op) {
 	case DB_TX_BEGIN:
-		/* BEGIN IMMEDIATE's write lock: one writer at a time per schema. */
-		snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d, %d)",
-		    LOCK_CLASS, c->lock_key);
+	case DB_TX_BEGIN_ROWS:
+		/* BEGIN IMMEDIATE's write lock: one writer at a time per schema; shared by the
+		 * transactions that lock their rows (the file's head comment). */
+		if (op == DB_TX_BEGIN_ROWS && c->schema_only)
+			op = DB_TX_BEGIN;
+		snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock%s(%d, %d)",
+		    op == DB_TX_BEGIN_ROWS ? "_shared" : "", LOCK_CLASS, c->lock_key);
 		for (tries = 0;; tries++) {
-			if ((rc = raw_exec(db, sql)) == 0)
+			if ((rc = raw_exec(db, sql)) == 0) {
+				db->rowlocked = op == DB_TX_BEGIN_ROWS;
 				return 0;
+			}
 			if (PQtransactionStatus(c->c) != PQTRANS_IDLE)
 				PQclear(PQexec(c->c, "ROLLBACK"));
 			if (tries >= RETRIES || PQstatus(c->c) != CONNECTION_BAD ||
@@ -1492,6 +1764,43 @@ pg_tx(struct db *db, enum db_tx_op op, int depth)
 		return raw_exec(db, sql);
 	}
 	return DB_ERR;
+}
+
+/*
+ * The transaction verbs as db.c asks for them: a nested savepoint and its release wait
+ * in the queue for the next statement (they fail only where it would); every other verb
+ * first sends what is queued. pg_tx() does the rest.
+ */
+static int
+pg_tx_queued(struct db *db, enum db_tx_op op, int depth)
+{
+	struct pg_conn *c = CONN(db);
+	char sql[64];
+	int rc;
+
+	switch (op) {
+	case DB_TX_SAVEPOINT:
+	case DB_TX_RELEASE:
+		snprintf(sql, sizeof sql, "%sSAVEPOINT sp%d", op == DB_TX_RELEASE ? "RELEASE " :
+		    "", depth);
+		queue_text(db, sql);
+		return 0;
+	case DB_TX_ROLLBACK:
+		queue_clear(c);         /* undone anyway */
+		break;
+	case DB_TX_ROLLBACK_TO:
+		/* Its savepoint may still be queued; a write queued and failed is undone. */
+		flush(db);
+		break;
+	case DB_TX_COMMIT:
+		if ((rc = flush(db)) != 0)
+			return rc;
+		break;
+	default:
+		queue_clear(c);
+		break;
+	}
+	return pg_tx(db, op, depth);
 }
 
 static int64_t
@@ -1624,6 +1933,7 @@ const struct db_ops db_pg_ops = {
 	.bind_text = pg_bind_text,
 	.bind_null = pg_bind_null,
 	.step = pg_step,
+	.step_later = pg_step_later,
 	.col_int = pg_col_int,
 	.col_text = pg_col_text,
 	.col_null = pg_col_null,
@@ -1631,9 +1941,10 @@ const struct db_ops db_pg_ops = {
 	.col_name = pg_col_name,
 	.last_id = pg_last_id,
 	.changes = pg_changes,
-	.tx = pg_tx,
+	.tx = pg_tx_queued,
 	.size = pg_size,
 	.migrate = pg_migrate,
+	.lock = pg_lock,
 	.listen = pg_listen,
 	.fd = pg_fd,
 	.notification = pg_notification,

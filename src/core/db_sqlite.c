@@ -266,6 +266,7 @@ sq_tx(struct db *db, enum db_tx_op op, int depth)
 {
 	switch (op) {
 	case DB_TX_BEGIN:
+	case DB_TX_BEGIN_ROWS:      /* BEGIN IMMEDIATE serialises writers: no row locks */
 		test_disk_hook(db);
 		return sq_exec(db, "BEGIN IMMEDIATE");
 	case DB_TX_COMMIT:

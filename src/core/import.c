@@ -24,6 +24,7 @@
 #include "csv.h"
 #include "db.h"
 #include "order.h"
+#include "route.h"
 #include "sku.h"
 #include "stock.h"
 #include "xalloc.h"
@@ -836,8 +837,9 @@ row_order(struct imp *im)
 static int
 apply_orders(struct imp *im)
 {
+	int64_t *ids = xcalloc(im->nords ? im->nords : 1, sizeof *ids);
 	size_t i;
-	int rc, created;
+	int rc = 0, created;
 
 	for (i = 0; i < im->nords; i++) {
 		struct ord *o = &im->ords[i];
@@ -845,16 +847,23 @@ apply_orders(struct imp *im)
 		o->in.lines = o->lines;
 		o->in.nlines = o->nlines;
 		created = 0;
-		if ((rc = order_upsert(im->s, &o->in, NULL, &created)) != 0) {
+		if ((rc = order_upsert_unrouted(im->s, &o->in, &ids[i], &created)) != 0) {
 			im->line = o->line;
-			return imp_core_fail(im, rc, rc == DB_ESTATE ? OC_STATUS : OC_ORDER_NO);
+			rc = imp_core_fail(im, rc, rc == DB_ESTATE ? OC_STATUS : OC_ORDER_NO);
+			goto out;
 		}
 		if (created)
 			im->st.created++;
 		else
 			im->st.updated++;
 	}
-	return 0;
+	/* The confirmed ones allocated together (route.h), as order_upsert would have one
+	 * by one. */
+	if (route_auto() && im->nords > 0)
+		rc = route_batch(im->s, ids, im->nords, 0, NULL);
+out:
+	free(ids);
+	return rc;
 }
 
 /* A summary of the import for the audit log. */

@@ -17,36 +17,68 @@ has(const char *v)
 	return v != NULL && v[0] != '\0';
 }
 
-/* The last push of sku to each channel it is listed on, as one short text. */
 static int
-pushes(struct session *s, int64_t sku_id, int64_t tz_offset, char *buf, size_t len)
+by_sku(const void *a, const void *b)
 {
+	const struct inv_row *x = *(struct inv_row *const *)a, *y = *(struct inv_row *const *)b;
+
+	return (x->sku_id > y->sku_id) - (x->sku_id < y->sku_id);
+}
+
+/*
+ * The last push of each row's SKU to each channel it is listed on, as one short text,
+ * read in one query for all the rows (a query per row costs a round trip each on a
+ * database server: seconds for a few thousand SKUs).
+ */
+static int
+pushes(struct session *s, struct inv_row *rows, size_t n, int64_t tz_offset)
+{
+	struct inv_row **by = xcalloc(n ? n : 1, sizeof *by);
 	struct db_stmt *st;
-	size_t o = 0;
+	size_t i, p = 0, q, o;
+	int64_t sku;
 	int rc;
 
-	buf[0] = '\0';
-	st = db_prep(s->db, "SELECT sh.channel, max(l.pushed_at), (SELECT l2.pushed_qty FROM "
-	    "shop_listing l2 JOIN shop sh2 ON sh2.id = l2.shop_id WHERE l2.sku_id = ?1 AND "
-	    "sh2.channel = sh.channel ORDER BY l2.pushed_at DESC LIMIT 1), "
-	    "sum(l.version <> l.pushed_version) FROM shop_listing l JOIN shop sh ON sh.id = "
-	    "l.shop_id WHERE l.sku_id = ?1 GROUP BY sh.channel ORDER BY sh.channel");
-	if (st == NULL)
+	for (i = 0; i < n; i++) {
+		rows[i].pushed[0] = '\0';
+		by[i] = &rows[i];
+	}
+	qsort(by, n, sizeof *by, by_sku);
+	st = db_prep(s->db, "SELECT l.sku_id, sh.channel, max(l.pushed_at), (SELECT "
+	    "l2.pushed_qty FROM shop_listing l2 JOIN shop sh2 ON sh2.id = l2.shop_id WHERE "
+	    "l2.sku_id = l.sku_id AND sh2.channel = sh.channel ORDER BY l2.pushed_at DESC "
+	    "LIMIT 1), sum(l.version <> l.pushed_version) FROM shop_listing l JOIN shop sh ON "
+	    "sh.id = l.shop_id GROUP BY l.sku_id, sh.channel ORDER BY l.sku_id, sh.channel");
+	if (st == NULL) {
+		free(by);
 		return session_fail(s, DB_ERR, "inventory: %s", db_errmsg(s->db));
-	db_bind_int(st, 1, sku_id);
-	while ((rc = db_step(st)) == DB_ROW && o < len) {
-		char at[32];
+	}
+	while ((rc = db_step(st)) == DB_ROW) {
+		char at[32] = "";
 
-		if (db_col_null(st, 1)) {
-			o += (size_t)snprintf(buf + o, len - o, "%s%s never", o ? ", " : "",
-			    db_col_text(st, 0));
-			continue;
+		sku = db_col_int(st, 0);
+		while (p < n && by[p]->sku_id < sku)
+			p++;
+		if (!db_col_null(st, 2))
+			clock_format(db_col_int(st, 2), tz_offset, at, sizeof at);
+		/* Every row of this SKU (one a warehouse) gets the same text. */
+		for (q = p; q < n && by[q]->sku_id == sku; q++) {
+			char *buf = by[q]->pushed;
+			size_t len = sizeof by[q]->pushed;
+
+			if ((o = strlen(buf)) + 1 >= len)
+				continue;
+			if (db_col_null(st, 2))
+				snprintf(buf + o, len - o, "%s%s never", o ? ", " : "",
+				    db_col_text(st, 1));
+			else
+				snprintf(buf + o, len - o, "%s%s %s =%" PRId64 "%s", o ? ", " : "",
+				    db_col_text(st, 1), at + 5, db_col_int(st, 3),
+				    db_col_int(st, 4) ? " owed" : "");
 		}
-		clock_format(db_col_int(st, 1), tz_offset, at, sizeof at);
-		o += (size_t)snprintf(buf + o, len - o, "%s%s %s =%" PRId64 "%s", o ? ", " : "",
-		    db_col_text(st, 0), at + 5, db_col_int(st, 2), db_col_int(st, 3) ? " owed" : "");
 	}
 	db_done(st);
+	free(by);
 	if (rc < 0)
 		return session_fail(s, rc, "inventory: %s", db_errmsg(s->db));
 	return 0;
@@ -110,21 +142,16 @@ inventory_list(struct session *s, const struct inv_filter *f, int64_t tz_offset,
 		*n = 0;
 		return session_fail(s, rc, "inventory: %s", db_errmsg(s->db));
 	}
-	for (i = keep = 0; i < *n; i++) {
-		struct inv_row *r = &(*rows)[i];
-
-		if (f->low_only && !r->low)
-			continue;
-		if ((rc = pushes(s, r->sku_id, tz_offset, r->pushed,
-		    sizeof r->pushed)) != 0) {
-			free(*rows);
-			*rows = NULL;
-			*n = 0;
-			return rc;
-		}
-		(*rows)[keep++] = *r;
-	}
+	for (i = keep = 0; i < *n; i++)
+		if (!f->low_only || (*rows)[i].low)
+			(*rows)[keep++] = (*rows)[i];
 	*n = keep;
+	if ((rc = pushes(s, *rows, *n, tz_offset)) != 0) {
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
+		return rc;
+	}
 	return 0;
 }
 

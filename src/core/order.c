@@ -154,6 +154,9 @@ load_head(struct session *s, int64_t id, struct head *h)
 	struct db_stmt *st;
 	int rc;
 
+	/* In a row-locked transaction (db.h) the order is locked before it is read. */
+	if ((rc = db_lock(s->db, "orders", id)) != 0)
+		return session_fail(s, rc, "order %" PRId64 ": %s", id, db_errmsg(s->db));
 	st = db_prep(s->db, "SELECT id, shop_id, version, coalesce(warehouse_id, 0), status, "
 	    "order_no FROM orders WHERE id = ?");
 	if (st == NULL)
@@ -267,6 +270,29 @@ reserve_all(struct session *s, struct head *h, int64_t only_wh)
 	return carrier_assign(s, h->id, carrier_tz(), NULL, 0);
 }
 
+int
+order_transition_logged(struct session *s, int64_t id, enum order_status from,
+    int64_t version, enum order_status to, const char *reason)
+{
+	char before[96], after[160], why[112] = "";
+	int rc;
+
+	snprintf(before, sizeof before, "{\"status\":\"%s\",\"version\":%" PRId64 "}",
+	    order_status_name(from), version);
+	if (reason != NULL) {
+		snprintf(why, sizeof why, ",\"reason\":");
+		json_str(why, sizeof why, reason);
+	}
+	snprintf(after, sizeof after, "{\"status\":\"%s\",\"version\":%" PRId64 "%s}",
+	    order_status_name(to), version + 1, why);
+	if ((rc = audit_log(s, "order", id, "transition", before, after)) != 0)
+		return rc;
+	/* Every station showing the order hears of it once this commits (notify.h). */
+	if ((rc = notify_order(s->db, id, order_status_name(to))) != 0)
+		return session_fail(s, rc, "order %" PRId64 ": %s", id, db_errmsg(s->db));
+	return 0;
+}
+
 /*
  * The one place an order's status changes. check_role: 0 when the caller has already
  * authorised the change as a whole (an import or marketplace update).
@@ -276,7 +302,6 @@ apply_transition_at(struct session *s, struct head *h, int64_t expect_version,
     enum order_status to, const char *reason, int check_role, int64_t only_wh)
 {
 	const struct transition *t;
-	char before[96], after[160], why[112] = "";
 	int rc;
 
 	if (expect_version != 0 && expect_version != h->version)
@@ -340,19 +365,8 @@ apply_transition_at(struct session *s, struct head *h, int64_t expect_version,
 	if (db_changes(s->db) != 1)
 		return session_fail(s, DB_ECONFLICT, "order %s was changed by someone else; "
 		    "reload it", h->order_no);
-	snprintf(before, sizeof before, "{\"status\":\"%s\",\"version\":%" PRId64 "}",
-	    order_status_name(h->status), h->version);
-	if (reason != NULL) {
-		snprintf(why, sizeof why, ",\"reason\":");
-		json_str(why, sizeof why, reason);
-	}
-	snprintf(after, sizeof after, "{\"status\":\"%s\",\"version\":%" PRId64 "%s}",
-	    order_status_name(to), h->version + 1, why);
-	if ((rc = audit_log(s, "order", h->id, "transition", before, after)) != 0)
+	if ((rc = order_transition_logged(s, h->id, h->status, h->version, to, reason)) != 0)
 		return rc;
-	/* Every station showing the order hears of it once this commits (notify.h). */
-	if ((rc = notify_order(s->db, h->id, order_status_name(to))) != 0)
-		return session_fail(s, rc, "order %s: %s", h->order_no, db_errmsg(s->db));
 	/* check_role is set for a person's act, clear for the marketplace's own update. */
 	if (to == ST_CANCELLED && check_role && (rc = owe_cancel(s, h, reason)) != 0)
 		return rc;
@@ -478,16 +492,22 @@ start_packing(struct session *s, int64_t id, const char *station, int64_t wh)
 int
 order_start_packing(struct session *s, int64_t id, const char *station, int64_t wh)
 {
-	int rc;
+	int rc, tries = 0;
 
-	if ((rc = db_begin(s->db)) != 0)
+again:
+	if ((rc = db_begin_rows(s->db)) != 0)
 		return session_fail(s, rc, "order %" PRId64 ": %s", id, db_errmsg(s->db));
 	if ((rc = start_packing(s, id, station, wh)) != 0) {
 		db_rollback(s->db);
+		if (db_retry(s->db, rc, &tries))
+			goto again;
 		return rc;
 	}
-	if ((rc = db_commit(s->db)) != 0)
+	if ((rc = db_commit(s->db)) != 0) {
+		if (db_retry(s->db, rc, &tries))
+			goto again;
 		return session_fail(s, rc, "order %" PRId64 ": %s", id, db_errmsg(s->db));
+	}
 	return 0;
 }
 
@@ -740,7 +760,8 @@ validate_in(struct session *s, const struct order_in *in)
 }
 
 static int
-upsert_locked(struct session *s, const struct order_in *in, int64_t *idp, int *createdp)
+upsert_locked(struct session *s, const struct order_in *in, int64_t *idp, int *createdp,
+    int route)
 {
 	struct db_stmt *st;
 	struct head h;
@@ -834,8 +855,9 @@ upsert_locked(struct session *s, const struct order_in *in, int64_t *idp, int *c
 		if ((rc = rules_apply(s, id)) != 0)
 			return rc;
 	}
-	/* Confirmed by the marketplace or by a rule: allocated now. */
-	if ((rc = route_confirmed(s, id)) != 0)
+	/* Confirmed by the marketplace or by a rule: allocated now (or by the caller's
+	 * batch, order_upsert_unrouted). */
+	if (route && (rc = route_confirmed(s, id)) != 0)
 		return rc;
 	if (idp != NULL)
 		*idp = id;
@@ -844,8 +866,8 @@ upsert_locked(struct session *s, const struct order_in *in, int64_t *idp, int *c
 	return 0;
 }
 
-int
-order_upsert(struct session *s, const struct order_in *in, int64_t *id, int *created)
+static int
+upsert(struct session *s, const struct order_in *in, int64_t *id, int *created, int route)
 {
 	int rc;
 
@@ -853,13 +875,26 @@ order_upsert(struct session *s, const struct order_in *in, int64_t *id, int *cre
 		return rc;
 	if ((rc = db_begin(s->db)) != 0)
 		return session_fail(s, rc, "order %s: %s", S(in->order_no), db_errmsg(s->db));
-	if ((rc = upsert_locked(s, in, id, created)) != 0) {
+	if ((rc = upsert_locked(s, in, id, created, route)) != 0) {
 		db_rollback(s->db);
 		return rc;
 	}
 	if ((rc = db_commit(s->db)) != 0)
 		return session_fail(s, rc, "order %s: %s", in->order_no, db_errmsg(s->db));
 	return 0;
+}
+
+int
+order_upsert(struct session *s, const struct order_in *in, int64_t *id, int *created)
+{
+	return upsert(s, in, id, created, 1);
+}
+
+int
+order_upsert_unrouted(struct session *s, const struct order_in *in, int64_t *id,
+    int *created)
+{
+	return upsert(s, in, id, created, 0);
 }
 
 static char *
@@ -1030,7 +1065,6 @@ order_list(struct session *s, const struct order_filter *f, struct order_row **r
 	struct db_stmt *st;
 	struct order_row *r = NULL;
 	size_t cap = 0, cnt = 0;
-	char like[160];
 	int rc, idx = 1;
 
 	if (f->status_mask != 0) {
@@ -1059,8 +1093,9 @@ order_list(struct session *s, const struct order_filter *f, struct order_row **r
 	    f->warehouse_id != 0 ? " AND coalesce(o.warehouse_id, sh.warehouse_id) = ?" : "",
 	    f->ship_by_range == 1 ? " AND o.ship_by >= ? AND o.ship_by < ?" :
 	    f->ship_by_range == 2 ? " AND o.ship_by IS NULL" : "",
-	    f->search != NULL ? " AND (o.order_no LIKE ? OR o.buyer_name LIKE ? "
-	    "OR o.buyer_phone LIKE ?)" : "",
+	    f->search != NULL ? " AND (instr(lower(o.order_no), lower(?)) > 0 OR "
+	    "instr(lower(o.buyer_name), lower(?)) > 0 OR instr(lower(o.buyer_phone), "
+	    "lower(?)) > 0)" : "",
 	    f->ship_by_range == 1 ? "o.ship_by, o.id" : f->ship_by_range == 2 ? "o.id" :
 	    f->sort_ship_by ? "o.ship_by IS NULL, o.ship_by, o.id" : "o.created_at DESC, o.id DESC");
 	if ((st = db_prep(s->db, sql)) == NULL)
@@ -1078,10 +1113,10 @@ order_list(struct session *s, const struct order_filter *f, struct order_row **r
 		db_bind_int(st, idx++, f->ship_by_to);
 	}
 	if (f->search != NULL) {
-		snprintf(like, sizeof like, "%%%s%%", f->search);
-		db_bind_text(st, idx++, like);
-		db_bind_text(st, idx++, like);
-		db_bind_text(st, idx++, like);
+		/* A substring taken as typed: instr(), not LIKE, so % and _ are plain text. */
+		db_bind_text(st, idx++, f->search);
+		db_bind_text(st, idx++, f->search);
+		db_bind_text(st, idx++, f->search);
 	}
 	db_bind_int(st, idx++, f->limit > 0 ? f->limit : -1);
 	db_bind_int(st, idx++, f->offset > 0 ? f->offset : 0);

@@ -70,6 +70,10 @@ struct order_in {
  * rules (rules.h) apply, in the same transaction, to a new order and to one that changed.
  */
 int order_upsert(struct session *s, const struct order_in *in, int64_t *id, int *created);
+/* The same, but a CONFIRMED order is left for the caller to route, with the rest of a
+ * marketplace page or an import, in one route_batch() (route.h) before it commits. */
+int order_upsert_unrouted(struct session *s, const struct order_in *in, int64_t *id,
+    int *created);
 
 struct order_line {
 	int64_t id;
@@ -120,6 +124,14 @@ int order_transition(struct session *s, int64_t id, int64_t expect_version,
 /* Allocate: reserve every line in one warehouse (the shop's, else the first that can
  * fill it) and move to ALLOCATED. DB_ESTOCK when no warehouse can fill it. */
 int order_allocate(struct session *s, int64_t id, int64_t expect_version);
+/*
+ * The audit record and station notice of a transition from -> to whose orders row the
+ * caller has written itself (version: the row's before the change), exactly as
+ * order_transition() leaves them. For rules and routing, which write many orders at
+ * once; only for transitions with no other effect (to CONFIRMED, ON_HOLD, ALLOCATED).
+ */
+int order_transition_logged(struct session *s, int64_t id, enum order_status from,
+    int64_t version, enum order_status to, const char *reason);
 
 /*
  * Route a CONFIRMED order (route.h): allocated from the nearest warehouse that fills it

@@ -205,7 +205,7 @@ static void
 audit_event(struct session *s, const char *entity, int64_t id, const char *action,
     const char *after)
 {
-	if (db_begin(s->db) != 0)
+	if (db_begin_rows(s->db) != 0)     /* it writes no row: only the audit chain */
 		return;
 	if (audit_log(s, entity, id, action, "", after) != 0) {
 		db_rollback(s->db);
@@ -252,9 +252,10 @@ save_pkg(struct pack *p, int i)
 	const struct pack_pkg *k = &p->pkgs[i];
 	int rc;
 
-	if ((rc = db_begin(p->s->db)) != 0)
+	if ((rc = db_begin_rows(p->s->db)) != 0)
 		return rc;
-	rc = db_run(p->s->db, "INSERT INTO pack_open_pkg(order_id, part_no, pkg_no, box, "
+	if ((rc = db_lock(p->s->db, "orders", p->order_id)) == 0)
+		rc = db_run(p->s->db, "INSERT INTO pack_open_pkg(order_id, part_no, pkg_no, box, "
 	    "weight_g, weight_override) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(order_id, "
 	    "part_no, pkg_no) DO UPDATE SET box = excluded.box, weight_g = excluded.weight_g, "
 	    "weight_override = excluded.weight_override", "iiiiis", p->order_id,
@@ -458,10 +459,13 @@ claim_part(struct pack *p, int64_t id, const char *order_no, struct part *pt,
 	int rc, n = 0, packed_here = 0, busy = 0, mine = 0;
 
 	memset(pt, 0, sizeof *pt);
-	if ((rc = db_begin(p->s->db)) != 0) {
+	if ((rc = db_begin_rows(p->s->db)) != 0) {
 		result(p, r, PACK_ERROR, rc, "order %s: %s", order_no, db_errmsg(p->s->db));
 		return -1;
 	}
+	/* The one lock it takes (row-locked, db.h): no lock order to break, no deadlock. */
+	if ((rc = db_lock(p->s->db, "orders", id)) != 0)
+		goto fail;
 	st = db_prep(p->s->db, "SELECT r.part_no, r.warehouse_id, w.code, "
 	    "coalesce(r.packing_station, ''), CASE WHEN r.packed_at IS NULL THEN 0 ELSE 1 END "
 	    "FROM route_part r JOIN warehouse w ON w.id = r.warehouse_id WHERE r.order_id = ? "
@@ -529,9 +533,9 @@ claim_part(struct pack *p, int64_t id, const char *order_no, struct part *pt,
 	db_done(st);
 	rc = db_run(p->s->db, "UPDATE route_part SET packing_station = ? WHERE order_id = ? "
 	    "AND part_no = ?", "sii", p->cfg.station, id, (int64_t)pt->no);
-	if (rc == 0)        /* a split order is held part by part, not as a whole */
-		rc = db_run(p->s->db, "UPDATE orders SET packing_station = NULL WHERE id = ?",
-		    "i", id);
+	if (rc == 0)        /* held part by part; the order names the last part's station */
+		rc = db_run(p->s->db, "UPDATE orders SET packing_station = ? WHERE id = ?",
+		    "si", p->cfg.station, id);
 	if (rc != 0)
 		goto fail;
 	if (strcmp(status, order_status_name(ST_ALLOCATED)) == 0 &&
@@ -643,7 +647,7 @@ open_order(struct pack *p, const char *key, struct pack_result *r)
 
 	rc = order_find(p->s, key, &id);
 	if (rc == DB_ENOTFOUND) {       /* a tote or pick list from picking? */
-		rc = tote_next(p->s, key, p->cfg.station, &id);
+		rc = tote_next(p->s, key, p->cfg.station, p->cfg.warehouse_id, &id);
 		if (rc == DB_ESTATE) {
 			lock(p, r, PACK_LOCK_ORDER, "%s", p->s->err);
 			return;
@@ -749,9 +753,10 @@ save_scan(struct pack *p, const struct pack_line *l, int64_t qty, const char *co
 {
 	int rc;
 
-	if ((rc = db_begin(p->s->db)) != 0)
+	if ((rc = db_begin_rows(p->s->db)) != 0)
 		return rc;
-	rc = db_run(p->s->db, "INSERT INTO pack_scan(order_id, order_line_id, pkg_no, qty, code, "
+	if ((rc = db_lock(p->s->db, "orders", l->order_id)) == 0)
+		rc = db_run(p->s->db, "INSERT INTO pack_scan(order_id, order_line_id, pkg_no, qty, code, "
 	    "lot_code, expiry, station, user_name, at, part_no) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 	    "iiiisssssii", l->order_id, l->line_id, (int64_t)p->npkgs, qty, code,
 	    g->lot[0] ? g->lot : NULL, NULL, p->cfg.station, p->s->user, clock_now(),
@@ -1105,6 +1110,33 @@ pack_new_package(struct pack *p, struct pack_result *r)
 	result(p, r, PACK_OK, 0, "package %d started", p->npkgs);
 }
 
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The row locks (db.h) on the open order and its parcel's members, ids ascending: taken
+ * first, before any stock, so that two stations never wait on each other in a circle. */
+static int
+lock_orders(struct pack *p)
+{
+	int64_t *ids = xcalloc(p->nmembers + 1, sizeof *ids);
+	size_t i;
+	int rc = 0;
+
+	ids[0] = p->order_id;
+	for (i = 0; i < p->nmembers; i++)
+		ids[i + 1] = p->members[i];
+	qsort(ids, p->nmembers + 1, sizeof *ids, cmp_id);
+	for (i = 0; i <= p->nmembers && rc == 0; i++)
+		rc = db_lock(p->s->db, "orders", ids[i]);
+	free(ids);
+	return rc != 0 ? session_fail(p->s, rc, "%s", db_errmsg(p->s->db)) : 0;
+}
+
 /* Give up the station's claim on order id (the open one or a member of its parcel): to
  * status to, scans forgotten. In the caller's transaction. */
 static int
@@ -1151,6 +1183,11 @@ release_part(struct pack *p, enum order_status to, const char *reason)
 	if (rc == 0)
 		rc = db_run(p->s->db, "UPDATE route_part SET packing_station = NULL WHERE "
 		    "order_id = ? AND part_no = ?", "ii", p->order_id, (int64_t)p->part_no);
+	if (rc == 0)        /* the order names another part's station, if one holds one */
+		rc = db_run(p->s->db, "UPDATE orders SET packing_station = (SELECT "
+		    "packing_station FROM route_part WHERE order_id = ?1 AND packing_station IS "
+		    "NOT NULL ORDER BY part_no LIMIT 1) WHERE id = ?1 AND packing_station = ?2",
+		    "is", p->order_id, p->cfg.station);
 	if (rc != 0)
 		return session_fail(p->s, rc, "%s", db_errmsg(p->s->db));
 	if (others > 0)
@@ -1165,21 +1202,27 @@ static int
 release_order(struct pack *p, enum order_status to, const char *reason)
 {
 	size_t i;
-	int rc;
+	int rc, tries = 0;
 
-	if ((rc = db_begin(p->s->db)) != 0)
+again:
+	if ((rc = db_begin_rows(p->s->db)) != 0)
 		return rc;
-	if (p->part_no > 0)
+	rc = lock_orders(p);
+	if (rc == 0 && p->part_no > 0)
 		rc = release_part(p, to, reason);
-	else
+	else if (rc == 0)
 		rc = release_one(p, p->order_id, to, reason);
 	for (i = 0; rc == 0 && i < p->nmembers; i++)
 		rc = release_one(p, p->members[i], to, reason);
 	if (rc != 0) {
 		db_rollback(p->s->db);
+		if (db_retry(p->s->db, rc, &tries))
+			goto again;
 		return rc;
 	}
-	return db_commit(p->s->db);
+	if ((rc = db_commit(p->s->db)) != 0 && db_retry(p->s->db, rc, &tries))
+		goto again;
+	return rc;
 }
 
 /* Hold or cancel: release the order to status to and free the station. */
@@ -1283,6 +1326,9 @@ packed_part(struct pack *p, int64_t total_g, int *all)
 	if (rc == 0)
 		rc = db_int(p->s->db, &left, "SELECT count(*) FROM route_part WHERE order_id = ? "
 		    "AND packed_at IS NULL", "i", p->order_id);
+	if (rc == 0 && left > 0)    /* the order names the station of the last part packed */
+		rc = db_run(p->s->db, "UPDATE orders SET packing_station = ? WHERE id = ?", "si",
+		    p->cfg.station, p->order_id);
 	if (rc != 0)
 		return session_fail(p->s, rc, "%s", db_errmsg(p->s->db));
 	snprintf(after, sizeof after, "{\"part\":%d,\"parts\":%d,\"warehouse\":\"%s\","
@@ -1402,7 +1448,7 @@ pack_confirm(struct pack *p, struct pack_result *r)
 {
 	char head[200];
 	int64_t total_g;
-	int rc, i, all;
+	int rc, i, all, tries = 0;
 
 	if (guard(p, r, "no order open to confirm") != 0)
 		return;
@@ -1419,14 +1465,18 @@ pack_confirm(struct pack *p, struct pack_result *r)
 			return;
 		}
 	}
-	if ((rc = db_begin(p->s->db)) != 0) {
+again:
+	if ((rc = db_begin_rows(p->s->db)) != 0) {
 		result(p, r, PACK_ERROR, rc, "not packed: %s", db_errmsg(p->s->db));
 		return;
 	}
 	p->s->err[0] = '\0';
-	if ((rc = confirm_tx(p, &total_g, &all)) != 0 || (rc = db_commit(p->s->db)) != 0) {
+	if ((rc = lock_orders(p)) != 0 || (rc = confirm_tx(p, &total_g, &all)) != 0 ||
+	    (rc = db_commit(p->s->db)) != 0) {
 		if (db_in_tx(p->s->db))
 			db_rollback(p->s->db);
+		if (db_retry(p->s->db, rc, &tries))
+			goto again;
 		result(p, r, PACK_ERROR, rc, "not packed: %s", p->s->err[0] ? p->s->err :
 		    db_errmsg(p->s->db));
 		return;

@@ -600,6 +600,9 @@ allocate(struct session *s, int64_t id, int64_t only_wh, struct route_result *re
 		return session_fail(s, DB_ENOTFOUND, "route: no order with id %" PRId64, id);
 	if (only_wh != 0 && over != 0 && over != only_wh)
 		return refuse_station(s, order_no, over);
+	/* What every warehouse holds of the order's SKUs stays still until this commits. */
+	if ((rc = stock_lock_order(s, id)) != 0)
+		return rc;
 	route_policy(channel, &pol);
 
 	st = db_prep(s->db, "SELECT ol.id, ol.sku_id, ol.qty, k.buffer, k.lot_tracked, k.sku "
@@ -971,62 +974,105 @@ batch_warehouses(struct batch *b)
 struct border {
 	int64_t id, version, over, pref, created, cod, weight;
 	int self_ship, to_province;
+	int later;                  /* confirmed by the rules, its row still NEW one version
+	                             * back (rules_apply_later): written with what follows */
 	char order_no[64], channel[16], carrier[32], service[32];
 	struct bline *ln;
 	size_t nl, capl;
 };
 
+#define BCHUNK 128              /* orders read per statement */
+
+/* Index in o[0 .. n) of order id, or -1 (ids in a chunk are distinct). */
 static int
-border_load(struct batch *b, int64_t id, struct border *o, int *confirmed)
+border_find(const struct border *o, size_t n, int64_t id)
 {
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (o[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * What orders o[0 .. n) (their ids set, distinct) need of the database, read in one
+ * statement. confirmed[i]: 1 CONFIRMED, 2 NEW, 0 anything else or no such order.
+ */
+static int
+border_load(struct batch *b, struct border *o, size_t n, int *confirmed)
+{
+	char sql[640 + BCHUNK * 2];
 	struct db_stmt *st;
+	size_t i, at, np;
 	int rc;
 
-	*confirmed = 0;
-	o->nl = 0;
-	o->weight = 0;
-	st = db_prep(b->s->db, "SELECT o.status, o.version, o.order_no, o.province, "
-	    "coalesce(o.route_warehouse_id, 0), coalesce(h.warehouse_id, 0), h.channel, "
-	    "h.self_ship, coalesce(o.route_carrier, ''), coalesce(o.route_service, ''), "
-	    "o.created_at, o.cod, ol.id, ol.sku_id, ol.qty, k.sku, coalesce(k.weight_g, 0) "
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		confirmed[i] = 0;
+		o[i].nl = 0;
+		o[i].weight = 0;
+		o[i].later = 0;
+	}
+	at = (size_t)snprintf(sql, sizeof sql, "SELECT o.id, o.status, o.version, o.order_no, "
+	    "o.province, coalesce(o.route_warehouse_id, 0), coalesce(h.warehouse_id, 0), "
+	    "h.channel, h.self_ship, coalesce(o.route_carrier, ''), coalesce(o.route_service, "
+	    "''), o.created_at, o.cod, ol.id, ol.sku_id, ol.qty, k.sku, coalesce(k.weight_g, 0) "
 	    "FROM orders o JOIN shop h ON h.id = o.shop_id "
 	    "LEFT JOIN order_line ol ON ol.order_id = o.id LEFT JOIN sku k ON k.id = ol.sku_id "
-	    "WHERE o.id = ? ORDER BY ol.line_no");
-	if (st == NULL)
+	    "WHERE o.id IN (");
+	/* A few sizes of IN list (so a few cached statements), the last id repeated. */
+	np = n <= 1 ? 1 : n <= 8 ? 8 : n <= 32 ? 32 : BCHUNK;
+	for (i = 0; i < np && at + 4 < sizeof sql; i++)
+		at += (size_t)snprintf(sql + at, sizeof sql - at, "%s?", i ? "," : "");
+	snprintf(sql + at, sizeof sql - at, ") ORDER BY o.id, ol.line_no");
+	if ((st = db_prep(b->s->db, sql)) == NULL)
 		return dberr(b->s, "route");
-	db_bind_int(st, 1, id);
+	for (i = 0; i < np; i++)
+		db_bind_int(st, (int)i + 1, o[i < n ? i : n - 1].id);
 	while ((rc = db_step(st)) == DB_ROW) {
+		int k = border_find(o, n, db_col_int(st, 0));
+		struct border *x;
 		struct bline *l;
 
-		if (o->nl == 0) {
-			*confirmed = strcmp(db_col_text(st, 0), "CONFIRMED") == 0;
-			o->id = id;
-			o->version = db_col_int(st, 1);
-			snprintf(o->order_no, sizeof o->order_no, "%s", db_col_text(st, 2));
-			o->to_province = route_province(db_col_text(st, 3));
-			o->over = db_col_int(st, 4);
-			o->pref = db_col_int(st, 5);
-			snprintf(o->channel, sizeof o->channel, "%s", db_col_text(st, 6));
-			o->self_ship = db_col_int(st, 7) != 0 || strcmp(o->channel, "manual") == 0;
-			snprintf(o->carrier, sizeof o->carrier, "%s", db_col_text(st, 8));
-			snprintf(o->service, sizeof o->service, "%s", db_col_text(st, 9));
-			o->created = db_col_int(st, 10);
-			o->cod = db_col_int(st, 11);
-		}
-		if (db_col_null(st, 12))
+		if (k < 0)
 			continue;
-		if (o->nl == o->capl) {
-			o->capl = o->capl ? o->capl * 2 : 8;
-			o->ln = xrealloc(o->ln, o->capl * sizeof *o->ln);
+		x = &o[k];
+		if (confirmed[k] == 0 && x->nl == 0) {
+			const char *status = db_col_text(st, 1);
+
+			confirmed[k] = strcmp(status, "CONFIRMED") == 0 ? 1 :
+			    strcmp(status, "NEW") == 0 ? 2 : -1;
+			x->version = db_col_int(st, 2);
+			snprintf(x->order_no, sizeof x->order_no, "%s", db_col_text(st, 3));
+			x->to_province = route_province(db_col_text(st, 4));
+			x->over = db_col_int(st, 5);
+			x->pref = db_col_int(st, 6);
+			snprintf(x->channel, sizeof x->channel, "%s", db_col_text(st, 7));
+			x->self_ship = db_col_int(st, 8) != 0 || strcmp(x->channel, "manual") == 0;
+			snprintf(x->carrier, sizeof x->carrier, "%s", db_col_text(st, 9));
+			snprintf(x->service, sizeof x->service, "%s", db_col_text(st, 10));
+			x->created = db_col_int(st, 11);
+			x->cod = db_col_int(st, 12);
 		}
-		l = &o->ln[o->nl++];
-		l->id = db_col_int(st, 12);
-		l->sku = db_col_int(st, 13);
-		l->qty = db_col_int(st, 14);
-		snprintf(l->code, sizeof l->code, "%s", db_col_text(st, 15));
-		o->weight += l->qty * db_col_int(st, 16);
+		if (db_col_null(st, 13))
+			continue;
+		if (x->nl == x->capl) {
+			x->capl = x->capl ? x->capl * 2 : 8;
+			x->ln = xrealloc(x->ln, x->capl * sizeof *x->ln);
+		}
+		l = &x->ln[x->nl++];
+		l->id = db_col_int(st, 13);
+		l->sku = db_col_int(st, 14);
+		l->qty = db_col_int(st, 15);
+		snprintf(l->code, sizeof l->code, "%s", db_col_text(st, 16));
+		x->weight += l->qty * db_col_int(st, 17);
 	}
 	db_done(st);
+	for (i = 0; i < n; i++)
+		if (confirmed[i] < 0)
+			confirmed[i] = 0;
 	return rc < 0 ? dberr(b->s, "route") : 0;
 }
 
@@ -1131,10 +1177,11 @@ batch_order(struct batch *b, struct border *o, char *why, size_t whylen, int *sp
 	wh_id = b->wh[plan.part_wh[0]].id;
 	*split = plan.kind == ROUTE_SPLIT;
 
-	/* The transition, as order_transition writes it, and what it reserved. */
-	rc = db_run(b->s->db, "UPDATE orders SET status = 'ALLOCATED', version = version + 1, "
-	    "updated_at = ?, warehouse_id = ? WHERE id = ? AND version = ?", "iiii", b->now,
-	    wh_id, o->id, o->version);
+	/* The transition, as order_transition writes it, and what it reserved (with the
+	 * rules' confirmation when it is still to write). */
+	rc = db_run(b->s->db, "UPDATE orders SET status = 'ALLOCATED', version = ?, "
+	    "updated_at = ?, warehouse_id = ? WHERE id = ? AND version = ?", "iiiii",
+	    o->version + 1, b->now, wh_id, o->id, o->version - o->later);
 	if (rc != 0) {
 		rc = dberr(b->s, "route");
 		goto out;
@@ -1305,54 +1352,104 @@ batch_flush_levels(struct batch *b)
 	return 0;
 }
 
+/* The rules' confirmation of o, left to write (border.later), on its own. */
+static int
+write_confirmed(struct batch *b, struct border *o)
+{
+	int rc = db_run(b->s->db, "UPDATE orders SET status = 'CONFIRMED', version = ?, "
+	    "updated_at = ? WHERE id = ? AND version = ?", "iiii", o->version, b->now, o->id,
+	    o->version - 1);
+
+	if (rc != 0)
+		return dberr(b->s, "route");
+	if (db_changes(b->s->db) != 1)
+		return session_fail(b->s, DB_ECONFLICT, "order %s was changed by someone else; "
+		    "reload it", o->order_no);
+	o->later = 0;
+	return 0;
+}
+
+/* Route order o (loaded; confirmed as border_load says; later: the rules confirmed it
+ * and its row is still NEW). */
+static int
+batch_one(struct batch *b, struct border *o, int confirmed, int later,
+    struct route_batch_stats *out)
+{
+	char why[512], reason[520];
+	size_t l;
+	int rc, split = 0;
+
+	o->later = later;
+	if (later && confirmed != 2)
+		return session_fail(b->s, DB_ERR, "route: order %s: confirmed by a rule but no "
+		    "longer NEW", o->order_no);
+	o->version += later;
+	if (!later && confirmed != 1) {
+		out->skipped++;
+		return 0;
+	}
+	for (l = 0; l < o->nl; l++)
+		if ((rc = bsku_get(b, o->ln[l].sku, &o->ln[l].k)) != 0)
+			return rc;
+	if (b->nwh == 0) {
+		snprintf(why, sizeof why, "no warehouse to allocate from");
+		rc = DB_ESTOCK;
+	} else {
+		rc = batch_order(b, o, why, sizeof why, &split);
+	}
+	if (rc == DB_ESTOCK) {
+		/* Held with what is missing, as order_route does. */
+		snprintf(reason, sizeof reason, "%s", why);
+		if (o->later && (rc = write_confirmed(b, o)) != 0)
+			return rc;
+		if ((rc = order_transition(b->s, o->id, 0, ST_ON_HOLD, reason)) != 0)
+			return rc;
+		snprintf(out->why, sizeof out->why, "order %.63s: %.519s", o->order_no, reason);
+		out->held++;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	out->allocated++;
+	out->split += split;
+	return b->nrows >= 4096 ? batch_flush_rows(b) : 0;
+}
+
 static int
 batch_run(struct batch *b, const int64_t *ids, size_t n, unsigned flags,
     struct route_batch_stats *out)
 {
-	struct border o;
-	char why[512], reason[520];
-	size_t i, l;
-	int rc = 0, confirmed, split = 0;
+	struct border *o = xcalloc(BCHUNK, sizeof *o);
+	unsigned char *later = NULL;
+	int confirmed[BCHUNK];
+	size_t at = 0, k, j;
+	int rc;
 
-	memset(&o, 0, sizeof o);
 	if ((rc = batch_warehouses(b)) != 0)
-		return rc;
-	for (i = 0; i < n; i++) {
-		if ((flags & ROUTE_BATCH_RULES) && (rc = rules_apply(b->s, ids[i])) != 0)
+		goto out;
+	/* The rules first, over every order (none of them reads what routing changes); the
+	 * orders they confirm change status once, with their allocation. */
+	if (flags & ROUTE_BATCH_RULES) {
+		later = xcalloc(n ? n : 1, 1);
+		if ((rc = rules_apply_later(b->s, ids, n, later)) != 0)
+			goto out;
+	}
+	while (rc == 0 && at < n) {
+		/* A chunk of distinct orders: a repeat starts the next one, which reads what
+		 * routing the first time wrote. */
+		for (k = 0; at + k < n && k < BCHUNK && border_find(o, k, ids[at + k]) < 0; k++)
+			o[k].id = ids[at + k];
+		if ((rc = border_load(b, o, k, confirmed)) != 0)
 			break;
-		if ((rc = border_load(b, ids[i], &o, &confirmed)) != 0)
-			break;
-		if (!confirmed) {
-			out->skipped++;
-			continue;
-		}
-		for (l = 0; l < o.nl; l++)
-			if ((rc = bsku_get(b, o.ln[l].sku, &o.ln[l].k)) != 0)
-				goto out;
-		if (b->nwh == 0) {
-			snprintf(why, sizeof why, "no warehouse to allocate from");
-			rc = DB_ESTOCK;
-		} else {
-			rc = batch_order(b, &o, why, sizeof why, &split);
-		}
-		if (rc == DB_ESTOCK) {
-			/* Held with what is missing, as order_route does. */
-			snprintf(reason, sizeof reason, "%s", why);
-			if ((rc = order_transition(b->s, o.id, 0, ST_ON_HOLD, reason)) != 0)
-				break;
-			snprintf(out->why, sizeof out->why, "order %.63s: %.519s", o.order_no, reason);
-			out->held++;
-			continue;
-		}
-		if (rc != 0)
-			break;
-		out->allocated++;
-		out->split += split;
-		if (b->nrows >= 4096 && (rc = batch_flush_rows(b)) != 0)
-			break;
+		for (j = 0; j < k && rc == 0; j++)
+			rc = batch_one(b, &o[j], confirmed[j], later != NULL && later[at + j], out);
+		at += k;
 	}
 out:
-	free(o.ln);
+	for (j = 0; j < BCHUNK; j++)
+		free(o[j].ln);
+	free(o);
+	free(later);
 	if (rc == 0)
 		rc = batch_flush_rows(b);
 	if (rc == 0)

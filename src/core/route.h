@@ -131,8 +131,9 @@ int route_allocate(struct session *s, int64_t id, int64_t only_wh, struct route_
  * Route many CONFIRMED orders in one transaction (the caller's, or its own), each as
  * order_route() routes one: allocated from the nearest warehouse that fills it (or
  * split where the channel allows) with its carrier chosen, or ON_HOLD with what is
- * missing. With ROUTE_BATCH_RULES the active rules are applied to each first (as at
- * intake; a NEW order they confirm is routed too). Orders in another status are skipped.
+ * missing. With ROUTE_BATCH_RULES the active rules are applied to them all first (as at
+ * intake, rules_apply_later(); a NEW order they confirm is routed too, its row going
+ * from NEW to ALLOCATED in one write). Orders in another status are skipped.
  * Each SKU's stock is read once per batch and the plan made in memory; every order
  * still gets its transition record (naming its warehouse, parts, whether a rule chose,
  * and the lots reserved), its ledger movements and reservation rows; each lot touched

@@ -3,6 +3,11 @@
  * version, compiled once per connection and kept until another version becomes active,
  * applied to an order inside its intake transaction (order_upsert) with one audit record
  * per action that changes the order, and replayed over past orders read-only (dry run).
+ *
+ * Applying works on chunks of orders (one, or route_batch's many): each chunk's orders,
+ * lines and buyers' histories are read in one statement apiece, the rules decided in
+ * memory, and each order's row written once with everything they changed (its fields
+ * and its status, with the versions they would have made one by one).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,8 +21,6 @@
 #include "rules.h"
 #include "rules_impl.h"
 #include "xalloc.h"
-
-#define MAX_LINES_STACK 32
 
 void
 rules_set_free(struct rules_set_row *row)
@@ -310,11 +313,6 @@ list_has(const char *list, const char *item, char sep)
 	return 0;
 }
 
-struct applied {
-	char tags[1024], flags[2048];
-	int tags_changed, flags_changed;
-};
-
 static void
 list_add(char *buf, size_t len, const char *item, const char *sep)
 {
@@ -323,172 +321,303 @@ list_add(char *buf, size_t len, const char *item, const char *sep)
 	snprintf(buf + n, len - n, "%s%s", n ? sep : "", item);
 }
 
-/* Buyer history by phone: other orders, COD and prepaid parcels that came back. */
-static int
-buyer_history(struct session *s, int64_t id, const char *phone, struct rules_order *o)
-{
-	struct db_stmt *st;
-	int rc;
-
-	if (phone[0] == '\0')
-		return 0;
-	/* From schema 9's orders_phone_hist alone (as risk.c reads it). */
-	st = db_prep(s->db, "SELECT status, cod FROM orders WHERE buyer_phone = ?1 AND "
-	    "id <> ?2");
-	if (st == NULL)
-		return session_fail(s, DB_ERR, "rules: %s", db_errmsg(s->db));
-	db_bind_text(st, 1, phone);
-	db_bind_int(st, 2, id);
-	while ((rc = db_step(st)) == DB_ROW) {
-		const char *status = db_col_text(st, 0);
-
-		o->buyer_orders++;
-		if (strcmp(status, "RETURNING") == 0 || strcmp(status, "RETURNED") == 0) {
-			if (db_col_int(st, 1) > 0)
-				o->buyer_cod_refusals++;
-			else
-				o->buyer_returns++;
-		}
-	}
-	db_done(st);
-	return rc == DB_DONE ? 0 : session_fail(s, rc, "rules: %s", db_errmsg(s->db));
-}
-
+/*
+ * One order as the rules see it, and what they changed of it. Many are loaded at once
+ * (a chunk of the batch: the orders, their lines and their buyers' histories in one
+ * statement each), decided in memory and written back with one UPDATE each.
+ */
 struct loaded {
 	struct rules_order o;
-	struct rules_line stack[MAX_LINES_STACK], *lines;
-	char *strs;
-	enum order_status status;
+	int64_t id, version;        /* version: as read */
+	size_t line0;               /* first of its lines in the chunk's */
+	enum order_status status, to;   /* to: the rules' transition, ST__COUNT: none */
 	char channel[16], shop[64], province[64], district[64], phone[32];
 	char tags[1024], flags[2048], carrier[64], service[64], box[64];
 	int64_t wh;
 	unsigned dirty;             /* DIRTY_*: fields the rules changed, not yet written */
 	int service_null;           /* the carrier was set without a service */
+	int found;
+	int later;                  /* a confirmation the caller writes (rules_apply_later) */
 };
 
 enum {
-	DIRTY_FLAGS = 1,            /* bits in write_fields()'s order */
+	DIRTY_FLAGS = 1,            /* bits in write_order()'s order */
 	DIRTY_TAGS = 2,
 	DIRTY_WAREHOUSE = 4,
 	DIRTY_CARRIER = 8,
 	DIRTY_BOX = 16,
 };
 
-static int
-load_lines(struct session *s, int64_t id, struct loaded *L)
+#define CHUNK 128               /* orders read per statement */
+
+struct chunk {
+	struct loaded L[CHUNK];
+	size_t n;
+	struct rules_line *lines;   /* every order's, by order then line number */
+	size_t nlines, caplines;
+	size_t *skuoff;             /* lines[i].sku as an offset in strs while loading */
+	char *strs;
+	size_t slen, scap;
+};
+
+/* The parameters an IN list of n values gets: a few sizes only, so that a connection
+ * caches a few statements (the last value repeats in the rest). */
+static size_t
+in_size(size_t n)
 {
+	return n <= 1 ? 1 : n <= 8 ? 8 : n <= 32 ? 32 : CHUNK;
+}
+
+/* "(?,?,...,?)" for in_size(n) parameters into sql at *at. */
+static void
+put_params(char *sql, size_t len, size_t *at, size_t n)
+{
+	n = in_size(n);
+	size_t i;
+
+	for (i = 0; i < n && *at + 3 < len; i++) {
+		sql[(*at)++] = i ? ',' : '(';
+		sql[(*at)++] = '?';
+	}
+	sql[(*at)++] = ')';
+	sql[*at] = '\0';
+}
+
+/* Index in c->L of the order id (ids in a chunk are distinct), or -1. */
+static int
+chunk_find(const struct chunk *c, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->L[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+static int
+chunk_orders(struct session *s, struct chunk *c)
+{
+	char sql[768 + CHUNK * 2];
 	struct db_stmt *st;
-	size_t n = 0, cap = MAX_LINES_STACK, slen = 0, scap = 0, i;
-	size_t *offs = NULL;
+	size_t at, i;
 	int rc;
 
-	L->lines = L->stack;
-	st = db_prep(s->db, "SELECT k.sku, l.qty, coalesce(k.weight_g, 0) FROM order_line l "
-	    "JOIN sku k ON k.id = l.sku_id WHERE l.order_id = ? ORDER BY l.line_no");
-	if (st == NULL)
+	at = (size_t)snprintf(sql, sizeof sql, "SELECT o.id, o.status, o.total, o.cod, "
+	    "coalesce(o.ship_by, 0), o.province, o.district, o.buyer_phone, o.tags, "
+	    "o.rule_flags, sh.channel, sh.shop_code, coalesce(o.route_warehouse_id, 0), "
+	    "coalesce(o.route_carrier, ''), coalesce(o.route_service, ''), coalesce(o.box, ''), "
+	    "o.version FROM orders o JOIN shop sh ON sh.id = o.shop_id WHERE o.id IN ");
+	put_params(sql, sizeof sql, &at, c->n);
+	if ((st = db_prep(s->db, sql)) == NULL)
 		return session_fail(s, DB_ERR, "rules: %s", db_errmsg(s->db));
-	db_bind_int(st, 1, id);
+	for (i = 0; i < in_size(c->n); i++)
+		db_bind_int(st, (int)i + 1, c->L[i < c->n ? i : c->n - 1].id);
 	while ((rc = db_step(st)) == DB_ROW) {
-		const char *sku = db_col_text(st, 0);
-		size_t k = strlen(sku) + 1;
+		int k = chunk_find(c, db_col_int(st, 0));
+		struct loaded *L;
 
-		if (n == cap) {
-			cap *= 2;
-			if (L->lines == L->stack) {
-				L->lines = xmalloc(cap * sizeof *L->lines);
-				memcpy(L->lines, L->stack, sizeof L->stack);
-			} else
-				L->lines = xrealloc(L->lines, cap * sizeof *L->lines);
-		}
-		if (slen + k > scap) {
-			scap = (slen + k) * 2;
-			L->strs = xrealloc(L->strs, scap);
-		}
-		offs = xrealloc(offs, (n + 1) * sizeof *offs);
-		memcpy(L->strs + slen, sku, k);
-		offs[n] = slen;
-		slen += k;
-		L->lines[n].qty = db_col_int(st, 1);
-		L->lines[n].weight_g = db_col_int(st, 2);
-		n++;
+		if (k < 0)
+			continue;
+		L = &c->L[k];
+		L->found = 1;
+		if (order_status_parse(db_col_text(st, 1), &L->status) != 0)
+			L->status = ST__COUNT;
+		L->o.total = db_col_int(st, 2);
+		L->o.cod = db_col_int(st, 3);
+		L->o.ship_by = db_col_int(st, 4);
+		snprintf(L->province, sizeof L->province, "%s", db_col_text(st, 5));
+		snprintf(L->district, sizeof L->district, "%s", db_col_text(st, 6));
+		snprintf(L->phone, sizeof L->phone, "%s", db_col_text(st, 7));
+		snprintf(L->tags, sizeof L->tags, "%s", db_col_text(st, 8));
+		snprintf(L->flags, sizeof L->flags, "%s", db_col_text(st, 9));
+		snprintf(L->channel, sizeof L->channel, "%s", db_col_text(st, 10));
+		snprintf(L->shop, sizeof L->shop, "%s", db_col_text(st, 11));
+		L->wh = db_col_int(st, 12);
+		snprintf(L->carrier, sizeof L->carrier, "%s", db_col_text(st, 13));
+		snprintf(L->service, sizeof L->service, "%s", db_col_text(st, 14));
+		snprintf(L->box, sizeof L->box, "%s", db_col_text(st, 15));
+		L->version = db_col_int(st, 16);
 	}
 	db_done(st);
-	for (i = 0; i < n; i++)
-		L->lines[i].sku = L->strs + offs[i];
-	free(offs);
-	L->o.lines = L->lines;
-	L->o.nlines = n;
 	return rc == DB_DONE ? 0 : session_fail(s, rc, "rules: %s", db_errmsg(s->db));
 }
 
-static void
-loaded_free(struct loaded *L)
-{
-	if (L->lines != L->stack)
-		free(L->lines);
-	free(L->strs);
-}
-
+/* Every order's lines, in one statement; an order's lines end up consecutive. */
 static int
-load_order(struct session *s, int64_t id, unsigned uses, struct loaded *L)
+chunk_lines(struct session *s, struct chunk *c)
 {
+	char sql[512 + CHUNK * 2];
 	struct db_stmt *st;
-	int rc;
+	size_t at, i, *count, *next;
+	struct rules_line *sorted;
+	size_t *soff;
+	int rc, *owner = NULL;
 
-	st = db_prep(s->db, "SELECT o.status, o.total, o.cod, coalesce(o.ship_by, 0), "
-	    "o.province, o.district, o.buyer_phone, o.tags, o.rule_flags, sh.channel, "
-	    "sh.shop_code, coalesce(o.route_warehouse_id, 0), coalesce(o.route_carrier, ''), "
-	    "coalesce(o.route_service, ''), coalesce(o.box, '') "
-	    "FROM orders o JOIN shop sh ON sh.id = o.shop_id WHERE o.id = ?");
-	if (st == NULL)
+	at = (size_t)snprintf(sql, sizeof sql, "SELECT l.order_id, k.sku, l.qty, "
+	    "coalesce(k.weight_g, 0) FROM order_line l JOIN sku k ON k.id = l.sku_id "
+	    "WHERE l.order_id IN ");
+	put_params(sql, sizeof sql, &at, c->n);
+	at += (size_t)snprintf(sql + at, sizeof sql - at, " ORDER BY l.order_id, l.line_no");
+	if ((st = db_prep(s->db, sql)) == NULL)
 		return session_fail(s, DB_ERR, "rules: %s", db_errmsg(s->db));
-	db_bind_int(st, 1, id);
-	rc = db_step(st);
-	if (rc == DB_ROW) {
-		if (order_status_parse(db_col_text(st, 0), &L->status) != 0)
-			L->status = ST__COUNT;
-		L->o.total = db_col_int(st, 1);
-		L->o.cod = db_col_int(st, 2);
-		L->o.ship_by = db_col_int(st, 3);
-		snprintf(L->province, sizeof L->province, "%s", db_col_text(st, 4));
-		snprintf(L->district, sizeof L->district, "%s", db_col_text(st, 5));
-		snprintf(L->phone, sizeof L->phone, "%s", db_col_text(st, 6));
-		snprintf(L->tags, sizeof L->tags, "%s", db_col_text(st, 7));
-		snprintf(L->flags, sizeof L->flags, "%s", db_col_text(st, 8));
-		snprintf(L->channel, sizeof L->channel, "%s", db_col_text(st, 9));
-		snprintf(L->shop, sizeof L->shop, "%s", db_col_text(st, 10));
-		L->wh = db_col_int(st, 11);
-		snprintf(L->carrier, sizeof L->carrier, "%s", db_col_text(st, 12));
-		snprintf(L->service, sizeof L->service, "%s", db_col_text(st, 13));
-		snprintf(L->box, sizeof L->box, "%s", db_col_text(st, 14));
+	for (i = 0; i < in_size(c->n); i++)
+		db_bind_int(st, (int)i + 1, c->L[i < c->n ? i : c->n - 1].id);
+	c->nlines = c->slen = 0;
+	while ((rc = db_step(st)) == DB_ROW) {
+		int k = chunk_find(c, db_col_int(st, 0));
+		const char *sku = db_col_text(st, 1);
+		size_t len = strlen(sku) + 1;
+
+		if (k < 0)
+			continue;
+		if (c->nlines == c->caplines) {
+			c->caplines = c->caplines ? c->caplines * 2 : 4 * CHUNK;
+			c->lines = xrealloc(c->lines, c->caplines * sizeof *c->lines);
+			c->skuoff = xrealloc(c->skuoff, c->caplines * sizeof *c->skuoff);
+		}
+		owner = xrealloc(owner, (c->nlines + 1) * sizeof *owner);
+		if (c->slen + len > c->scap) {
+			c->scap = (c->slen + len) * 2;
+			c->strs = xrealloc(c->strs, c->scap);
+		}
+		memcpy(c->strs + c->slen, sku, len);
+		c->skuoff[c->nlines] = c->slen;
+		c->slen += len;
+		c->lines[c->nlines].qty = db_col_int(st, 2);
+		c->lines[c->nlines].weight_g = db_col_int(st, 3);
+		owner[c->nlines++] = k;
 	}
 	db_done(st);
-	if (rc == DB_DONE)
-		return session_fail(s, DB_ENOTFOUND, "order %" PRId64 " not found", id);
-	if (rc != DB_ROW)
+	if (rc != DB_DONE) {
+		free(owner);
 		return session_fail(s, rc, "rules: %s", db_errmsg(s->db));
-	L->o.channel = L->channel;
-	L->o.shop = L->shop;
-	L->o.province = L->province;
-	L->o.district = L->district;
-	L->o.tags = L->tags;
-	L->o.now = clock_now();
-	if ((uses & RULES_USES_LINES) && (rc = load_lines(s, id, L)) != 0)
+	}
+	/* Rows come by order id; group them by the chunk's positions (stable). */
+	count = xcalloc(c->n + 1, sizeof *count);
+	next = xcalloc(c->n + 1, sizeof *next);
+	for (i = 0; i < c->nlines; i++)
+		count[owner[i] + 1]++;
+	for (i = 1; i <= c->n; i++)
+		count[i] += count[i - 1];
+	sorted = xmalloc((c->nlines ? c->nlines : 1) * sizeof *sorted);
+	soff = xmalloc((c->nlines ? c->nlines : 1) * sizeof *soff);
+	for (i = 0; i < c->n; i++)
+		next[i] = count[i];
+	for (i = 0; i < c->nlines; i++) {
+		size_t to = next[owner[i]]++;
+
+		sorted[to] = c->lines[i];
+		soff[to] = c->skuoff[i];
+	}
+	for (i = 0; i < c->nlines; i++)
+		sorted[i].sku = c->strs + soff[i];
+	memcpy(c->lines, sorted, c->nlines * sizeof *sorted);
+	for (i = 0; i < c->n; i++) {
+		c->L[i].line0 = count[i];
+		c->L[i].o.lines = c->lines + count[i];
+		c->L[i].o.nlines = count[i + 1] - count[i];
+	}
+	free(sorted);
+	free(soff);
+	free(count);
+	free(next);
+	free(owner);
+	return 0;
+}
+
+/* Buyer history by phone for every order of the chunk: other orders, COD and prepaid
+ * parcels that came back (from schema 9's orders_phone_hist alone, as risk.c reads it). */
+static int
+chunk_buyers(struct session *s, struct chunk *c)
+{
+	char sql[256 + CHUNK * 2];
+	const char *last = "";
+	struct db_stmt *st;
+	size_t at, i, np = 0;
+	int rc;
+
+	for (i = 0; i < c->n; i++)
+		np += c->L[i].phone[0] != '\0';
+	if (np == 0)
+		return 0;
+	at = (size_t)snprintf(sql, sizeof sql, "SELECT buyer_phone, id, status, cod FROM "
+	    "orders WHERE buyer_phone IN ");
+	put_params(sql, sizeof sql, &at, np);
+	if ((st = db_prep(s->db, sql)) == NULL)
+		return session_fail(s, DB_ERR, "rules: %s", db_errmsg(s->db));
+	for (i = 0, at = 0; i < c->n; i++)
+		if (c->L[i].phone[0] != '\0')
+			db_bind_text(st, (int)++at, last = c->L[i].phone);
+	while (at < in_size(np))
+		db_bind_text(st, (int)++at, last);
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *phone = db_col_text(st, 0), *status = db_col_text(st, 2);
+		int64_t id = db_col_int(st, 1);
+		int back = strcmp(status, "RETURNING") == 0 || strcmp(status, "RETURNED") == 0;
+		int cod = db_col_int(st, 3) > 0;
+
+		for (i = 0; i < c->n; i++) {
+			struct loaded *L = &c->L[i];
+
+			if (L->id == id || strcmp(L->phone, phone) != 0)
+				continue;
+			L->o.buyer_orders++;
+			if (back && cod)
+				L->o.buyer_cod_refusals++;
+			else if (back)
+				L->o.buyer_returns++;
+		}
+	}
+	db_done(st);
+	return rc == DB_DONE ? 0 : session_fail(s, rc, "rules: %s", db_errmsg(s->db));
+}
+
+/* Read the chunk's orders (their ids set) and what the rules use of them. */
+static int
+chunk_load(struct session *s, struct chunk *c, unsigned uses)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->n; i++) {
+		struct loaded *L = &c->L[i];
+		int64_t id = L->id;
+
+		memset(L, 0, sizeof *L);
+		L->id = id;
+		L->to = ST__COUNT;
+		L->o.channel = L->channel;
+		L->o.shop = L->shop;
+		L->o.province = L->province;
+		L->o.district = L->district;
+		L->o.tags = L->tags;
+		L->o.now = clock_now();
+	}
+	if ((rc = chunk_orders(s, c)) != 0)
 		return rc;
-	if ((uses & RULES_USES_BUYER) && (rc = buyer_history(s, id, L->phone, &L->o)) != 0)
+	for (i = 0; i < c->n; i++)
+		if (!c->L[i].found)
+			return session_fail(s, DB_ENOTFOUND, "order %" PRId64 " not found",
+			    c->L[i].id);
+	if ((uses & RULES_USES_LINES) && (rc = chunk_lines(s, c)) != 0)
+		return rc;
+	if ((uses & RULES_USES_BUYER) && (rc = chunk_buyers(s, c)) != 0)
 		return rc;
 	return 0;
 }
 
-/* Take action t of the result on order id; *changed 1 when the order changed. */
+/* Take action t of the result on order L; *changed 1 when the order changed. A status
+ * change is recorded at once and written with the fields by write_order(). */
 static int
-take(struct session *s, int64_t id, const struct rules *r, const struct rules_taken *t,
+take(struct session *s, const struct rules *r, const struct rules_taken *t,
     struct loaded *L, int *changed)
 {
 	const struct ract *x = &r->act[r->rule[t->rule].act + t->action];
 	const char *s1 = x->s1 >= 0 ? r->pool + x->s1 : "";
 	const char *s2 = x->s2 >= 0 ? r->pool + x->s2 : "";
 	char reason[320];
+	enum order_status to;
 	int64_t wh;
 	int rc;
 
@@ -504,13 +633,14 @@ take(struct session *s, int64_t id, const struct rules *r, const struct rules_ta
 			    rules_name(r, t->rule));
 		else
 			snprintf(reason, sizeof reason, "rule \"%s\"", rules_name(r, t->rule));
-		rc = order_transition(s, id, 0, x->kind == RA_CONFIRM ? ST_CONFIRMED :
-		    ST_ON_HOLD, reason);
-		if (rc != 0)
+		to = x->kind == RA_CONFIRM ? ST_CONFIRMED : ST_ON_HOLD;
+		/* The fields are written first: they make a version of their own. */
+		if ((rc = order_transition_logged(s, L->id, L->status, L->version +
+		    (L->dirty != 0), to, reason)) != 0)
 			return rc;
-		L->status = x->kind == RA_CONFIRM ? ST_CONFIRMED : ST_ON_HOLD;
+		L->status = L->to = to;
 		break;
-	/* The fields are kept in L and written together by write_fields(). */
+	/* The fields are kept in L and written together by write_order(). */
 	case RA_FLAG:
 		if (list_has(L->flags, s1, ';'))
 			return 0;
@@ -553,22 +683,31 @@ take(struct session *s, int64_t id, const struct rules *r, const struct rules_ta
 	return 0;
 }
 
-/* The fields the rules changed, in one statement with the version they make. */
+/* What the rules changed of L in one statement: the fields (a version of their own, as
+ * when they were written apart) and the status (one more). */
 static int
-write_fields(struct session *s, int64_t id, const struct loaded *L)
+write_order(struct session *s, const struct loaded *L)
 {
 	static const char *const set[] = { "rule_flags = ?, ", "tags = ?, ",
 	    "route_warehouse_id = ?, ", "route_carrier = ?, route_service = ?, ", "box = ?, " };
+	enum order_status to = L->to;
 	struct db_stmt *st;
 	char sql[512];
 	size_t n, k;
 	int rc, i = 1;
 
+	if (L->later && L->to == ST_CONFIRMED)
+		to = ST__COUNT;         /* the caller writes it, with what it sets off */
+	if (L->dirty == 0 && to == ST__COUNT)
+		return 0;
 	n = (size_t)snprintf(sql, sizeof sql, "UPDATE orders SET ");
 	for (k = 0; k < sizeof set / sizeof set[0]; k++)
 		if (L->dirty & (1u << k))
 			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s", set[k]);
-	snprintf(sql + n, sizeof sql - n, "version = version + 1, updated_at = ? WHERE id = ?");
+	if (to != ST__COUNT)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, "status = ?, ");
+	snprintf(sql + n, sizeof sql - n, "version = ?, updated_at = ? WHERE id = ? AND "
+	    "version = ?");
 	if ((st = db_prep(s->db, sql)) == NULL)
 		return session_fail(s, DB_ERR, "rules: %s", db_errmsg(s->db));
 	if (L->dirty & DIRTY_FLAGS)
@@ -583,69 +722,159 @@ write_fields(struct session *s, int64_t id, const struct loaded *L)
 	}
 	if (L->dirty & DIRTY_BOX)
 		db_bind_text(st, i++, L->box);
+	if (to != ST__COUNT)
+		db_bind_text(st, i++, order_status_name(to));
+	db_bind_int(st, i++, L->version + (L->dirty != 0) + (to != ST__COUNT));
 	db_bind_int(st, i++, clock_now());
-	db_bind_int(st, i, id);
+	db_bind_int(st, i++, L->id);
+	db_bind_int(st, i, L->version);
 	rc = db_step(st);
 	db_done(st);
-	return rc < 0 ? session_fail(s, rc, "rules: %s", db_errmsg(s->db)) : 0;
+	if (rc < 0)
+		return session_fail(s, rc, "rules: %s", db_errmsg(s->db));
+	if (db_changes(s->db) != 1)
+		return session_fail(s, DB_ECONFLICT, "order %" PRId64 " was changed by someone "
+		    "else; reload it", L->id);
+	return 0;
 }
 
+/* The rules over one loaded order: its records in the order they happen, then its row. */
 static int
-apply_locked(struct session *s, int64_t id, const struct rules *r)
+apply_one(struct session *s, const struct rules *r, struct loaded *L)
 {
 	struct rules_result res;
-	struct loaded L;
-	int i, rc = 0, changed, any = 0, fields = 0;
+	int i, rc, changed, any = 0;
 
-	memset(&L, 0, sizeof L);
-	if ((rc = load_order(s, id, r->uses, &L)) != 0)
-		goto out;
-	if (L.status != ST_NEW && L.status != ST_CONFIRMED && L.status != ST_ON_HOLD)
-		goto out;
-	rules_eval(r, &L.o, &res);
+	if (L->status != ST_NEW && L->status != ST_CONFIRMED && L->status != ST_ON_HOLD)
+		return 0;
+	rules_eval(r, &L->o, &res);
 	/* What the order carries first, its status last: whatever a status change sets off
 	 * (routing, carrier choice) sees the rules' warehouse and carrier. */
 	for (i = 0; i < 2 * res.ntaken; i++) {
 		const struct rules_taken *t = &res.taken[i % res.ntaken];
 		int status = t->kind == RA_CONFIRM || t->kind == RA_HOLD || t->kind == RA_STOP;
 
-		if (i == res.ntaken && fields && (rc = write_fields(s, id, &L)) != 0)
-			goto out;
 		if (status != (i >= res.ntaken))
 			continue;
-		if (t->kind == RA_STOP) {
+		if (t->kind == RA_STOP)
 			changed = any;
-		} else if ((rc = take(s, id, r, t, &L, &changed)) != 0)
-			goto out;
+		else if ((rc = take(s, r, t, L, &changed)) != 0)
+			return rc;
 		if (!changed)
 			continue;
 		any = 1;
-		fields |= t->kind != RA_CONFIRM && t->kind != RA_HOLD && t->kind != RA_STOP;
-		if ((rc = audit_action(s, id, r, t->rule, t->action, r->tag)) != 0)
-			goto out;
+		if ((rc = audit_action(s, L->id, r, t->rule, t->action, r->tag)) != 0)
+			return rc;
 	}
-out:
-	loaded_free(&L);
+	return write_order(s, L);
+}
+
+static void
+chunk_free(struct chunk *c)
+{
+	free(c->lines);
+	free(c->skuoff);
+	free(c->strs);
+	free(c);
+}
+
+/* The rules over ids[0 .. n), in chunks of distinct orders, inside a transaction.
+ * later: NULL, or where to mark the confirmations left for the caller to write. */
+static int
+apply_many(struct session *s, const struct rules *r, const int64_t *ids, size_t n,
+    unsigned char *later)
+{
+	struct chunk *c = xcalloc(1, sizeof *c);
+	size_t at = 0, i;
+	int rc = 0;
+
+	while (rc == 0 && at < n) {
+		/* An order twice in one chunk would be decided on what it was before its first
+		 * turn: a repeat starts the next chunk, which reads it again. */
+		for (c->n = 0; at < n && c->n < CHUNK && chunk_find(c, ids[at]) < 0; at++)
+			c->L[c->n++].id = ids[at];
+		if ((rc = chunk_load(s, c, r->uses)) != 0)
+			break;
+		for (i = 0; i < c->n && rc == 0; i++) {
+			struct loaded *L = &c->L[i];
+
+			L->later = later != NULL;
+			rc = apply_one(s, r, L);
+			if (later != NULL)
+				later[at - c->n + i] = L->to == ST_CONFIRMED;
+		}
+	}
+	chunk_free(c);
 	return rc;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* 1 when an id appears twice in ids. */
+static int
+has_repeats(const int64_t *ids, size_t n)
+{
+	int64_t *v = xmalloc((n ? n : 1) * sizeof *v);
+	size_t i;
+	int rep = 0;
+
+	memcpy(v, ids, n * sizeof *v);
+	qsort(v, n, sizeof *v, id_cmp);
+	for (i = 1; i < n && !rep; i++)
+		rep = v[i] == v[i - 1];
+	free(v);
+	return rep;
+}
+
+static int
+apply_ids(struct session *s, const int64_t *ids, size_t n, unsigned char *later)
+{
+	const struct rules *r;
+	int rc, own;
+
+	/* Rules confirm and hold orders: a supervisor's power, whoever calls. */
+	if ((rc = session_require(s, ROLE_SUPERVISOR, "apply the order rules")) != 0)
+		return rc;
+	if ((rc = active_rules(s, &r)) != 0 || r == NULL || n == 0)
+		return rc;
+	/* Inside the caller's transaction its rollback undoes a failure: no savepoint. */
+	own = !db_in_tx(s->db);
+	if (own && (rc = db_begin(s->db)) != 0)
+		return session_fail(s, rc, "rules: %s", db_errmsg(s->db));
+	if ((rc = apply_many(s, r, ids, n, later)) != 0) {
+		if (own)
+			db_rollback(s->db);
+		return rc;
+	}
+	if (own && (rc = db_commit(s->db)) != 0)
+		return session_fail(s, rc, "rules: %s", db_errmsg(s->db));
+	return 0;
+}
+
+int
+rules_apply_many(struct session *s, const int64_t *ids, size_t n)
+{
+	return apply_ids(s, ids, n, NULL);
+}
+
+int
+rules_apply_later(struct session *s, const int64_t *ids, size_t n, unsigned char *later)
+{
+	memset(later, 0, n);
+	/* A repeated order must see its first turn written: no confirmation left over. */
+	return apply_ids(s, ids, n, has_repeats(ids, n) ? NULL : later);
 }
 
 int
 rules_apply(struct session *s, int64_t order_id)
 {
-	const struct rules *r;
-	int rc;
-
-	if ((rc = active_rules(s, &r)) != 0 || r == NULL)
-		return rc;
-	if ((rc = db_begin(s->db)) != 0)
-		return session_fail(s, rc, "rules: %s", db_errmsg(s->db));
-	if ((rc = apply_locked(s, order_id, r)) != 0) {
-		db_rollback(s->db);
-		return rc;
-	}
-	if ((rc = db_commit(s->db)) != 0)
-		return session_fail(s, rc, "rules: %s", db_errmsg(s->db));
-	return 0;
+	return rules_apply_many(s, &order_id, 1);
 }
 
 int

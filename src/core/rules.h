@@ -161,6 +161,18 @@ int rules_versions(struct session *s, struct rules_set_row **rows, size_t *n);
  * No active rule set: nothing happens.
  */
 int rules_apply(struct session *s, int64_t order_id);
+/* The same for n orders in order (route_batch's), their facts read a chunk at a time
+ * in a few statements and each order's row written once. All or nothing. */
+int rules_apply_many(struct session *s, const int64_t *ids, size_t n);
+/*
+ * route_batch's: as rules_apply_many, but an order the rules confirm keeps its NEW
+ * status in its row (its fields and records written, the transition's record too, at
+ * the version it makes): later[i] is set for it and the caller writes CONFIRMED (or
+ * what the confirmation sets off) at that version itself, before it commits. A batch
+ * naming an order twice leaves nothing for later.
+ */
+int rules_apply_later(struct session *s, const int64_t *ids, size_t n,
+    unsigned char *later);
 
 /* What rules stored on an order, for routing and carrier choice (which must honour a
  * rule's warehouse and carrier). Empty strings where no rule decided. */

@@ -83,6 +83,61 @@ tx_end(struct session *s, int outer, int rc)
 	return rc;
 }
 
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The row locks (db.h) on the stock of the SKUs of h[0..n), ascending. */
+static int
+lock_held(struct session *s, const struct held *h, size_t n)
+{
+	int64_t *ids;
+	size_t i;
+	int rc = 0;
+
+	if (!db_rowlocked(s->db) || n == 0)
+		return 0;
+	ids = xcalloc(n, sizeof *ids);
+	for (i = 0; i < n; i++)
+		ids[i] = h[i].sku;
+	qsort(ids, n, sizeof *ids, cmp_id);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = db_lock(s->db, "stock", ids[i]);
+	free(ids);
+	return rc != 0 ? dberr(s, rc, "stock lock") : 0;
+}
+
+int
+stock_lock_order(struct session *s, int64_t order_id)
+{
+	struct db_stmt *st;
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (!db_rowlocked(s->db))
+		return 0;
+	st = db_prep(s->db, "SELECT DISTINCT sku_id FROM order_line WHERE order_id = ? "
+	    "ORDER BY sku_id");
+	if (st == NULL)
+		return dberr(s, DB_ERR, "stock lock");
+	db_bind_int(st, 1, order_id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		ids = xrealloc(ids, (n + 1) * sizeof *ids);
+		ids[n++] = db_col_int(st, 0);
+	}
+	db_done(st);
+	for (i = 0; rc == DB_DONE && i < n; i++)
+		if (db_lock(s->db, "stock", ids[i]) != 0)
+			rc = DB_ERR;
+	free(ids);
+	return rc != DB_DONE ? dberr(s, rc, "stock lock") : 0;
+}
+
 /* A JSON string literal for s; caller frees. */
 static char *
 json_quote(const char *s)
@@ -274,6 +329,8 @@ move(struct session *s, const char *kind, int64_t wh, int64_t sku, int64_t lot,
 	int64_t on_hand = d_on_hand, reserved = d_reserved, move_id;
 	int rc, found = 0;
 
+	if ((rc = db_lock(s->db, "stock", sku)) != 0)
+		return dberr(s, rc, kind);
 	st = db_prep(s->db, "UPDATE stock_level SET on_hand = on_hand + ?, "
 	    "reserved = reserved + ? WHERE warehouse_id = ? AND sku_id = ? AND lot_id = ? "
 	    "RETURNING on_hand, reserved");
@@ -606,6 +663,8 @@ reserve(struct session *s, int64_t order_id, int64_t line_id, int64_t wh, int64_
 	if (line_sku != sku)
 		return session_fail(s, DB_EINVAL, "reserve: line %" PRId64 " of order %" PRId64
 		    " is for SKU %" PRId64 ", not %" PRId64, line_id, order_id, line_sku, sku);
+	if ((rc = db_lock(s->db, "stock", sku)) != 0)
+		return dberr(s, rc, "reserve");
 	if ((rc = key_load(s, "reserve", wh, sku, &k)) != 0)
 		return rc;
 	if (min_days > k.min_shelf_days)
@@ -718,6 +777,8 @@ release_at(struct session *s, int64_t order_id, int64_t wh, int ship)
 		rc = order_exists(s, kind, order_id);
 		goto out;
 	}
+	if ((rc = lock_held(s, h, n)) != 0)
+		goto out;
 
 	for (i = 0; i < n; i++) {
 		rc = move(s, kind, h[i].wh, h[i].sku, h[i].lot, ship ? -h[i].qty : 0,
@@ -810,6 +871,10 @@ unship(struct session *s, int64_t order_id)
 	if (rc < 0) {
 		free(h);
 		return dberr(s, rc, "restock");
+	}
+	if ((rc = lock_held(s, h, n)) != 0) {
+		free(h);
+		return rc;
 	}
 	for (i = 0, rc = 0; i < n && rc == 0; i++)
 		rc = move(s, "return", h[i].wh, h[i].sku, h[i].lot, h[i].qty, 0, order_id,

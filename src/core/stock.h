@@ -53,6 +53,9 @@ int stock_reserve(struct session *s, int64_t order_id, int64_t line_id, int64_t 
  * the SKU's own min_shelf_days still applies when longer). */
 int stock_reserve_fresh(struct session *s, int64_t order_id, int64_t line_id, int64_t wh,
     int64_t sku_id, int64_t qty, int64_t min_shelf_days);
+/* In a row-locked transaction (db.h db_begin_rows()), lock the stock of every SKU on the
+ * order's lines, SKU ids ascending, before reading any of it; a no-op otherwise. */
+int stock_lock_order(struct session *s, int64_t order_id);
 /* Release every reservation of the order. */
 int stock_unreserve_order(struct session *s, int64_t order_id);
 /* The order leaves: on hand and reserved both drop by each reservation; rows removed. */

@@ -85,7 +85,8 @@ tote_assign(struct session *s, const char *code, const int64_t *orders, size_t n
 }
 
 int
-tote_next(struct session *s, const char *code, const char *station, int64_t *order_id)
+tote_next(struct session *s, const char *code, const char *station, int64_t wh,
+    int64_t *order_id)
 {
 	struct db_stmt *st;
 	int64_t total = 0;
@@ -96,14 +97,24 @@ tote_next(struct session *s, const char *code, const char *station, int64_t *ord
 		return session_fail(s, rc, "tote %s: %s", code, db_errmsg(s->db));
 	if (total == 0)
 		return session_fail(s, DB_ENOTFOUND, "no tote or pick list '%s'", code);
+	/* ?3 = 0: a station of no warehouse takes any. A split order (route_part) is judged
+	 * by its parts: one of this warehouse, not packed, free or held here. */
 	st = db_prep(s->db, "SELECT o.id FROM tote t JOIN orders o ON o.id = t.order_id "
-	    "WHERE t.code = ? AND (o.status IN ('CONFIRMED', 'ALLOCATED') OR "
-	    "(o.status = 'PACKING' AND coalesce(o.packing_station, '') IN ('', ?))) "
+	    "WHERE t.code = ?1 AND ("
+	    "(o.status = 'CONFIRMED' AND (?3 = 0 OR coalesce(o.route_warehouse_id, ?3) = ?3)) "
+	    "OR (o.status IN ('ALLOCATED', 'PACKING') AND EXISTS (SELECT 1 FROM route_part r "
+	    "WHERE r.order_id = o.id) AND EXISTS (SELECT 1 FROM route_part r WHERE "
+	    "r.order_id = o.id AND (?3 = 0 OR r.warehouse_id = ?3) AND r.packed_at IS NULL "
+	    "AND coalesce(r.packing_station, '') IN ('', ?2))) "
+	    "OR (o.status IN ('ALLOCATED', 'PACKING') AND NOT EXISTS (SELECT 1 FROM route_part "
+	    "r WHERE r.order_id = o.id) AND (?3 = 0 OR o.warehouse_id = ?3) AND "
+	    "(o.status = 'ALLOCATED' OR coalesce(o.packing_station, '') IN ('', ?2)))) "
 	    "ORDER BY t.seq LIMIT 1");
 	if (st == NULL)
 		return session_fail(s, DB_ERR, "tote %s: %s", code, db_errmsg(s->db));
 	db_bind_text(st, 1, code);
 	db_bind_text(st, 2, station);
+	db_bind_int(st, 3, wh);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		*order_id = db_col_int(st, 0);

@@ -18,11 +18,14 @@
 int tote_assign(struct session *s, const char *code, const int64_t *orders, size_t n);
 
 /*
- * The order to pack next from tote code at station: the first in sequence that is
- * CONFIRMED or ALLOCATED, or PACKING at this station. DB_ENOTFOUND when no tote has the
- * code; DB_ESTATE (s->err says so) when the tote holds nothing left to pack.
+ * The order to pack next from tote code at station of warehouse wh (0: of none, any
+ * order): the first in sequence that is CONFIRMED (and no rule sent it to another
+ * warehouse), ALLOCATED to wh (a split order: one of its parts), or PACKING at this
+ * station. Never one allocated to another warehouse. DB_ENOTFOUND when no tote has the
+ * code; DB_ESTATE (s->err says so) when the tote holds nothing left to pack here.
  */
-int tote_next(struct session *s, const char *code, const char *station, int64_t *order_id);
+int tote_next(struct session *s, const char *code, const char *station, int64_t wh,
+    int64_t *order_id);
 
 /* The order leaves its tote (called when it is packed, held or cancelled). */
 int tote_release(struct session *s, int64_t order_id);

@@ -439,7 +439,10 @@ parse_list(long http, const char *body, size_t len, const struct market_listq *q
 			skip = i + 1;   /* ids up to the last one seen are repeats */
 	}
 	off += (int64_t)(json_array_size(list) - skip);
-	page->more = json_array_size(list) > 0 && total >= 0 && off < total;
+	/* A page of repeats only ends the pull: orders that joined ahead of the offset
+	 * shift the list as a repeated page does, so at its end the same few orders would
+	 * come back at the same offset for ever (a campaign day, orders created meanwhile). */
+	page->more = json_array_size(list) > 0 && skip < page->n && total >= 0 && off < total;
 	page->cursor = !page->more ? xstrdup("") : page->n > 0 ?
 	    xasprintf("%" PRId64 ":%s", off, page->ids[page->n - 1]) : xasprintf("%" PRId64, off);
 	json_decref(root);

@@ -240,6 +240,11 @@ drain_row(struct session *s, const struct market_call_env *env,
 	now = ops_wall(env);
 	if (cls == MC_OK)
 		rc = mark_done(s, &row, order_no, tn, now);
+	else if (env->cancelled != NULL && env->cancelled(env->cancel_ctx))
+		/* Stopped mid-call: due again at once, not after the claim's lease or a
+		 * backoff (the attempt stays counted, so the next one asks the channel first). */
+		rc = db_run(s->db, "UPDATE outbox SET next_at = ? WHERE id = ? AND done_at IS NULL",
+		    "ii", now, row.id);
 	else
 		rc = mark_failed(s, o, &row, err, now);
 	free(order_no);
@@ -306,6 +311,10 @@ outbox_drain(struct session *s, const struct market_creds *creds, struct transpo
 		goto dberr;
 
 	for (i = 0; i < n; i++) {
+		/* Stopping (SIGTERM): the rest stay due as they are, not each claimed and
+		 * failed "stopped before the call" with a backoff and one attempt more. */
+		if (env.cancelled != NULL && env.cancelled(env.cancel_ctx))
+			break;
 		rc = drain_row(s, &env, ops, creds, o, due[i].id, due[i].kind, &one);
 		if (rc < 0)
 			goto dberr;

@@ -18,9 +18,12 @@
 /* Guards against a queue refilled faster than it drains when max_batches is 0. */
 #define REFETCH_MAX_BATCHES 10000
 /* When the detail call gives no order header (Lazada's items), the header comes from the
- * list of orders updated since this long before the oldest such order was queued, at
- * most this many pages. */
+ * list of orders updated since this long before the oldest such order was queued, read
+ * in windows of REFETCH_LIST_STEP_S from the newest back (the list is oldest first, and
+ * a pushed order was updated just now: on a campaign day a single window from 900 s back
+ * is dozens of pages), at most REFETCH_LIST_PAGES list calls in all. */
 #define REFETCH_LIST_BACK_S 900
+#define REFETCH_LIST_STEP_S 10
 #define REFETCH_LIST_PAGES 20
 
 static const char *const source_names[] = {
@@ -243,8 +246,9 @@ list_headers(const struct market_call_env *env, const struct market_creds *creds
 	if (left == 0 || conn->list_request == NULL || conn->parse_list == NULL)
 		return 0;
 	from -= REFETCH_LIST_BACK_S;
-	nw = market_window_split(from, now + 1, conn->max_window, 0, &w);
-	for (k = 0; k < nw && rc == 0 && left > 0; k++) {
+	nw = market_window_split(from, now + 1, conn->max_window > 0 &&
+	    conn->max_window < REFETCH_LIST_STEP_S ? conn->max_window : REFETCH_LIST_STEP_S, 0, &w);
+	for (k = nw; k-- > 0 && rc == 0 && left > 0 && pages < REFETCH_LIST_PAGES;) {
 		char *cursor = NULL;
 		int more;
 
@@ -268,6 +272,8 @@ list_headers(const struct market_call_env *env, const struct market_creds *creds
 			request_free(&r);
 			more = cls == MC_OK && page.more && page.cursor != NULL &&
 			    page.cursor[0] != '\0' && ++pages < REFETCH_LIST_PAGES;
+			if (!more)
+				pages++;        /* every call counts, a window's last one too */
 			free(cursor);
 			cursor = more ? xstrdup(page.cursor) : NULL;
 			market_page_free(&page);

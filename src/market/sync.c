@@ -12,6 +12,7 @@
 
 #include "core/db.h"
 #include "core/order.h"
+#include "core/route.h"
 #include "core/xalloc.h"
 #include "ops_util.h"
 #include "stockpush.h"
@@ -64,13 +65,14 @@ commit_page(struct session *s, const struct sync_opts *o, int64_t shop_id,
     struct market_orders *orders, const char *cursor, int64_t window_end, int64_t now,
     struct sync_counts *c, struct market_error *skip)
 {
-	size_t i, nch = 0;
-	int64_t *ids = NULL;
+	size_t i, nch = 0, nr = 0;
+	int64_t *ids = NULL, *routed;
 	int *made = NULL;
 	int rc;
 
 	if ((rc = db_begin(s->db)) != 0)
 		return rc;
+	routed = xcalloc(orders->n ? orders->n : 1, sizeof *routed);
 	if (o->changed != NULL && orders->n > 0) {
 		ids = xcalloc(orders->n, sizeof *ids);
 		made = xcalloc(orders->n, sizeof *made);
@@ -86,7 +88,7 @@ commit_page(struct session *s, const struct sync_opts *o, int64_t shop_id,
 		mo->in.shop = o->shop;
 		mo->in.lines = mo->lines;
 		c->pulled++;
-		rc = order_upsert(s, &mo->in, &id, &created);
+		rc = order_upsert_unrouted(s, &mo->in, &id, &created);
 		if (rc == DB_EINVAL || rc == DB_ESTATE) {
 			if (c->skipped++ == 0)
 				market_error_set(skip, MC_OK, "", "%s", s->err);
@@ -98,12 +100,17 @@ commit_page(struct session *s, const struct sync_opts *o, int64_t shop_id,
 			c->created++;
 		else
 			c->updated++;
+		routed[nr++] = id;
 		if (ids != NULL) {
 			ids[i] = id;
 			made[i] = created;
 			nch++;
 		}
 	}
+	/* The page's confirmed orders allocated together (route.h), as order_upsert would
+	 * have one by one. */
+	if (route_auto() && nr > 0 && (rc = route_batch(s, routed, nr, 0, NULL)) != 0)
+		goto fail;
 	if (o->listings && (rc = stockpush_listings_from(s, o->channel, o->shop, orders,
 	    NULL)) != 0)
 		goto fail;
@@ -121,6 +128,7 @@ commit_page(struct session *s, const struct sync_opts *o, int64_t shop_id,
 fail:
 	db_rollback(s->db);
 out:
+	free(routed);
 	free(ids);
 	free(made);
 	return rc;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/db.h"
 #include "core/notify.h"
 #include "core/xalloc.h"
 #include "screens.h"
@@ -46,6 +47,8 @@
 /* A scanner types a scan's characters within a few milliseconds of each other; a
  * person pressing a box key types nothing more for longer than this. */
 #define PENDING_MS 250
+/* How long "database connection restored" stays on the top line. */
+#define DB_BACK_MS 5000
 
 enum ui_screen {
 	SCR_LOGIN,
@@ -74,6 +77,7 @@ struct ui {
 	struct notify *nt;          /* order changes committed by any process; NULL none */
 	int chg_any;                /* set by ui_on_change: some order changed */
 	int chg_open;               /* the order open on the packing screen changed */
+	int64_t db_back_at;         /* monotonic ms when a lost database came back; 0 none */
 };
 
 static volatile sig_atomic_t ui_quit_signal;
@@ -234,6 +238,47 @@ ui_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Text over the top line in role's colours, cut to the screen's width. */
+static void
+ui_top_line(const char *text, enum theme_role role)
+{
+	wchar_t w[200];
+	size_t n = mbstowcs(w, text, sizeof w / sizeof w[0] - 1);
+
+	if (n == (size_t)-1)
+		return;
+	w[n] = L'\0';
+	attrset((attr_t)theme_attr(role));
+	mvaddnwstr(0, 0, w, COLS);
+	clrtoeol();
+	attrset(A_NORMAL);
+}
+
+/*
+ * The database is re-opening a lost connection (db_set_wait_hook()) while a handler of
+ * this thread waits on it, up to about 25 s: the screens cannot draw meanwhile, so this
+ * says so on the top line at once. When it is back, ui_draw keeps saying so a while.
+ */
+static void
+ui_db_wait(void *arg, int attempt, int64_t waited_ms)
+{
+	struct ui *u = arg;
+	char line[160];
+
+	if (attempt == 0) {
+		u->db_back_at = ui_mono_ms();
+		snprintf(line, sizeof line, "database connection restored");
+	} else if (attempt < 0) {
+		snprintf(line, sizeof line, "database connection lost — gave up after %lld s",
+		    (long long)(waited_ms / 1000));
+	} else {
+		snprintf(line, sizeof line, "database connection lost — reconnecting (attempt %d, "
+		    "%lld s)…", attempt, (long long)(waited_ms / 1000));
+	}
+	ui_top_line(line, attempt == 0 ? ROLE_TITLE_ALERT : ROLE_ERROR_LOCK);
+	refresh();
+}
+
 static void
 ui_draw(struct ui *u)
 {
@@ -256,6 +301,12 @@ ui_draw(struct ui *u)
 		vm_screen_free(&scr);
 		break;
 	}
+	}
+	if (u->db_back_at != 0 && ui_mono_ms() - u->db_back_at < DB_BACK_MS) {
+		ui_top_line("database connection restored", ROLE_TITLE_ALERT);
+		wnoutrefresh(stdscr);
+	} else {
+		u->db_back_at = 0;
 	}
 }
 
@@ -571,6 +622,8 @@ ui_idle(struct ui *u)
 				redraw = 1;
 		u->last_tick = now;
 	}
+	if (u->db_back_at != 0 && ui_mono_ms() - u->db_back_at >= DB_BACK_MS)
+		redraw = 1;             /* the "restored" notice goes */
 	if (u->scr == SCR_ORDERS) {
 		redraw |= vm_orders_tick(&u->orders, now) & VM_REDRAW;
 		if (now - u->last_load >= RELOAD_SECS && u->orders.detail == NULL) {
@@ -609,6 +662,7 @@ ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 	/* Without a listener the screens still catch up on their own timers. */
 	if (notify_open(&u->nt, s->db, NOTIFY_ORDER, nerr, sizeof nerr) != 0)
 		u->nt = NULL;
+	db_set_wait_hook(s->db, ui_db_wait, u);
 
 	while (!done && !ui_quit_signal) {
 		wint_t ch;
@@ -666,6 +720,7 @@ ui_run(struct session *s, const struct ui_station *st, char *err, size_t errlen)
 		if (u->pack_on && vm_pack_bell(&u->pack))
 			beep();
 	}
+	db_set_wait_hook(s->db, NULL, NULL);
 	ui_restore();
 	ui_signals_restore(old);
 	xalloc_set_fatal_hook(NULL);

@@ -637,6 +637,37 @@ adopt_rows(struct vm_orders *vm, struct order_row *rows, size_t n)
 	refilter(vm);
 }
 
+/*
+ * The database as the title names it: a file's base name; on a server, the database and
+ * the schema a search_path option names ("pbtest.shop2"), never the URL's user, password
+ * or other options.
+ */
+static void
+title_name(const char *path, char *out, size_t len)
+{
+	const char *end, *p, *slash, *sp;
+	int n;
+
+	if (strncmp(path, "postgres", 8) != 0) {
+		slash = strrchr(path, '/');
+		snprintf(out, len, "%s", slash != NULL ? slash + 1 : path);
+		return;
+	}
+	end = path + strcspn(path, "?#");
+	p = strstr(path, "://");
+	p = p != NULL && p < end ? p + 3 : path;
+	slash = memchr(p, '/', (size_t)(end - p));
+	if (slash != NULL && slash + 1 < end)
+		n = snprintf(out, len, "%.*s", (int)(end - slash - 1), slash + 1);
+	else
+		n = snprintf(out, len, "postgresql");
+	sp = *end == '?' ? strcasestr(end, "search_path%3D") : NULL;
+	if (sp != NULL && n >= 0 && (size_t)n < len) {
+		sp += strlen("search_path%3D");
+		snprintf(out + n, len - (size_t)n, ".%.*s", (int)strcspn(sp, "&%#"), sp);
+	}
+}
+
 void
 vm_orders_init(struct vm_orders *vm, struct session *s, int64_t now)
 {
@@ -646,11 +677,8 @@ vm_orders_init(struct vm_orders *vm, struct session *s, int64_t now)
 	vm->filter = VM_FILTER_OPEN;
 	vm->page = 20;
 	snprintf(vm->quit_label, sizeof vm->quit_label, "Quit");
-	if (s != NULL && s->db != NULL) {
-		const char *path = db_path(s->db), *slash = strrchr(path, '/');
-
-		snprintf(vm->dbname, sizeof vm->dbname, "%s", slash != NULL ? slash + 1 : path);
-	}
+	if (s != NULL && s->db != NULL)
+		title_name(db_path(s->db), vm->dbname, sizeof vm->dbname);
 	vm_orders_layout(vm, 80, 20);
 }
 

@@ -7,7 +7,8 @@ set -u
 pb=$1
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-export PACKBENCH_DB=$tmp/t.db
+new_db t
+export PACKBENCH_DB=$db
 export PACKBENCH_CONFIG=$tmp/none.conf
 printf '[station]\nid = ST1\n' >"$PACKBENCH_CONFIG"
 

@@ -8,7 +8,8 @@ pb=$1
 fx=$2
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-export PACKBENCH_DB=$tmp/t.db
+new_db t
+export PACKBENCH_DB=$db
 one_line_err() {   # the error is one line and mentions $1
 	if [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ] || ! grep -qF -- "$1" "$tmp/err"; then
 		bad "error should be one line naming '$1', was: $err"
@@ -51,7 +52,6 @@ n2=$("$pb" orders list --format csv | wc -l)
 [ "$n1" -eq "$n2" ] && [ "$n1" -gt 1 ] && ok || bad "re-import duplicated orders ($n1 vs $n2)"
 
 # A bad file is rejected whole, with FILE:LINE: column: what.
-cp "$PACKBENCH_DB" "$tmp/before.db"
 expect 1 "$pb" import orders "$fx/orders_bad_qty.csv" && one_line_err "orders_bad_qty.csv:"
 grep -qE 'orders_bad_qty.csv:[0-9]+: qty: ' "$tmp/err" && ok || bad "error format: $err"
 n3=$("$pb" orders list --format csv | wc -l)
@@ -111,21 +111,11 @@ PACKBENCH_PIN=0000 expect 1 "$pb" --user packer1 orders list
 PACKBENCH_PIN=2468 expect 0 "$pb" --user boss orders list --limit 1
 
 # Tampering with the audit log is caught, naming the record.
-python3 - "$PACKBENCH_DB" <<'PY'
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
-c.execute("UPDATE audit SET after = replace(after, '1', '2') WHERE id = 3")
-c.commit()
-PY
+sql "UPDATE audit SET after = replace(after, '1', '2') WHERE id = 3"
 expect 1 "$pb" audit verify && one_line_err "3"
 
 # A database from a newer packbench is refused.
-python3 - "$PACKBENCH_DB" <<'PY'
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
-c.execute("INSERT INTO schema_version VALUES (9999, 0)")
-c.commit()
-PY
+sql "INSERT INTO schema_version VALUES (9999, 0)"
 expect 1 "$pb" orders list && one_line_err newer
 
 # The configuration file: the shipped example passes once private; a file with a secret

@@ -14,17 +14,12 @@
 set -u
 pb=$1
 pgurl=${2:-}
-case ${PACKBENCH_TEST_DB:-} in
-postgres://* | postgresql://*)
-	if [ -z "$pgurl" ]; then
-		sep='?'
-		case $PACKBENCH_TEST_DB in *\?*) sep='&' ;; esac
-		pgurl="$PACKBENCH_TEST_DB${sep}options=-csearch_path%3Ddbcopy_$$_$(date +%s)"
-	fi
-	;;
-esac
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
+if [ -z "$pgurl" ] && is_pg "${PACKBENCH_TEST_DB:-}"; then
+	new_db dbcopy
+	pgurl=$db
+fi
 src=$tmp/site.db
 
 # dump DB: every table's rows, sorted, schema_version left out (it records when).

@@ -9,7 +9,8 @@ pb=$1
 fx=$2
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-export PACKBENCH_DB=$tmp/t.db
+new_db t
+export PACKBENCH_DB=$db
 export PACKBENCH_CONFIG=$tmp/packbench.conf
 
 cat >"$PACKBENCH_CONFIG" <<'CONF'

@@ -1,7 +1,9 @@
 # lib.sh — what the command-line tests share: the temp dir removed at exit, pass/fail
-# counting, running a command with its exit status checked and looking into its output.
-# Sourced after setting $tmp.
-trap 'rm -rf "$tmp"' EXIT
+# counting, running a command with its exit status checked and looking into its output,
+# the test's database on either engine (new_db, sql: tests/pg/db.sh). Sourced after
+# setting $tmp.
+. "$(dirname "${BASH_SOURCE[0]}")/../pg/db.sh"
+trap 'drop_dbs; rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 

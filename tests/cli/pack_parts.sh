@@ -10,7 +10,8 @@ pb=$1
 fx=$(cd "$(dirname "$0")/../fixtures/cli" && pwd)
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-export PACKBENCH_DB=$tmp/t.db
+new_db t
+export PACKBENCH_DB=$db
 export PACKBENCH_TEST_FAST_HASH=1
 export XDG_CONFIG_HOME=$tmp/xdg       # no personal config file leaks in
 unset PACKBENCH_CONFIG PACKBENCH_PIN
@@ -52,14 +53,6 @@ status_is() {   # ORDER STATUS
 	else
 		bad "order $1 should be $2: $("$pb" order show "$1" | grep '^status')"
 	fi
-}
-
-sql() {
-	python3 - "$PACKBENCH_DB" "$1" <<'PY'
-import sqlite3, sys
-for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
-    print("|".join(str(v) for v in row))
-PY
 }
 
 is() {          # WHAT GOT WANT
@@ -163,8 +156,8 @@ is "HN shirts after part 2" "$(on_hand HN AO-THUN-M)" 8
 is "HCM coffee after part 2" "$(on_hand HCM CAPHE-G7)" 9
 # HCM labels its own package only, not Hà Nội's again.
 is "labels printed at HCM" "$(labels "$tmp/hcm.zpl")" 1
-is "SPL-1 packages" "$(sql "SELECT group_concat(p.part_no || ':' || p.station, ',') FROM
-    package p JOIN orders o ON o.id = p.order_id WHERE o.order_no = 'SPL-1'")" \
+is "SPL-1 packages" "$(sql "SELECT p.part_no || ':' || p.station FROM package p JOIN orders o
+    ON o.id = p.order_id WHERE o.order_no = 'SPL-1' ORDER BY p.part_no" | paste -sd,)" \
     "1:HN-1,2:HCM-1"
 
 # --- MA and MB merged at the bench: one parcel, one label, both PACKED. ---

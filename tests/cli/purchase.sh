@@ -15,7 +15,8 @@ pb=$1
 fx=$2
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-export PACKBENCH_DB=$tmp/t.db
+new_db t
+export PACKBENCH_DB=$db
 export PACKBENCH_CONFIG=$tmp/packbench.conf
 
 printf 'from,to,kind,lift,name\n' >"$tmp/empty.csv"
@@ -83,13 +84,9 @@ expect 0 "$pb" purchase list --all --format csv &&
 	echo "$out" | grep -q "^1,PO-1,.*,cancelled $today$" &&
 	echo "$out" | grep -q "^2,PO-2,.*,received $today$" && ok || bad "list --all: $out"
 expect 0 "$pb" audit verify
-n=$(python3 -c 'import sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
-q = lambda sql: c.execute(sql).fetchone()[0]
-print(q("SELECT count(*) FROM audit WHERE entity = \x27purchase\x27"),
-      q("SELECT count(*) FROM stock_move WHERE kind = \x27receive\x27"
-        " AND note = \x27purchase 2 PO-2\x27"))' "$PACKBENCH_DB")
-[ "$n" = "4 1" ] && ok || bad "audit records and ledger movement: $n"
+n=$(sql "SELECT (SELECT count(*) FROM audit WHERE entity = 'purchase'),
+    (SELECT count(*) FROM stock_move WHERE kind = 'receive' AND note = 'purchase 2 PO-2')")
+[ "$n" = "4|1" ] && ok || bad "audit records and ledger movement: $n"
 
 # Twice, unknown, bad input; a packer is refused.
 expect 1 "$pb" purchase receive PO-2 && [ "$(echo "$err" | wc -l)" -eq 1 ] &&

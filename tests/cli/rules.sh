@@ -9,7 +9,8 @@ cfx=$2
 fx=$3
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-export PACKBENCH_DB=$tmp/t.db
+new_db t
+export PACKBENCH_DB=$db
 
 expect 0 "$pb" rules check "$fx/good.rules" && has out "5 rules, in this order:"
 has out '10 "COD over 2M from a buyer who refused before" (line 2)'

@@ -12,7 +12,8 @@ pb=$1
 fx=$(cd "$(dirname "$0")/../fixtures/cli" && pwd)
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-export PACKBENCH_DB=$tmp/t.db
+new_db t
+export PACKBENCH_DB=$db
 export PACKBENCH_TEST_FAST_HASH=1
 export XDG_CONFIG_HOME=$tmp/xdg       # no personal config file leaks in
 unset PACKBENCH_CONFIG PACKBENCH_PIN
@@ -57,14 +58,6 @@ status_is() {   # ORDER STATUS
 	else
 		bad "order $1 should be $2: $("$pb" order show "$1" | grep '^status')"
 	fi
-}
-
-sql() {
-	python3 - "$PACKBENCH_DB" "$1" <<'PY'
-import sqlite3, sys
-for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
-    print("|".join(str(v) for v in row))
-PY
 }
 
 # --- A small seller: SKUs from the CLI fixtures, fresh stock, orders to pack. ---

@@ -10,14 +10,17 @@ set -u
 pb=$1
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
+. "$here/../pg/db.sh"
 pids=()
 cleanup() {
 	exec 3>&- 4>&- 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	drop_dbs
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-export PACKBENCH_DB=$tmp/t.db
+new_db t
+export PACKBENCH_DB=$db
 export PACKBENCH_TEST_FAST_HASH=1
 export XDG_CONFIG_HOME=$tmp/xdg
 unset PACKBENCH_CONFIG

@@ -21,6 +21,7 @@ skus=$3
 iter=${PACKBENCH_CRASH_ITER:-${4:-40}}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
+. "$here/lib.sh"
 trap '[ -n "${simpid:-}" ] && kill "$simpid" 2>/dev/null; [ -n "${PACKBENCH_CRASH_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
 db=$tmp/crash.db
 conf=$tmp/crash.conf
@@ -33,15 +34,6 @@ RANDOM=${PACKBENCH_CRASH_SEED:-$$}
 violations=0
 violate() { violations=$((violations + 1)); echo "VIOLATION: $*"; }
 
-ctl() {     # ctl METHOD PATH [BODY]
-	python3 - "$port" "$1" "$2" "${3:-}" <<'PY'
-import sys, urllib.request
-port, method, path, body = sys.argv[1:5]
-req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
-    data=body.encode() if body else None, headers={"Content-Type": "application/json"})
-print(urllib.request.urlopen(req, timeout=10).read().decode())
-PY
-}
 sql() {    # sql QUERY (or statements): python3's sqlite3, no sqlite3 CLI needed
 	python3 -c 'import sqlite3, sys
 c = sqlite3.connect(sys.argv[1], timeout=10)
@@ -54,36 +46,18 @@ c.commit()' "$db" "$1"
 }
 pbx() { "$pb" --db "$db" --config "$conf" "$@"; }
 
-"$simbin" --listen 127.0.0.1:0 --orders 60 --seed 10 --skus "$skus" >"$tmp/port" &
-simpid=$!
-for ((i = 0; i < 50; i++)); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-port=$(head -1 "$tmp/port")
-[ -n "$port" ] || { echo "FAIL: the simulator did not start"; exit 1; }
+sim_start "$simbin" --orders 60 --seed 10 --skus "$skus"
 
-mapfile -t catalogue < <(grep -v '^#' "$skus" | grep .)
-{
-	echo "sku,name,barcodes,weight_g,lot_tracked,min_shelf_days,cost"
-	for s in "${catalogue[@]}"; do echo "$s,$s,BC-$s,100,0,0,1000"; done
-} >"$tmp/skus.csv"
-{
-	echo "warehouse,sku,lot,expiry,qty"
-	for s in "${catalogue[@]}"; do echo "HCM,$s,,,1000000"; done
-} >"$tmp/stock.csv"
+sim_catalogue "$skus"
+catalogue_skus_csv
+catalogue_stock_csv 1000000
 cat >"$conf" <<EOF2
 [station]
 id = CR
 warehouse = HCM
 printer = file:$tmp/label.zpl
 
-[shop "Sim"]
-channel = shopee
-api_base = http://127.0.0.1:$port
-partner_id = 1000001
-partner_key = sim-partner-key
-shop_id = 2000001
-access_token = sim-access-token
-refresh_token = sim-refresh-token
-warehouse = HCM
+$(sim_shop HCM)
 EOF2
 chmod 600 "$conf"
 {

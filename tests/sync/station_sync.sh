@@ -12,20 +12,12 @@ simbin=$2
 skus=$3
 tmp=$(mktemp -d)
 . "$(dirname "$0")/../tui/lib.sh"
-trap 'tm kill-server 2>/dev/null; [ -n "${simpid:-}" ] && kill "$simpid" 2>/dev/null; rm -rf "$tmp"' EXIT
-db=$tmp/st.db
+. "$(dirname "$0")/../peak/lib.sh"
+trap 'tm kill-server 2>/dev/null; [ -n "${simpid:-}" ] && kill "$simpid" 2>/dev/null; drop_dbs; rm -rf "$tmp"' EXIT
+new_db st
 conf=$tmp/station.conf
 export PACKBENCH_TEST_FAST_HASH=1
 
-ctl() {     # ctl METHOD PATH [BODY]
-	python3 - "$port" "$1" "$2" "${3:-}" <<'PY'
-import sys, urllib.request
-port, method, path, body = sys.argv[1:5]
-req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
-    data=body.encode() if body else None, headers={"Content-Type": "application/json"})
-print(urllib.request.urlopen(req, timeout=10).read().decode())
-PY
-}
 # until_sql SQL VALUE [TENTHS]: poll until the query answers VALUE.
 until_sql() {
 	local i
@@ -36,11 +28,7 @@ until_sql() {
 	return 1
 }
 
-"$simbin" --listen 127.0.0.1:0 --orders 40 --seed 4 --skus "$skus" >"$tmp/port" &
-simpid=$!
-for ((i = 0; i < 50; i++)); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-port=$(head -1 "$tmp/port")
-[ -n "$port" ] || { echo "FAIL: the simulator did not start"; exit 1; }
+sim_start "$simbin" --orders 40 --seed 4 --skus "$skus"
 
 {
 	echo "sku,name,barcodes,weight_g,lot_tracked,min_shelf_days,cost"
@@ -66,14 +54,7 @@ warehouse = HCM
 printer = file:$tmp/label.zpl
 scale = sim
 
-[shop "Sim"]
-channel = shopee
-api_base = http://127.0.0.1:$port
-partner_id = 1000001
-partner_key = sim-partner-key
-shop_id = 2000001
-access_token = sim-access-token
-refresh_token = sim-refresh-token
+$(sim_shop)
 
 [sync]
 interval_s = 1
@@ -100,8 +81,13 @@ scan PB-1001
 check "logged in, sync on" "sync: on"
 until_sql "SELECT count(*) FROM orders" 40 && ok ||
 	bad "the station's thread did not pull the 40 orders: $(sql 'SELECT count(*) FROM orders')"
-until_sql "SELECT count(*) FROM sync_state WHERE holder GLOB '*:[0-9]*:*' AND last_ok_at > 0" 1 &&
-	ok || bad "sync_state: '$(sql 'SELECT holder, last_ok_at FROM sync_state')'"
+# The holder names this process (HOST:PID:...).
+for ((i = 0; i < 100; i++)); do
+	[[ $(sql "SELECT holder FROM sync_state WHERE last_ok_at > 0" 2>/dev/null) =~ :[0-9].*: ]] &&
+		break
+	sleep 0.1
+done
+((i < 100)) && ok || bad "sync_state: '$(sql 'SELECT holder, last_ok_at FROM sync_state')'"
 ctl POST /_sim/orders/add '{"count":5}' >/dev/null
 until_sql "SELECT count(*) FROM orders" 45 && ok || bad "new orders not pulled while the station runs"
 [ ! -s "$tmp/stderr.s1" ] && ok || bad "the station wrote to stderr: $(cat "$tmp/stderr.s1")"

@@ -21,10 +21,9 @@ sim=${2:-}
 skulist=${3:-}
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-db=$tmp/cancel.db
+new_db cancel
 conf=$tmp/station.conf
 label=$tmp/label.zpl
-# sql QUERY: run it on the database (python3's sqlite3: no sqlite3 CLI needed).
 d() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }
 h='channel,shop,order_no,created_at,ship_by,status,cod,currency,total,buyer_name,'
 h+='buyer_phone,address,district,province,sku,qty,unit_price'
@@ -121,7 +120,7 @@ print(urllib.request.urlopen(r, timeout=10).read().decode())' "$@"
 	simbase=http://127.0.0.1:$(head -1 "$tmp/sim.out")
 	no=$(http GET "$simbase/_sim/orders" | python3 -c 'import json, sys
 print(json.load(sys.stdin)["orders"][0]["order_sn"])')
-	db=$tmp/sim.db
+	new_db sim
 	conf2=$tmp/sim.conf
 	{
 		echo "sku,name,barcodes,weight_g,lot_tracked,min_shelf_days,cost"

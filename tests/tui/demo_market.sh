@@ -3,7 +3,8 @@
 # simulator beside it as the demo's Shopee shop, the station's sync thread pulls the new
 # orders it makes every few seconds (the sync screen counts them and the database holds
 # them), the simulator's chatter never reaches the screen, and quitting the station stops
-# the simulator and removes its SKU file. `--no-market` runs without it.
+# the simulator and removes its SKU file. `--no-market` runs without it. With
+# PACKBENCH_TEST_DB=postgresql://... on a schema of that database (tests/pg/db.sh).
 #   demo_market.sh PACKBENCH
 set -u
 pb=$1
@@ -12,11 +13,17 @@ tmp=$(mktemp -d)
 export XDG_DATA_HOME=$tmp/xdg TMPDIR=$tmp
 mkdir -p "$XDG_DATA_HOME"
 db=$XDG_DATA_HOME/packbench/demo.db
+# On PostgreSQL the demo fills the schema PACKBENCH_DB names instead of its own file.
+if is_pg "${PACKBENCH_TEST_DB:-}"; then
+	new_db demo
+	export PACKBENCH_DB=$db
+fi
 sims() { pgrep -f "packbench-marketsim.*--skus $tmp/" | wc -l; }
 
 tm new-session -d -s demo -x 80 -y 24 "'$pb' demo 2>$tmp/err; echo exited \$?; sleep 30"
 pane=demo
-check "log-in screen" "Scan your badge"
+# The demo data is made first: seconds on PostgreSQL under a loaded machine.
+wait_for "Scan your badge" 600 && ok || bad "log-in screen: 'Scan your badge' not on screen"
 count() {
 	sql "SELECT count(*) FROM orders o JOIN shop p ON p.id = o.shop_id
 		WHERE p.shop_code = '285037461'"

@@ -11,8 +11,8 @@ pb=$1
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 . "$here/lib.sh"
-trap 'exec 3>&- 2>/dev/null; kill $scanner_pid 2>/dev/null; tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
-db=$tmp/dev.db
+trap 'exec 3>&- 2>/dev/null; kill $scanner_pid 2>/dev/null; tm kill-server 2>/dev/null; drop_dbs; rm -rf "$tmp"' EXIT
+new_db dev
 conf=$tmp/station.conf
 label=$tmp/label.zpl
 pane=

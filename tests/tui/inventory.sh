@@ -12,7 +12,7 @@ set -u
 pb=$1
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-db=$tmp/inv.db
+new_db inv
 export PACKBENCH_DB=$db
 nsku=8000
 {
@@ -25,14 +25,14 @@ now=$(date +%s)
 sql "INSERT INTO shop(id, channel, shop_code, name, warehouse_id)
 	SELECT 1, 'shopee', 'S1', 'S1', id FROM warehouse WHERE code = 'HCM'"
 sql "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $nsku)
-	INSERT INTO sku(id, sku, name) SELECT i, printf('SKU-%05d', i), printf('Item %d', i)
-	FROM k"
+	INSERT INTO sku(id, sku, name) SELECT i, 'SKU-' || substr(CAST(100000 + i AS TEXT), 2),
+	'Item ' || i FROM k"
 sql "INSERT INTO lot(id, sku_id, lot_code, received_at) SELECT id, id, '', 0 FROM sku"
 sql "INSERT INTO stock_level(warehouse_id, sku_id, lot_id, on_hand, reserved)
 	SELECT w.id, s.id, s.id, 2 + s.id % 30, 0 FROM sku s, warehouse w"
 sql "WITH RECURSIVE dd(d) AS (SELECT 1 UNION ALL SELECT d + 1 FROM dd WHERE d < 365)
 	INSERT INTO orders(id, shop_id, order_no, status, created_at, updated_at, currency,
-	total) SELECT s.id * 1000 + dd.d, 1, printf('O%d-%d', s.id, dd.d), 'NEW',
+	total) SELECT s.id * 1000 + dd.d, 1, 'O' || s.id || '-' || dd.d, 'NEW',
 	$now - dd.d * 86400, $now, 'VND', 0 FROM sku s, dd WHERE (s.id + dd.d) % 7 = 0"
 sql "INSERT INTO order_line(order_id, line_no, sku_id, qty, unit_price)
 	SELECT id, 1, id / 1000, 1 + (id * 7919) % 9, 1000 FROM orders"

@@ -11,7 +11,7 @@ set -u
 pb=$1
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-db=$tmp/kpi.db
+new_db kpi
 export PACKBENCH_DB=$db
 now=$(date +%s)
 {

@@ -1,11 +1,12 @@
 # lib.sh — what the terminal tests share: a private tmux server, pass/fail counting,
 # polling the screen for text (tmux regress/ style, no fixed sleeps), typing a scan and
 # querying the database. Sourced after setting $tmp; the test sets $pane to the pane it
-# looks at and $db to its database.
+# looks at and $db to its database (new_db gives one on either engine: tests/pg/db.sh).
 command -v tmux >/dev/null || { echo "tmux not installed"; exit 77; }
+. "$(dirname "${BASH_SOURCE[0]}")/../pg/db.sh"
 sock=$tmp/tmux.sock
 tm() { tmux -S "$sock" "$@"; }
-trap 'tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'tm kill-server 2>/dev/null; drop_dbs; rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 
@@ -44,14 +45,6 @@ scan() {
 	tm send-keys -t "$pane" -l "$1"
 	tm send-keys -t "$pane" Enter
 }
-# sql STATEMENT: run it on $db; the rows it returns, one a line, columns joined by '|'.
-sql() {
-	python3 -c 'import sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=10)
-for r in c.execute(sys.argv[2]).fetchall():
-	print("|".join(map(str, r)))
-c.commit()' "$db" "$1"
-}
 # locked: the screen's top row is on red (the lock screen).
 locked() {
 	if tm capture-pane -e -p -t "$pane" | head -1 | grep -qE $'\e\\[[0-9;]*41m'; then
@@ -80,4 +73,21 @@ quit_station() {
 	tm send-keys -t "$pane" F10
 	wait_for "logged out" || bad "F10 did not log out"
 	leave_station "$@"
+}
+# press DESCRIPTION TEXT KEY...: send the keys to the pane; the screen must then show TEXT.
+press() {
+	local d=$1 t=$2
+	shift 2
+	tm send-keys -t "$pane" "$@"
+	check "$d" "$t"
+}
+# start_station NAME: the station on $db in a new 80x24 tmux session NAME (its stderr in
+# $tmp/stderr.NAME, its exit status in $tmp/status.NAME); $pane is its pane.
+start_station() {
+	tm -f /dev/null new-session -d -s "$1" -x 80 -y 24 \
+	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen XDG_CONFIG_HOME='$tmp' \
+	    '$pb' --db '$db' station 2>'$tmp/stderr.$1'; echo \$? >'$tmp/status.$1'" ||
+	    { echo "cannot start tmux"; exit 1; }
+	tm set-option -g remain-on-exit on >/dev/null
+	pane=$1:0.0
 }

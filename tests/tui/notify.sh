@@ -15,14 +15,7 @@ set -u
 pb=$1
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-db=$tmp/notify.db
-case ${PACKBENCH_TEST_DB:-} in
-postgres://* | postgresql://*)
-	sep='?'
-	case $PACKBENCH_TEST_DB in *\?*) sep='&' ;; esac
-	db="$PACKBENCH_TEST_DB${sep}options=-csearch_path%3Dnotify_$$_$(date +%s)"
-	;;
-esac
+new_db notify
 conf=$tmp/station.conf
 export PACKBENCH_TEST_FAST_HASH=1
 d() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }

@@ -10,7 +10,7 @@ set -u
 pb=$1
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-db=$tmp/demo.db
+new_db demo
 pane_var() { tm display-message -p -t "$pane" "#{$1}" 2>/dev/null; }
 
 # start NAME ENV...: the station in a new 80x24 session; sets $pane.
@@ -47,7 +47,14 @@ given=${target_buyer##* }     # the given name, with its diacritics
 
 start t1
 to_list
-check "title" "demo.db"
+if is_pg; then
+	# A server's database and schema: none of the URL's user, host or options.
+	title=${PACKBENCH_TEST_DB##*/}
+	check "title" "${title%%\?*}.${db##*%3D} "
+	tm capture-pane -p -t "$pane" | grep -q "options=" && bad "title shows the URL" || ok
+else
+	check "title" "demo.db"
+fi
 check "column headings" "Order no"
 check "status counts" "allocated "      # the demo's confirmed orders, allocated
 check "overdue count" "overdue "

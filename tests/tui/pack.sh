@@ -16,7 +16,7 @@ set -u
 pb=$1
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-db=$tmp/pack.db
+new_db pack
 conf=$tmp/station.conf
 label=$tmp/label.zpl
 gone() {    # gone DESCRIPTION TEXT: TEXT has left the screen
@@ -211,20 +211,17 @@ if out=$("$pb" --db "$db" audit verify) && audit1=$(echo "$out" | grep -o '[0-9]
 else
 	bad "audit: ${out:-verify failed} (was $audit0 records)"
 fi
-if command -v sqlite3 >/dev/null; then
-	acts=$(sqlite3 "$db" "SELECT group_concat(action, ' ') FROM (SELECT a.action FROM audit a
-	    JOIN orders o ON a.entity = 'order' AND a.entity_id = o.id
-	    WHERE o.order_no = '251201PACKT1' AND a.station = 'ST-T' AND a.user_name = 'lan'
-	    AND a.action IN ('lock', 'ack', 'pack') ORDER BY a.id)")
-	if [ "$acts" = "lock ack lock ack lock ack pack" ]; then
-		ok
-	else
-		bad "audit records of the order: '$acts'"
-	fi
-	lot=$(sqlite3 "$db" "SELECT lot_code FROM pack_scan s JOIN orders o ON o.id = s.order_id
-	    WHERE o.order_no = '251201PACKT1' AND s.lot_code IS NOT NULL")
-	[ "$lot" = L2601 ] && ok || bad "GS1 lot not kept: '$lot'"
+acts=$(sql "SELECT a.action FROM audit a JOIN orders o ON a.entity = 'order' AND
+    a.entity_id = CAST(o.id AS TEXT) WHERE o.order_no = '251201PACKT1' AND a.station = 'ST-T'
+    AND a.user_name = 'lan' AND a.action IN ('lock', 'ack', 'pack') ORDER BY a.id" | paste -sd' ')
+if [ "$acts" = "lock ack lock ack lock ack pack" ]; then
+	ok
+else
+	bad "audit records of the order: '$acts'"
 fi
+lot=$(sql "SELECT lot_code FROM pack_scan s JOIN orders o ON o.id = s.order_id
+    WHERE o.order_no = '251201PACKT1' AND s.lot_code IS NOT NULL")
+[ "$lot" = L2601 ] && ok || bad "GS1 lot not kept: '$lot'"
 
 # ---- 40x12 ----
 rm -f "$label"

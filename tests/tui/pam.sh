@@ -13,7 +13,8 @@ tmp=$(mktemp -d)
 pane=none
 ls /lib/*/security/pam_exec.so /usr/lib/*/security/pam_exec.so >/dev/null 2>&1 ||
 	{ echo "pam_exec.so not installed"; exit 77; }
-export PACKBENCH_DB=$tmp/pam.db
+new_db pam
+export PACKBENCH_DB=$db
 
 mkdir -p "$tmp/pam.d" "$tmp/packbench"
 printf '#!/bin/sh\nIFS= read -r pw\ngrep -qx "$PAM_USER:$pw" "%s/passwd"\n' "$tmp" \
@@ -47,8 +48,7 @@ login ghost 11111
 # Without the PAM config, the PIN again.
 echo x | PACKBENCH_PIN=1111 "$pb" scan --user lan --station ST1 >/dev/null 2>&1 && ok ||
 	bad "PIN without PAM"
-n=$(python3 -c 'import sqlite3, sys
-print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM audit WHERE action = '"'"'login'"'"' AND after LIKE '"'"'%pam%'"'"'").fetchone()[0])' "$PACKBENCH_DB")
+n=$(sql "SELECT count(*) FROM audit WHERE action = 'login' AND after LIKE '%pam%'")
 [ "$n" = 1 ] && ok || bad "audited PAM log-ins: $n"
 # Five wrong passwords lock the user, whatever PAM says afterwards.
 for i in 1 2 3 4 5; do login thao 00000; done

@@ -13,7 +13,7 @@ set -u
 pb=$1
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-db=$tmp/ret.db
+new_db ret
 fixtures=$(dirname "$0")/../fixtures/cli
 export PACKBENCH_TEST_FAST_HASH=1
 

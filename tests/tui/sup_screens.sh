@@ -15,7 +15,7 @@ set -u
 pb=$1
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-db=$tmp/sup.db
+new_db sup
 export PACKBENCH_DB=$db
 fixtures=$(dirname "$0")/../fixtures/cli
 now=$(date +%s)

@@ -10,19 +10,11 @@ set -u
 pb=$1
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-db=$tmp/sup.db
+new_db sup
 fixtures=$(dirname "$0")/../fixtures/cli
 now=$(date +%s)
 d() { date -u -d "@$((now + $1))" +%Y-%m-%dT%H:%M:%SZ; }
 
-start() {
-	tm -f /dev/null new-session -d -s "$1" -x 80 -y 24 \
-	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen XDG_CONFIG_HOME='$tmp' \
-	    '$pb' --db '$db' station 2>'$tmp/stderr.$1'; echo \$? >'$tmp/status.$1'" ||
-	    { echo "cannot start tmux"; exit 1; }
-	tm set-option -g remain-on-exit on >/dev/null
-	pane=$1:0.0
-}
 status_is() {   # status_is ORDER_NO STATUS
 	if "$pb" --db "$db" order show "$1" | grep -qE "^status +$2( |$)"; then
 		ok
@@ -62,26 +54,21 @@ PACKBENCH_PIN=5678 "$pb" --db "$db" --user thao report sla --format csv >"$tmp/s
     grep -qx "to confirm,1,1,1,0,1,0,4" "$tmp/sla.csv" && ok ||
     bad "report sla: $(cat "$tmp/sla.csv")"
 
-start t1
+start_station t1
 # ---- a packer: Tab goes pack -> orders -> returns -> pack, never further ----
 check "log-in screen" "Badge or user"
 scan PB-1001
 check "packer on the pack screen" "SCAN AN ORDER"
-tm send-keys -t "$pane" Tab
-check "packer: order list" "Order no"
-tm send-keys -t "$pane" Tab
-check "packer: returns" "Scan the returned parcel"
-tm send-keys -t "$pane" Tab
-check "packer: back to packing" "SCAN AN ORDER"
-tm send-keys -t "$pane" Tab
-check "packer: order list again" "Order no"
+press "packer: order list" "Order no" Tab
+press "packer: returns" "Scan the returned parcel" Tab
+press "packer: back to packing" "SCAN AN ORDER" Tab
+press "packer: order list again" "Order no" Tab
 if tm capture-pane -p -t "$pane" | grep -qE "SLA board|Confirmation queue"; then
 	bad "a packer reached a supervisor screen"
 else
 	ok
 fi
-tm send-keys -t "$pane" Tab Tab
-check "packer: packing" "SCAN AN ORDER"
+press "packer: packing" "SCAN AN ORDER" Tab Tab
 # A screen's Ctrl key: the packer's ^G, ^F, ^U lead nowhere; ^R to returns, ^P back.
 tm send-keys -t "$pane" C-g C-f C-u
 sleep 0.3
@@ -91,90 +78,65 @@ else
 	ok
 fi
 check "packer: ^G stays on packing" "SCAN AN ORDER"
-tm send-keys -t "$pane" C-r
-check "packer: ^R returns" "Scan the returned parcel"
-tm send-keys -t "$pane" C-p
-check "packer: ^P packing" "SCAN AN ORDER"
-tm send-keys -t "$pane" F10
-check "packer logged out" "logged out"
+press "packer: ^R returns" "Scan the returned parcel" C-r
+press "packer: ^P packing" "SCAN AN ORDER" C-p
+press "packer logged out" "logged out" F10
 
 # ---- the supervisor: the SLA board ----
 scan PB-2001
 check "supervisor on the pack screen" "SCAN AN ORDER"
-tm send-keys -t "$pane" Tab
-check "supervisor: order list" "Order no"
-tm send-keys -t "$pane" Tab
-check "SLA board" "SLA board"
+press "supervisor: order list" "Order no" Tab
+press "SLA board" "SLA board" Tab
 check "board: open and overdue" "5 open, 1 overdue"
 check "board: to confirm row" "to confirm         1        1        1        0        1        0        4"
 check "board: to pack row" "to pack            0        1        0        0        0        0        1"
 check "board: legend" "Enter Orders"
-tm send-keys -t "$pane" Right Down Enter
-check "drill-down title" "SLA to pack < 2h: 1"
+press "drill-down title" "SLA to pack < 2h: 1" Right Down Enter
 check "drill-down order" "T-PACK"
-tm send-keys -t "$pane" Escape
-check "back on the board" "to pack, < 2h: 1 orders"
-tm send-keys -t "$pane" Up Left Enter
-check "drill-down overdue" "T-LATE"
-tm send-keys -t "$pane" Escape
-check "board again" "Enter Orders"
-tm send-keys -t "$pane" '?'
-check "board help" "Keys: SLA board"
+press "back on the board" "to pack, < 2h: 1 orders" Escape
+press "drill-down overdue" "T-LATE" Up Left Enter
+press "board again" "Enter Orders" Escape
+press "board help" "Keys: SLA board" '?'
 tm send-keys -t "$pane" x
 wait_gone "Keys: SLA board" && ok || bad "help did not close"
 
 # ---- the confirmation queue ----
-tm send-keys -t "$pane" Tab
-check "queue" "Confirmation queue  4 NEW"
+press "queue" "Confirmation queue  4 NEW" Tab
 check "queue: most urgent first" "T-LATE"
 check "queue: risk flag" "HIGH COD"
 check "queue: legend" "Enter Confirm"
 # Mark the first two, confirm, undo within the grace period.
-tm send-keys -t "$pane" Space Space
-check "two marked" "2 marked"
-tm send-keys -t "$pane" Enter
-check "pending confirm" "2 orders confirmed in"
-tm send-keys -t "$pane" u
-check "undone" "undone: 2 orders stay NEW"
+press "two marked" "2 marked" Space Space
+press "pending confirm" "2 orders confirmed in" Enter
+press "undone" "undone: 2 orders stay NEW" u
 sleep 6     # past the grace period: nothing may be committed
 status_is T-LATE NEW
 status_is T-SOON NEW
 # Again, and let it commit.
-tm send-keys -t "$pane" Home Space Space Enter
-check "pending again" "2 orders confirmed in"
+press "pending again" "2 orders confirmed in" Home Space Space Enter
 check "committed" "Confirmation queue  2 NEW"
 status_is T-LATE ALLOCATED     # confirmed, and allocated in the same step
 status_is T-SOON ALLOCATED
 # Hold the COD order with a reason from the list.
-tm send-keys -t "$pane" Home h
-check "reason list" "Hold: pick a reason"
+press "reason list" "Hold: pick a reason" Home h
 check "reason" "3 high COD: check buyer"
-tm send-keys -t "$pane" 3
-check "pending hold" "1 order held: high COD: check buyer in"
+press "pending hold" "1 order held: high COD: check buyer in" 3
 check "hold committed" "Confirmation queue  1 NEW"
 status_is T-COD ON_HOLD
 "$pb" --db "$db" audit verify >/dev/null && ok || bad "audit chain broken"
-tm send-keys -t "$pane" '?'
-check "queue help" "Keys: confirmation queue"
+press "queue help" "Keys: confirmation queue" '?'
 tm send-keys -t "$pane" x
-tm send-keys -t "$pane" Escape
-check "Esc back to packing" "SCAN AN ORDER"
+press "Esc back to packing" "SCAN AN ORDER" Escape
 # Tab from packing: orders, board, queue; every line fits 80 columns.
-tm send-keys -t "$pane" Tab Tab Tab
-check "queue from packing" "Confirmation queue  1 NEW"
+press "queue from packing" "Confirmation queue  1 NEW" Tab Tab Tab
 # Each screen's own key, from wherever the supervisor is, and listed under every help.
-tm send-keys -t "$pane" C-g
-check "^G: the SLA board" "SLA board  channel"
-tm send-keys -t "$pane" '?'
-check "help lists the screen keys" "^G SLA board"
-tm send-keys -t "$pane" x C-o
-check "^O: the order list" "Order no"
-tm send-keys -t "$pane" C-f
-check "^F: the queue" "Confirmation queue  1 NEW"
+press "^G: the SLA board" "SLA board  channel" C-g
+press "help lists the screen keys" "^G SLA board" '?'
+press "^O: the order list" "Order no" x C-o
+press "^F: the queue" "Confirmation queue  1 NEW" C-f
 if [ "$(tm capture-pane -p -t "$pane" | LC_ALL=C.UTF-8 wc -L)" -le 80 ]; then ok; else
 	bad "a line is wider than 80 columns"; fi
-tm send-keys -t "$pane" F10
-check "logged out from the queue" "thao logged out"
+press "logged out from the queue" "thao logged out" F10
 leave_station "$tmp/status.t1"
 
 echo "tui_supervisor: $pass passed, $fail failed"

@@ -10,7 +10,7 @@ set -u
 pb=$1
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-db=$tmp/sync.db
+new_db sync
 now=$(date +%s)
 today=$(TZ=Asia/Ho_Chi_Minh date -d "@$now" +%Y-%m-%d)
 {

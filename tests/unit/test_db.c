@@ -1,4 +1,9 @@
-/* test_db.c — the thin db layer: migrations, refusal of newer schemas, WAL, nesting. */
+/*
+ * test_db.c — the thin db layer: migrations, refusal of newer schemas, WAL, nesting.
+ * On PostgreSQL (PACKBENCH_TEST_DB, tests/pg/cluster.sh) the same, with the engine's own
+ * settings checked in place of SQLite's PRAGMAs: the schema the URL names is created and
+ * used, and text orders by bytes as SQLite's BINARY collation does.
+ */
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,23 +14,68 @@
 #include "core/db.h"
 #include "testutil.h"
 
+static int
+is_pg(struct db *db)
+{
+	return strcmp(db_engine(db), "postgresql") == 0;
+}
+
+/* The schema a test URL names in its search_path ("" for a file). */
+static void
+url_schema(const char *path, char *out, size_t len)
+{
+	const char *k = strstr(path, "search_path%3D");
+	size_t n = 0;
+
+	if (k != NULL) {
+		k += strlen("search_path%3D");
+		while (k[n] != '\0' && k[n] != '&' && n + 1 < len)
+			n++;
+		memcpy(out, k, n);
+	}
+	out[n] = '\0';
+}
+
 static void
 test_open_migrates(void)
 {
-	char path[256], mode[16] = "";
+	char path[256], mode[64] = "", want[64];
 	struct db *db = tu_db(path);
 	struct db_stmt *st;
 	int64_t fk = 0;
 
 	CU_ASSERT_EQUAL(db_schema_version(db), db_schema_latest());
 	CU_ASSERT(db_schema_latest() >= 1);
-	st = db_prep(db, "PRAGMA journal_mode");
-	CU_ASSERT_EQUAL_FATAL(db_step(st), DB_ROW);
-	snprintf(mode, sizeof mode, "%s", db_col_text(st, 0));
+	if (is_pg(db)) {
+		/* The schema named in the URL was created, and the tables live in it. */
+		url_schema(path, want, sizeof want);
+		CU_ASSERT(want[0] != '\0');
+		st = db_prep(db, "SELECT current_schema()");
+		CU_ASSERT_EQUAL_FATAL(db_step(st), DB_ROW);
+		snprintf(mode, sizeof mode, "%s", db_col_text(st, 0));
+		db_done(st);
+		CU_ASSERT_STRING_EQUAL(mode, want);
+		CU_ASSERT_EQUAL(db_int(db, &fk, "SELECT count(*) FROM information_schema.tables "
+		    "WHERE table_schema = ? AND table_name = 'orders'", "s", want), 0);
+		CU_ASSERT_EQUAL(fk, 1);
+	} else {
+		st = db_prep(db, "PRAGMA journal_mode");
+		CU_ASSERT_EQUAL_FATAL(db_step(st), DB_ROW);
+		snprintf(mode, sizeof mode, "%s", db_col_text(st, 0));
+		db_done(st);
+		CU_ASSERT_STRING_EQUAL(mode, "wal");
+		db_int(db, &fk, "PRAGMA foreign_keys", "");
+		CU_ASSERT_EQUAL(fk, 1);
+	}
+	/* Text orders by its bytes on both engines (upper case before lower, UTF-8 last). */
+	CU_ASSERT_EQUAL(db_run(db, "INSERT INTO warehouse(code, name, province) VALUES "
+	    "('b', 'b', 'x'), ('Đ', 'Đ', 'x'), ('B', 'B', 'x'), ('a', 'a', 'x')", ""), 0);
+	st = db_prep(db, "SELECT code FROM warehouse ORDER BY code");
+	mode[0] = '\0';
+	while (db_step(st) == DB_ROW)
+		strncat(mode, db_col_text(st, 0), sizeof mode - strlen(mode) - 1);
 	db_done(st);
-	CU_ASSERT_STRING_EQUAL(mode, "wal");
-	db_int(db, &fk, "PRAGMA foreign_keys", "");
-	CU_ASSERT_EQUAL(fk, 1);
+	CU_ASSERT_STRING_EQUAL(mode, "Bab" "Đ");
 	/* Foreign keys are enforced. */
 	CU_ASSERT_EQUAL(db_run(db, "INSERT INTO order_line(order_id, line_no, sku_id, qty, "
 	    "unit_price) VALUES (999, 1, 999, 1, 1)", ""), DB_ECONSTRAINT);
@@ -63,7 +113,16 @@ test_refuses_newer(void)
 
 		CU_ASSERT_EQUAL(db_open(&db2, path, err3, sizeof err3), DB_EINVAL);
 	}
-	{
+	if (strncmp(path, "postgres", 8) == 0) {
+		/* The refused schema is dropped from another one's connection. */
+		char p4[256], schema[64], sql[128];
+		struct db *db4 = tu_db(p4);
+
+		url_schema(path, schema, sizeof schema);
+		snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", schema);
+		CU_ASSERT_EQUAL(db_exec(db4, sql), 0);
+		tu_db_free(db4, p4);
+	} else {
 		char buf[300];
 
 		snprintf(buf, sizeof buf, "%s-wal", path);

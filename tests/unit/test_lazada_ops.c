@@ -384,6 +384,12 @@ test_cursor_repeats(void)
 	CU_ASSERT_EQUAL(lazada_connector.parse_list(200, body, len, &q, &page, NULL, &err), MC_OK);
 	CU_ASSERT_EQUAL(page.more, 0);
 	market_page_free(&page);
+	/* Nothing but repeats (orders joined ahead while paging): the end, not the same
+	 * cursor again (the pull looped on it for ever). */
+	q.cursor = "2:480012345679042";
+	CU_ASSERT_EQUAL(lazada_connector.parse_list(200, body, len, &q, &page, NULL, &err), MC_OK);
+	CU_ASSERT_EQUAL(page.more, 0);
+	market_page_free(&page);
 	free(body);
 	/* The offset is what goes to the platform; a cursor not of this form is refused. */
 	q.cursor = "2:480012345679042";

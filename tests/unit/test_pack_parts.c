@@ -107,28 +107,6 @@ mk(const char *no, const char *phone, int64_t qa, int64_t qb, int64_t qc)
 	return mk_ch("manual", no, phone, qa, qb, qc);
 }
 
-static struct pack_config
-station(const char *name, int64_t wh)
-{
-	struct pack_config c = { .warehouse_id = wh, .tol_g = 30, .tol_pct = 5 };
-
-	snprintf(c.station, sizeof c.station, "%s", name);
-	return c;
-}
-
-/* Feed one input, say what came back when it is not the outcome wanted. */
-static int
-in(struct pack *p, const char *text, enum pack_outcome want)
-{
-	struct pack_result r;
-
-	pack_input(p, text, &r);
-	if (r.outcome != want)
-		fprintf(stderr, "\n'%s': %s %s (wanted %s)\n", text, pack_outcome_name(r.outcome),
-		    r.message, pack_outcome_name(want));
-	return r.outcome == want;
-}
-
 static const char *
 status_of(int64_t id)
 {
@@ -171,10 +149,10 @@ test_split(void)
 	int first = 0, last = 0;
 
 	setup();
-	c_hn = station("HN-1", wh_hn);
-	c_hn2 = station("HN-2", wh_hn);
-	c_hcm = station("HCM-1", wh_hcm);
-	c_dn = station("DN-1", wh_dn);
+	c_hn = tu_station("HN-1", wh_hn);
+	c_hn2 = tu_station("HN-2", wh_hn);
+	c_hcm = tu_station("HCM-1", wh_hcm);
+	c_dn = tu_station("DN-1", wh_dn);
 	id = mk("SPLIT-1", "0901111111", 2, 1, 0);
 	CU_ASSERT_EQUAL_FATAL(route(id), 0);
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM route_part WHERE order_id = ?", id), 2);
@@ -201,12 +179,12 @@ test_split(void)
 	CU_ASSERT_EQUAL(p1.nparts, 2);
 	CU_ASSERT_EQUAL(p1.nlines, 1);
 	CU_ASSERT_STRING_EQUAL(status_of(id), "PACKING");
-	CU_ASSERT(in(&p2, "SPLIT-1", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "SPLIT-1", PACK_OK));
 	CU_ASSERT_EQUAL(p2.part_no, 2);
 	CU_ASSERT_EQUAL(pack_remaining(&p2), 1);
 	/* A second station in Hà Nội finds part 1 taken. */
 	pack_init(&p3, &packer, &c_hn2);
-	CU_ASSERT(in(&p3, "SPLIT-1", PACK_LOCKED));
+	CU_ASSERT(tu_feed(&p3, "SPLIT-1", PACK_LOCKED));
 	CU_ASSERT_EQUAL(p3.lock, PACK_LOCK_BUSY);
 	pack_free(&p3);
 
@@ -215,19 +193,19 @@ test_split(void)
 	CU_ASSERT_EQUAL(r.outcome, PACK_LOCKED);
 	CU_ASSERT_EQUAL(p1.lock, PACK_LOCK_NOT_IN_ORDER);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.message, "belongs to part 2/2 (HCM)"));
-	CU_ASSERT(in(&p1, "CMD:ACK", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "CMD:ACK", PACK_OK));
 	CU_ASSERT_EQUAL(pack_remaining(&p1), 2);
-	CU_ASSERT(in(&p1, "SKU-A", PACK_OK));
-	CU_ASSERT(in(&p1, "SKU-A", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "SKU-A", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "SKU-A", PACK_OK));
 	/* One more A is one too many for this part (the order has only 2). */
-	CU_ASSERT(in(&p1, "SKU-A", PACK_LOCKED));
+	CU_ASSERT(tu_feed(&p1, "SKU-A", PACK_LOCKED));
 	CU_ASSERT_EQUAL(p1.lock, PACK_LOCK_OVERSCAN);
-	CU_ASSERT(in(&p1, "CMD:ACK", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "CMD:ACK", PACK_OK));
 	/* The part's weight: 2 x 100 g + box S 40 g, not the whole order's 340 g. */
 	CU_ASSERT_EQUAL(pack_expected_g(&p1, 0), 240);
-	CU_ASSERT(in(&p1, "WEIGHT 340", PACK_LOCKED));
-	CU_ASSERT(in(&p1, "CMD:ACK", PACK_OK));
-	CU_ASSERT(in(&p1, "WEIGHT 245", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "WEIGHT 340", PACK_LOCKED));
+	CU_ASSERT(tu_feed(&p1, "CMD:ACK", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "WEIGHT 245", PACK_OK));
 	pack_input(&p1, "CMD:CONFIRM", &r);
 	CU_ASSERT_EQUAL(r.outcome, PACK_PACKED);
 	CU_ASSERT_EQUAL(r.action, PACK_ACT_PRINT);
@@ -253,17 +231,17 @@ test_split(void)
 	label_free(&d);
 	/* Packed parts are not packed again. */
 	pack_init(&p3, &packer, &c_hn2);
-	CU_ASSERT(in(&p3, "SPLIT-1", PACK_LOCKED));
+	CU_ASSERT(tu_feed(&p3, "SPLIT-1", PACK_LOCKED));
 	CU_ASSERT_EQUAL(p3.lock, PACK_LOCK_ORDER);
 	pack_free(&p3);
 
 	/* A (part 1's) at HCM is refused as well. */
-	CU_ASSERT(in(&p2, "SKU-A", PACK_LOCKED));
+	CU_ASSERT(tu_feed(&p2, "SKU-A", PACK_LOCKED));
 	CU_ASSERT_EQUAL(p2.lock, PACK_LOCK_NOT_IN_ORDER);
-	CU_ASSERT(in(&p2, "CMD:ACK", PACK_OK));
-	CU_ASSERT(in(&p2, "SKU-B", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "CMD:ACK", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "SKU-B", PACK_OK));
 	CU_ASSERT_EQUAL(pack_expected_g(&p2, 0), 140);
-	CU_ASSERT(in(&p2, "WEIGHT 141", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "WEIGHT 141", PACK_OK));
 	pack_input(&p2, "CMD:CONFIRM", &r);
 	CU_ASSERT_EQUAL(r.outcome, PACK_PACKED);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.message, "part 2/2"));
@@ -305,42 +283,42 @@ test_split_give_back(void)
 	int64_t id;
 
 	setup();
-	c_hn = station("HN-1", wh_hn);
-	c_hn2 = station("HN-2", wh_hn);
-	c_hcm = station("HCM-1", wh_hcm);
+	c_hn = tu_station("HN-1", wh_hn);
+	c_hn2 = tu_station("HN-2", wh_hn);
+	c_hcm = tu_station("HCM-1", wh_hcm);
 	id = mk("SPLIT-2", "0902222222", 1, 1, 0);
 	CU_ASSERT_EQUAL_FATAL(route(id), 0);
 	pack_init(&p1, &packer, &c_hn);
-	CU_ASSERT(in(&p1, "SPLIT-2", PACK_OK));
-	CU_ASSERT(in(&p1, "SKU-A", PACK_OK));
-	CU_ASSERT(in(&p1, "CMD:CANCEL-SCAN", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "SPLIT-2", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "SKU-A", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "CMD:CANCEL-SCAN", PACK_OK));
 	CU_ASSERT_STRING_EQUAL(status_of(id), "ALLOCATED");
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM pack_scan WHERE order_id = ?", id), 0);
 	pack_free(&p1);
 	/* Another Hà Nội station takes it; restarted, it resumes the part as it was. */
 	pack_init(&p1, &packer, &c_hn2);
-	CU_ASSERT(in(&p1, "SPLIT-2", PACK_OK));
-	CU_ASSERT(in(&p1, "SKU-A", PACK_OK));
-	CU_ASSERT(in(&p1, "WEIGHT 140", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "SPLIT-2", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "SKU-A", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "WEIGHT 140", PACK_OK));
 	pack_free(&p1);
 	pack_init(&p1, &packer, &c_hn2);
-	CU_ASSERT(in(&p1, "SPLIT-2", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "SPLIT-2", PACK_OK));
 	CU_ASSERT_EQUAL(p1.part_wh, wh_hn);
 	CU_ASSERT_EQUAL(pack_remaining(&p1), 0);
 	CU_ASSERT_EQUAL(p1.pkgs[0].weight_g, 140);
 	CU_ASSERT_EQUAL(p1.step, PACK_READY);
-	CU_ASSERT(in(&p1, "CMD:CONFIRM", PACK_PACKED));
+	CU_ASSERT(tu_feed(&p1, "CMD:CONFIRM", PACK_PACKED));
 	pack_free(&p1);
 	/* Part 2 cannot put the order on hold now: part 1 is packed. */
 	pack_init(&p2, &packer, &c_hcm);
-	CU_ASSERT(in(&p2, "SPLIT-2", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "SPLIT-2", PACK_OK));
 	pack_input(&p2, "CMD:HOLD damaged", &r);
 	CU_ASSERT_EQUAL(r.outcome, PACK_ERROR);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.message, "cannot go on hold"));
 	CU_ASSERT_STRING_EQUAL(status_of(id), "PACKING");
-	CU_ASSERT(in(&p2, "SKU-B", PACK_OK));
-	CU_ASSERT(in(&p2, "WEIGHT 140", PACK_OK));
-	CU_ASSERT(in(&p2, "CMD:CONFIRM", PACK_PACKED));
+	CU_ASSERT(tu_feed(&p2, "SKU-B", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "WEIGHT 140", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "CMD:CONFIRM", PACK_PACKED));
 	CU_ASSERT_STRING_EQUAL(status_of(id), "PACKED");
 	pack_free(&p2);
 
@@ -349,11 +327,11 @@ test_split_give_back(void)
 	id = mk("SPLIT-3", "0902222223", 2, 1, 0);
 	CU_ASSERT_EQUAL_FATAL(route(id), 0);
 	pack_init(&p1, &packer, &c_hn);
-	CU_ASSERT(in(&p1, "SPLIT-3", PACK_OK));
-	CU_ASSERT(in(&p1, "SKU-A", PACK_OK));
-	CU_ASSERT(in(&p1, "SKU-A", PACK_OK));
-	CU_ASSERT(in(&p1, "WEIGHT 240", PACK_OK));
-	CU_ASSERT(in(&p1, "CMD:CONFIRM", PACK_PACKED));
+	CU_ASSERT(tu_feed(&p1, "SPLIT-3", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "SKU-A", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "SKU-A", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "WEIGHT 240", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "CMD:CONFIRM", PACK_PACKED));
 	CU_ASSERT_EQUAL(on_hand(wh_hn, sku_a), 2);
 	/* A supervisor cannot hold it either (its packed part would be planned again). */
 	CU_ASSERT_EQUAL(order_transition(&sup, id, 0, ST_ON_HOLD, "check"), DB_ESTATE);
@@ -377,7 +355,7 @@ test_merged(void)
 	int first = 0, last = 0;
 
 	setup();
-	c = station("HCM-1", wh_hcm);
+	c = tu_station("HCM-1", wh_hcm);
 	a = mk("MA", "0903333333", 0, 0, 1);
 	b = mk("MB", "0903333333", 0, 1, 2);
 	CU_ASSERT_EQUAL(merge_orders(&packer, a, b), 0);
@@ -393,18 +371,18 @@ test_merged(void)
 	CU_ASSERT_STRING_EQUAL(status_of(a), "PACKING");
 	CU_ASSERT_STRING_EQUAL(status_of(b), "PACKING");
 	/* Scans across both orders; a fifth unit is one too many. */
-	CU_ASSERT(in(&p, "SKU-C", PACK_OK));
-	CU_ASSERT(in(&p, "SKU-C", PACK_OK));
-	CU_ASSERT(in(&p, "SKU-B", PACK_OK));
-	CU_ASSERT(in(&p, "SKU-C", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "SKU-C", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "SKU-C", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "SKU-B", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "SKU-C", PACK_OK));
 	CU_ASSERT_EQUAL(pack_remaining(&p), 0);
-	CU_ASSERT(in(&p, "SKU-C", PACK_LOCKED));
+	CU_ASSERT(tu_feed(&p, "SKU-C", PACK_LOCKED));
 	CU_ASSERT_EQUAL(p.lock, PACK_LOCK_OVERSCAN);
-	CU_ASSERT(in(&p, "CMD:ACK", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "CMD:ACK", PACK_OK));
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM pack_scan WHERE order_id = ?", b), 3);
 	/* One weight for the parcel: 4 x 100 g + 40 g. */
 	CU_ASSERT_EQUAL(pack_expected_g(&p, 0), 440);
-	CU_ASSERT(in(&p, "WEIGHT 445", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "WEIGHT 445", PACK_OK));
 	pack_input(&p, "CMD:CONFIRM", &r);
 	CU_ASSERT_EQUAL(r.outcome, PACK_PACKED);
 	CU_ASSERT_EQUAL(p.last_order_id, a);
@@ -452,7 +430,7 @@ test_merged_cancel(void)
 	int64_t a, b, e, f;
 
 	setup();
-	c = station("HCM-1", wh_hcm);
+	c = tu_station("HCM-1", wh_hcm);
 	a = mk("MC", "0904444444", 0, 0, 1);
 	b = mk("MD", "0904444444", 0, 0, 1);
 	CU_ASSERT_EQUAL(merge_orders(&packer, a, b), 0);
@@ -464,31 +442,31 @@ test_merged_cancel(void)
 	pack_input(&p, "MC", &r);
 	CU_ASSERT_STRING_EQUAL(r.message, "order MC open: 1 unit to scan");
 	CU_ASSERT_EQUAL(p.nmembers, 0);
-	CU_ASSERT(in(&p, "CMD:CANCEL-SCAN", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "CMD:CANCEL-SCAN", PACK_OK));
 
 	/* Cancelled under the packer: confirm takes it out of the parcel. */
 	e = mk("ME", "0905555555", 0, 0, 1);
 	f = mk("MF", "0905555555", 0, 0, 2);
-	CU_ASSERT(in(&p, "ME", PACK_OK));
-	CU_ASSERT(in(&p, "CMD:MERGE", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "ME", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "CMD:MERGE", PACK_OK));
 	CU_ASSERT_EQUAL(p.nmembers, 1);
 	CU_ASSERT_EQUAL(pack_remaining(&p), 3);
 	CU_ASSERT_STRING_EQUAL(status_of(f), "PACKING");
-	CU_ASSERT(in(&p, "SKU-C", PACK_OK));
-	CU_ASSERT(in(&p, "SKU-C", PACK_OK));
-	CU_ASSERT(in(&p, "SKU-C", PACK_OK));
-	CU_ASSERT(in(&p, "WEIGHT 340", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "SKU-C", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "SKU-C", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "SKU-C", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "WEIGHT 340", PACK_OK));
 	CU_ASSERT_EQUAL(order_transition(&sup, f, 0, ST_CANCELLED, "buyer cancelled"), 0);
 	pack_input(&p, "CMD:CONFIRM", &r);
 	CU_ASSERT_EQUAL(r.outcome, PACK_LOCKED);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.message, "order MF in this parcel was cancelled"));
-	CU_ASSERT(in(&p, "CMD:ACK", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "CMD:ACK", PACK_OK));
 	CU_ASSERT_EQUAL(p.nmembers, 0);
 	CU_ASSERT_EQUAL(p.nlines, 1);
 	/* Weighed again without MF's two units. */
-	CU_ASSERT(in(&p, "CMD:CONFIRM", PACK_ERROR));
-	CU_ASSERT(in(&p, "WEIGHT 140", PACK_OK));
-	CU_ASSERT(in(&p, "CMD:CONFIRM", PACK_PACKED));
+	CU_ASSERT(tu_feed(&p, "CMD:CONFIRM", PACK_ERROR));
+	CU_ASSERT(tu_feed(&p, "WEIGHT 140", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "CMD:CONFIRM", PACK_PACKED));
 	CU_ASSERT_STRING_EQUAL(status_of(e), "PACKED");
 	CU_ASSERT_STRING_EQUAL(status_of(f), "CANCELLED");
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM stock_move WHERE order_id = ? AND "
@@ -501,10 +479,10 @@ test_merged_cancel(void)
 	e = mk("MG", "0906666666", 0, 0, 1);
 	f = mk("MH", "0906666666", 0, 0, 1);
 	CU_ASSERT_EQUAL(merge_orders(&packer, e, f), 0);
-	CU_ASSERT(in(&p, "MH", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "MH", PACK_OK));
 	CU_ASSERT_EQUAL(p.order_id, e);
-	CU_ASSERT(in(&p, "SKU-C", PACK_OK));
-	CU_ASSERT(in(&p, "CMD:HOLD damaged", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "SKU-C", PACK_OK));
+	CU_ASSERT(tu_feed(&p, "CMD:HOLD damaged", PACK_OK));
 	CU_ASSERT_STRING_EQUAL(status_of(e), "ON_HOLD");
 	CU_ASSERT_STRING_EQUAL(status_of(f), "ON_HOLD");
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM pack_scan WHERE order_id IN (?, 0)", e) +
@@ -559,22 +537,6 @@ drain(void)
 }
 
 /* Column col of the one row sql returns for id, as text. */
-static const char *
-text_of(const char *sql, int64_t id)
-{
-	static char buf[160];
-	struct db_stmt *st = db_prep(db, sql);
-
-	buf[0] = '\0';
-	if (st == NULL)
-		return "?";
-	db_bind_int(st, 1, id);
-	if (db_step(st) == DB_ROW)
-		snprintf(buf, sizeof buf, "%s", db_col_text(st, 0));
-	db_done(st);
-	return buf;
-}
-
 static void
 test_marketplace(void)
 {
@@ -585,30 +547,30 @@ test_marketplace(void)
 
 	setup();
 	route_set_policy("shopee", &pol);
-	c_hn = station("HN-1", wh_hn);
-	c_hcm = station("HCM-1", wh_hcm);
+	c_hn = tu_station("HN-1", wh_hn);
+	c_hcm = tu_station("HCM-1", wh_hcm);
 	id = mk_ch("shopee", "SP-SPLIT", "0907777777", 1, 1, 0);
 	CU_ASSERT_EQUAL_FATAL(route(id), 0);
 	pack_init(&p1, &packer, &c_hn);
 	pack_init(&p2, &packer, &c_hcm);
-	CU_ASSERT(in(&p1, "SP-SPLIT", PACK_OK));
-	CU_ASSERT(in(&p1, "SKU-A", PACK_OK));
-	CU_ASSERT(in(&p1, "WEIGHT 140", PACK_OK));
-	CU_ASSERT(in(&p1, "CMD:CONFIRM", PACK_PACKED));
+	CU_ASSERT(tu_feed(&p1, "SP-SPLIT", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "SKU-A", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "WEIGHT 140", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "CMD:CONFIRM", PACK_PACKED));
 	/* Each part owes its own ship call as it is packed. */
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM outbox WHERE order_id = ? AND "
 	    "kind = 'ready_to_ship'", id), 1);
-	CU_ASSERT(in(&p2, "SP-SPLIT", PACK_OK));
-	CU_ASSERT(in(&p2, "SKU-B", PACK_OK));
-	CU_ASSERT(in(&p2, "WEIGHT 140", PACK_OK));
-	CU_ASSERT(in(&p2, "CMD:CONFIRM", PACK_PACKED));
+	CU_ASSERT(tu_feed(&p2, "SP-SPLIT", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "SKU-B", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "WEIGHT 140", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "CMD:CONFIRM", PACK_PACKED));
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM outbox WHERE order_id = ? AND "
 	    "kind = 'ready_to_ship' AND payload LIKE '%\"parts\":2%'", id), 2);
 	drain();
 	/* Each part's package carries the tracking number its own call gave. */
 	CU_ASSERT_EQUAL(count("SELECT count(DISTINCT tracking_no) FROM package WHERE "
 	    "order_id = ? AND tracking_no LIKE 'TN-SP-SPLIT-%'", id), 2);
-	CU_ASSERT_STRING_EQUAL(text_of("SELECT w.code FROM package p JOIN route_part r ON "
+	CU_ASSERT_STRING_EQUAL(tu_text(db, "SELECT w.code FROM package p JOIN route_part r ON "
 	    "r.order_id = p.order_id AND r.part_no = p.part_no JOIN warehouse w ON "
 	    "w.id = r.warehouse_id WHERE p.order_id = ? ORDER BY p.tracking_no LIMIT 1", id),
 	    "HN");      /* packed, owed and shipped first */
@@ -616,19 +578,19 @@ test_marketplace(void)
 	/* A merged parcel: one ship call, its tracking number on both orders. */
 	a = mk_ch("shopee", "SP-A", "0908888888", 0, 0, 1);
 	b = mk_ch("shopee", "SP-B", "0908888888", 0, 0, 1);
-	CU_ASSERT(in(&p2, "SP-A", PACK_OK));
-	CU_ASSERT(in(&p2, "CMD:MERGE", PACK_OK));
-	CU_ASSERT(in(&p2, "SKU-C", PACK_OK));
-	CU_ASSERT(in(&p2, "SKU-C", PACK_OK));
-	CU_ASSERT(in(&p2, "WEIGHT 240", PACK_OK));
-	CU_ASSERT(in(&p2, "CMD:CONFIRM", PACK_PACKED));
+	CU_ASSERT(tu_feed(&p2, "SP-A", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "CMD:MERGE", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "SKU-C", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "SKU-C", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "WEIGHT 240", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "CMD:CONFIRM", PACK_PACKED));
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM outbox WHERE order_id = ? AND "
 	    "payload LIKE '%\"merged\":\"SP-B\"%'", a), 1);
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM outbox WHERE order_id = ?", b), 0);
 	drain();
-	CU_ASSERT_STRING_EQUAL(text_of("SELECT tracking_no FROM orders WHERE id = ?", a),
+	CU_ASSERT_STRING_EQUAL(tu_text(db, "SELECT tracking_no FROM orders WHERE id = ?", a),
 	    "TN-SP-A-3");
-	CU_ASSERT_STRING_EQUAL(text_of("SELECT tracking_no FROM orders WHERE id = ?", b),
+	CU_ASSERT_STRING_EQUAL(tu_text(db, "SELECT tracking_no FROM orders WHERE id = ?", b),
 	    "TN-SP-A-3");
 	pack_free(&p1);
 	pack_free(&p2);

@@ -15,9 +15,11 @@
 #include "core/audit.h"
 #include "core/clock.h"
 #include "core/order.h"
+#include "core/pack.h"
 #include "core/route.h"
 #include "core/rules.h"
 #include "core/stock.h"
+#include "core/tote.h"
 
 #define DAY 86400
 
@@ -726,6 +728,228 @@ test_batch(void)
 	teardown();
 }
 
+/* A station claiming a confirmed order allocates it from its own warehouse only: stock
+ * elsewhere does not count, and nothing is reserved there. */
+static void
+test_claim_elsewhere(void)
+{
+	struct session packer;
+	int64_t id;
+
+	setup();
+	tu_session(&packer, db, ROLE_PACKER);
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hn, sku_b, "", 0, 5, NULL), 0);
+	route_set_auto(0);
+	id = mk_order("shopee", "E1", "Hồ Chí Minh", 0, 2);
+	CU_ASSERT_EQUAL(order_transition(&sup, id, 0, ST_CONFIRMED, NULL), 0);
+	route_set_auto(1);
+	CU_ASSERT_EQUAL(order_start_packing(&packer, id, "ST-HCM", wh_hcm), DB_ESTOCK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(packer.err, "out of stock"));
+	CU_ASSERT_EQUAL(status_of(id), ST_CONFIRMED);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM reservation WHERE order_id = ?", id), 0);
+	CU_ASSERT_EQUAL(count("SELECT coalesce(sum(reserved), 0) FROM stock_level WHERE "
+	    "warehouse_id = ?", wh_hn), 0);
+	CU_ASSERT_EQUAL(order_start_packing(&packer, id, "ST-HN", wh_hn), 0);
+	CU_ASSERT_EQUAL(reserved_in(id, wh_hn), 2);
+	CU_ASSERT_EQUAL(reserved_in(id, wh_hcm), 0);
+	teardown();
+}
+
+/* orders.packing_station of id ("" for NULL). */
+static const char *
+station_of(int64_t id)
+{
+	return tu_text(db, "SELECT coalesce(packing_station, '') FROM orders WHERE id = ?", id);
+}
+
+/* A tote offers a station only what it may pack: its warehouse's orders, a split order
+ * by its parts; a split order names the station of its last part claimed or packed. */
+static void
+test_tote_warehouse(void)
+{
+	struct pack_config c_hn = tu_station("HN-1", wh_hn), c_hcm = tu_station("HCM-1", wh_hcm);
+	struct session packer;
+	struct pack p1, p2;
+	int64_t x, y, c, sp, w[3], next = 0;
+
+	setup();
+	tu_session(&packer, db, ROLE_PACKER);
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hn, sku_a, "", 0, 5, NULL), 0);
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hcm, sku_b, "", 0, 5, NULL), 0);
+	x = mk_order("shopee", "TX", "Hà Nội", 1, 0);
+	CU_ASSERT_EQUAL(order_transition(&sup, x, 0, ST_CONFIRMED, NULL), 0);
+	y = mk_order("shopee", "TY", "Hồ Chí Minh", 0, 1);
+	CU_ASSERT_EQUAL(order_transition(&sup, y, 0, ST_CONFIRMED, NULL), 0);
+	sp = mk_order("manual", "TS", "Cần Thơ", 1, 1);
+	CU_ASSERT_EQUAL(order_transition(&sup, sp, 0, ST_CONFIRMED, NULL), 0);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM route_part WHERE order_id = ?", sp), 2);
+	route_set_auto(0);
+	c = mk_order("shopee", "TC", "Hồ Chí Minh", 1, 0);
+	CU_ASSERT_EQUAL(route_set_warehouse(&sup, c, "HN"), 0);
+	CU_ASSERT_EQUAL(order_transition(&sup, c, 0, ST_CONFIRMED, NULL), 0);
+	route_set_auto(1);
+	CU_ASSERT_EQUAL(status_of(x), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(status_of(y), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(status_of(c), ST_CONFIRMED);
+	w[0] = x;
+	w[1] = c;
+	w[2] = y;
+	CU_ASSERT_EQUAL_FATAL(tote_assign(&sys, "TOTE-W", w, 3), 0);
+	CU_ASSERT_EQUAL_FATAL(tote_assign(&sys, "TOTE-S", &sp, 1), 0);
+	/* HCM skips HN's order and the one a rule sent to HN; HN takes the first. */
+	CU_ASSERT_EQUAL(tote_next(&packer, "TOTE-W", "HCM-1", wh_hcm, &next), 0);
+	CU_ASSERT_EQUAL(next, y);
+	CU_ASSERT_EQUAL(tote_next(&packer, "TOTE-W", "HN-1", wh_hn, &next), 0);
+	CU_ASSERT_EQUAL(next, x);
+	CU_ASSERT_EQUAL(tote_next(&packer, "TOTE-W", "ANY", 0, &next), 0);
+	CU_ASSERT_EQUAL(next, x);
+	CU_ASSERT_EQUAL(tote_next(&packer, "TOTE-W", "DN-1", wh_dn, &next), DB_ESTATE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(packer.err, "left to pack here"));
+	/* The split order: each part's warehouse, not Đà Nẵng. */
+	CU_ASSERT_EQUAL(tote_next(&packer, "TOTE-S", "HCM-1", wh_hcm, &next), 0);
+	CU_ASSERT_EQUAL(next, sp);
+	CU_ASSERT_EQUAL(tote_next(&packer, "TOTE-S", "HN-1", wh_hn, &next), 0);
+	CU_ASSERT_EQUAL(tote_next(&packer, "TOTE-S", "DN-1", wh_dn, &next), DB_ESTATE);
+
+	/* Claimed at HN, then HCM: the order names the last; HCM's part is held there. */
+	CU_ASSERT_STRING_EQUAL(station_of(sp), "");
+	pack_init(&p1, &packer, &c_hn);
+	pack_init(&p2, &packer, &c_hcm);
+	CU_ASSERT(tu_feed(&p1, "TOTE-S", PACK_OK));
+	CU_ASSERT_EQUAL(p1.order_id, sp);
+	CU_ASSERT_STRING_EQUAL(station_of(sp), "HN-1");
+	CU_ASSERT(tu_feed(&p2, "TS", PACK_OK));
+	CU_ASSERT_STRING_EQUAL(station_of(sp), "HCM-1");
+	CU_ASSERT_EQUAL(tote_next(&packer, "TOTE-S", "HCM-2", wh_hcm, &next), DB_ESTATE);
+	CU_ASSERT_EQUAL(tote_next(&packer, "TOTE-S", "HCM-1", wh_hcm, &next), 0);
+	/* HCM gives its part back: the order names HN's station again. */
+	CU_ASSERT(tu_feed(&p2, "CMD:CANCEL-SCAN", PACK_OK));
+	CU_ASSERT_STRING_EQUAL(station_of(sp), "HN-1");
+	CU_ASSERT_EQUAL(tote_next(&packer, "TOTE-S", "HCM-2", wh_hcm, &next), 0);
+	/* HN packs its part (100 g + box S 40 g): still HN's name, the order PACKING. */
+	CU_ASSERT(tu_feed(&p1, "SKU-A", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "WEIGHT 140", PACK_OK));
+	CU_ASSERT(tu_feed(&p1, "CMD:CONFIRM", PACK_PACKED));
+	CU_ASSERT_EQUAL(status_of(sp), ST_PACKING);
+	CU_ASSERT_STRING_EQUAL(station_of(sp), "HN-1");
+	CU_ASSERT_EQUAL(tote_next(&packer, "TOTE-S", "HN-1", wh_hn, &next), DB_ESTATE);
+	/* HCM packs the last part: PACKED, no station holds it any more. */
+	CU_ASSERT(tu_feed(&p2, "TS", PACK_OK));
+	CU_ASSERT_STRING_EQUAL(station_of(sp), "HCM-1");
+	CU_ASSERT(tu_feed(&p2, "SKU-B", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "WEIGHT 140", PACK_OK));
+	CU_ASSERT(tu_feed(&p2, "CMD:CONFIRM", PACK_PACKED));
+	CU_ASSERT_EQUAL(status_of(sp), ST_PACKED);
+	CU_ASSERT_STRING_EQUAL(station_of(sp), "");
+	pack_free(&p1);
+	pack_free(&p2);
+	teardown();
+}
+
+/* An intake page: upserted without routing, then routed in one batch, the same choices
+ * as one at a time (stock taken in the page's order, the short one held). */
+static void
+test_intake_batch(void)
+{
+	struct route_batch_stats bs;
+	struct order_line_in line = { "SKU-A", 2, 50000 };
+	int64_t ids[3];
+	int i;
+
+	setup();
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hn, sku_a, "", 0, 4, NULL), 0);
+	for (i = 0; i < 3; i++) {
+		char no[16];
+		struct order_in in = { .channel = "shopee", .shop = "S1", .order_no = no,
+		    .created_at = clock_now(), .status = ST_CONFIRMED, .currency = "VND",
+		    .total = 100000, .buyer_phone = "0901234567", .address = "1 Lê Lợi",
+		    .province = "Hà Nội", .lines = &line, .nlines = 1 };
+
+		snprintf(no, sizeof no, "P%d", i);
+		CU_ASSERT_EQUAL_FATAL(order_upsert_unrouted(&sys, &in, &ids[i], NULL), 0);
+		CU_ASSERT_EQUAL(status_of(ids[i]), ST_CONFIRMED);
+	}
+	CU_ASSERT_EQUAL(route_batch(&sys, ids, 3, 0, &bs), 0);
+	CU_ASSERT_EQUAL(bs.allocated, 2);
+	CU_ASSERT_EQUAL(bs.held, 1);
+	CU_ASSERT_EQUAL(status_of(ids[0]), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(status_of(ids[1]), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(status_of(ids[2]), ST_ON_HOLD);
+	CU_ASSERT_EQUAL(reserved_in(ids[0], wh_hn), 2);
+	CU_ASSERT_EQUAL(reserved_in(ids[1], wh_hn), 2);
+	teardown();
+}
+
+/* Each order's audit records after mark: "action after" lines. */
+static char *
+records(int64_t id, int64_t mark)
+{
+	size_t cap = 4096, n = 0;
+	char *t = calloc(1, cap);
+	struct db_stmt *st = db_prep(db, "SELECT action, after FROM audit WHERE entity = "
+	    "'order' AND entity_id = ? AND id > ? ORDER BY id");
+
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, mark);
+	while (db_step(st) == DB_ROW && n < cap)
+		n += (size_t)snprintf(t + n, cap - n, "%s %s\n", db_col_text(st, 0),
+		    db_col_text(st, 1));
+	db_done(st);
+	return t;
+}
+
+/* Rules confirming in a batch: the order's row changes status once (NEW to ALLOCATED),
+ * its records still say NEW -> CONFIRMED -> ALLOCATED at the versions they make; one
+ * short of stock is written CONFIRMED, then held. */
+static void
+test_batch_rules_once(void)
+{
+	static const char text[] =
+	    "rule \"tag\" priority 1 when true then tag \"auto\"; confirm\n";
+	struct route_batch_stats bs;
+	int64_t ids[2], v0 = 0, v1 = 0, mark = 0;
+	char *r0, *r1;
+
+	setup();
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hn, sku_a, "", 0, 2, NULL), 0);
+	ids[0] = mk_order("shopee", "L0", "Hà Nội", 2, 0);
+	ids[1] = mk_order("shopee", "L1", "Hà Nội", 2, 0);
+	CU_ASSERT_EQUAL(db_int(db, &v0, "SELECT version FROM orders WHERE id = ?", "i",
+	    ids[0]), 0);
+	CU_ASSERT_EQUAL(db_int(db, &v1, "SELECT version FROM orders WHERE id = ?", "i",
+	    ids[1]), 0);
+	CU_ASSERT_EQUAL_FATAL(rules_store(&sup, text, sizeof text - 1, NULL), 0);
+	CU_ASSERT_EQUAL(db_int(db, &mark, "SELECT max(id) FROM audit", ""), 0);
+	CU_ASSERT_EQUAL(route_batch(&sup, ids, 2, ROUTE_BATCH_RULES, &bs), 0);
+	CU_ASSERT_EQUAL(bs.allocated, 1);
+	CU_ASSERT_EQUAL(bs.held, 1);
+	CU_ASSERT_EQUAL(status_of(ids[0]), ST_ALLOCATED);
+	CU_ASSERT_EQUAL(status_of(ids[1]), ST_ON_HOLD);
+	/* tag (v+1), confirm (v+2), allocate or hold (v+3) */
+	CU_ASSERT_EQUAL(count("SELECT version FROM orders WHERE id = ?", ids[0]), v0 + 3);
+	CU_ASSERT_EQUAL(count("SELECT version FROM orders WHERE id = ?", ids[1]), v1 + 3);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM orders WHERE id = ? AND tags = 'auto'",
+	    ids[0]), 1);
+	r0 = records(ids[0], mark);
+	r1 = records(ids[1], mark);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r0, "rule {\"rules\":1,\"rule\":\"tag\",\"action\":"
+	    "\"tag \\\"auto\\\"\"}\ntransition {\"status\":\"CONFIRMED\",\"version\":"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r0, "\"reason\":\"rule \\\"tag\\\"\"}\nrule "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r0, "transition {\"status\":\"ALLOCATED\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r1, "transition {\"status\":\"ON_HOLD\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r1, "out of stock: SKU-A 2 missing"));
+	free(r0);
+	free(r1);
+	{
+		char msg[256];
+		int64_t cnt, bad;
+
+		CU_ASSERT_EQUAL(audit_verify(db, &cnt, &bad, msg, sizeof msg), 0);
+		CU_ASSERT_EQUAL(stock_verify(&sys, msg, sizeof msg), 0);
+	}
+	teardown();
+}
+
 int
 main(void)
 {
@@ -746,5 +970,12 @@ main(void)
 	    test_confirm_routes);
 	CU_add_test(s, "a station claims only its warehouse's orders", test_claim);
 	CU_add_test(s, "many orders in one pass", test_batch);
+	CU_add_test(s, "a claim allocates from the station's warehouse only",
+	    test_claim_elsewhere);
+	CU_add_test(s, "totes offer a station only its warehouse's orders; split orders "
+	    "name their last station", test_tote_warehouse);
+	CU_add_test(s, "an intake page routed in one batch", test_intake_batch);
+	CU_add_test(s, "rules confirming in a batch: one status write",
+	    test_batch_rules_once);
 	return tu_run();
 }

@@ -856,6 +856,112 @@ test_audit_json(void)
 	CU_ASSERT_EQUAL(rows, 1);
 }
 
+/* One order's row and its records after audit id mark, as text to compare. */
+static char *
+trail(int64_t id, int64_t mark)
+{
+	size_t cap = 8192, n = 0;
+	char *t = malloc(cap);
+	struct db_stmt *st;
+
+	t[0] = '\0';
+	st = db_prep(db, "SELECT status || '|' || version || '|' || tags || '|' || rule_flags "
+	    "|| '|' || coalesce(CAST(route_warehouse_id AS TEXT), '-') "
+	    "|| '|' || coalesce(route_carrier, '-') || '|' || coalesce(route_service, '-') "
+	    "|| '|' || coalesce(box, '-') FROM orders WHERE id = ?");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	db_bind_int(st, 1, id);
+	if (db_step(st) == DB_ROW)
+		n += (size_t)snprintf(t + n, cap - n, "%s\n", db_col_text(st, 0));
+	db_done(st);
+	st = db_prep(db, "SELECT action, before, after FROM audit WHERE entity = 'order' AND "
+	    "entity_id = ? AND id > ? ORDER BY id");
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, mark);
+	while (db_step(st) == DB_ROW && n < cap)
+		n += (size_t)snprintf(t + n, cap - n, "%s %s %s\n", db_col_text(st, 0),
+		    db_col_text(st, 1), db_col_text(st, 2));
+	db_done(st);
+	return t;
+}
+
+/* Many orders at once (route_batch's way: facts read a chunk at a time, one row write
+ * per order) leave exactly what one at a time leaves: rows, records, their order. */
+static void
+test_many(void)
+{
+	static const char idle[] = "rule \"idle\" when false then confirm";
+	enum { N = 150 };           /* more than one chunk */
+	int64_t a[N + 1], b[N + 1], mark = 0;
+	int i, same = 0, changed = 0;
+
+	CU_ASSERT_EQUAL_FATAL(rules_store(&sup, idle, sizeof idle - 1, NULL), 0);
+	for (i = 0; i < N; i++) {
+		char pa[16], pb[16], no[32];
+		struct o o = { .channel = i % 3 == 0 ? "lazada" : "shopee",
+		    .sku = i % 4 == 0 ? "BIG-1" : "TEE-1",
+		    .total = (i % 5) * 700000 + 100000,
+		    .status = i % 7 == 0 ? ST_CONFIRMED : ST_NEW };
+
+		o.cod = i % 2 ? o.total : 0;
+		snprintf(pa, sizeof pa, "0971%06d", i);
+		snprintf(pb, sizeof pb, "0972%06d", i);
+		if (i % 3 != 2) {       /* a refused COD parcel before */
+			snprintf(no, sizeof no, "MH-A%d", i);
+			add_order(&(struct o){ .phone = pa, .cod = 300000, .total = 300000,
+			    .status = ST_RETURNED }, no);
+			snprintf(no, sizeof no, "MH-B%d", i);
+			add_order(&(struct o){ .phone = pb, .cod = 300000, .total = 300000,
+			    .status = ST_RETURNED }, no);
+		}
+		o.phone = pa;
+		snprintf(no, sizeof no, "MA-%d", i);
+		a[i] = add_order(&o, no);
+		o.phone = pb;
+		snprintf(no, sizeof no, "MB-%d", i);
+		b[i] = add_order(&o, no);
+	}
+	a[N] = a[0];                /* twice: the second time finds nothing to do */
+	b[N] = b[0];
+	CU_ASSERT_EQUAL_FATAL(rules_store(&sup, intake_rules, sizeof intake_rules - 1, NULL), 0);
+	CU_ASSERT_EQUAL(db_int(db, &mark, "SELECT max(id) FROM audit", ""), 0);
+	for (i = 0; i <= N; i++)
+		CU_ASSERT_EQUAL(rules_apply(&sup, a[i]), 0);
+	CU_ASSERT_EQUAL(rules_apply_many(&packer, b, N + 1), DB_EPERM);
+	CU_ASSERT_EQUAL(rules_apply_many(&sup, b, N + 1), 0);
+	for (i = 0; i < N; i++) {
+		char *ta = trail(a[i], mark), *tb = trail(b[i], mark);
+
+		same += strcmp(ta, tb) == 0;
+		changed += strstr(ta, "rule ") != NULL;
+		if (strcmp(ta, tb) != 0)
+			fprintf(stderr, "\none by one:\n%sat once:\n%s", ta, tb);
+		free(ta);
+		free(tb);
+	}
+	CU_ASSERT_EQUAL(same, N);
+	CU_ASSERT(changed > N / 2);
+	CU_ASSERT_STRING_EQUAL(status_of(b[0]), "CONFIRMED");   /* lazada, heavy */
+	CU_ASSERT_STRING_EQUAL(status_of(b[3]), "ON_HOLD");     /* COD 2.2M, refused before */
+	CU_ASSERT_STRING_EQUAL(status_of(b[1]), "CONFIRMED");   /* shopee */
+	CU_ASSERT_STRING_EQUAL(status_of(b[6]), "NEW");         /* lazada, light */
+	/* An unknown order: nothing of the batch stays. */
+	{
+		int64_t bad[2] = { b[1], 999999 }, n0, n1;
+
+		n0 = count("SELECT count(*) FROM audit WHERE ? = 0", 0);
+		CU_ASSERT_EQUAL(rules_apply_many(&sup, bad, 2), DB_ENOTFOUND);
+		n1 = count("SELECT count(*) FROM audit WHERE ? = 0", 0);
+		CU_ASSERT_EQUAL(n0, n1);
+	}
+	{
+		int64_t cnt, bad;
+		char msg[256];
+
+		CU_ASSERT_EQUAL(audit_verify(db, &cnt, &bad, msg, sizeof msg), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -876,5 +982,6 @@ main(void)
 	CU_add_test(dbs, "intake", test_intake);
 	CU_add_test(dbs, "dry run", test_dry_run);
 	CU_add_test(dbs, "audit JSON", test_audit_json);
+	CU_add_test(dbs, "many at once as one by one", test_many);
 	return tu_run();
 }

@@ -309,6 +309,22 @@ tu_int(struct db *db, const char *sql, const char *text)
 	return n;
 }
 
+const char *
+tu_text(struct db *db, const char *sql, int64_t id)
+{
+	static char buf[160];
+	struct db_stmt *st = db_prep(db, sql);
+
+	buf[0] = '\0';
+	if (st == NULL)
+		return "?";
+	db_bind_int(st, 1, id);
+	if (db_step(st) == DB_ROW)
+		snprintf(buf, sizeof buf, "%s", db_col_text(st, 0));
+	db_done(st);
+	return buf;
+}
+
 int64_t
 tu_fee(const struct market_settlement *s, const char *type)
 {
@@ -319,4 +335,25 @@ tu_fee(const struct market_settlement *s, const char *type)
 			return s->fees[i].amount;
 	}
 	return INT64_MIN;
+}
+
+struct pack_config
+tu_station(const char *name, int64_t wh)
+{
+	struct pack_config c = { .warehouse_id = wh, .tol_g = 30, .tol_pct = 5 };
+
+	snprintf(c.station, sizeof c.station, "%s", name);
+	return c;
+}
+
+int
+tu_feed(struct pack *p, const char *text, enum pack_outcome want)
+{
+	struct pack_result r;
+
+	pack_input(p, text, &r);
+	if (r.outcome != want)
+		fprintf(stderr, "\n'%s': %s %s (wanted %s)\n", text, pack_outcome_name(r.outcome),
+		    r.message, pack_outcome_name(want));
+	return r.outcome == want;
 }

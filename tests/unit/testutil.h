@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "core/db.h"
+#include "core/pack.h"
 #include "core/session.h"
 
 #define TEST_EPOCH 1764547200   /* 2025-12-01 00:00 UTC */
@@ -45,6 +46,9 @@ int tu_pack_confirmed(struct session *packer, int64_t wh, int n, char (*packed)[
 /* The integer sql selects from db, text bound to its one parameter (none when NULL); the
  * query's success is asserted; -1 when it failed. */
 int64_t tu_int(struct db *db, const char *sql, const char *text);
+/* The text sql selects from db, id bound to its one parameter, in a static buffer; ""
+ * when there is no row, "?" when the query cannot be prepared. */
+const char *tu_text(struct db *db, const char *sql, int64_t id);
 /* The amount of s's fee line of type; INT64_MIN when it has none. */
 struct market_settlement;
 int64_t tu_fee(const struct market_settlement *s, const char *type);
@@ -58,6 +62,11 @@ char *tu_fixture(const char *dir, const char *name, size_t *len);
  * prefix followed by the bytes of file path, as Python's hmac module computes it. 0, or
  * -1 when python3 gave no answer. */
 int tu_hmac_file(const char *key, const char *prefix, const char *path, char out[65]);
+
+/* A pack station named name in warehouse wh, weight tolerance 30 g or 5 %. */
+struct pack_config tu_station(const char *name, int64_t wh);
+/* Feed text to p; 1 when the outcome is want, else 0 with what came back on stderr. */
+int tu_feed(struct pack *p, const char *text, enum pack_outcome want);
 
 /* Run the registered suites; returns the process exit status (0 all passed). */
 int tu_run(void);

@@ -34,9 +34,11 @@
  *   GET  /_sim/counters[?shop=C]  call counters (summed over shops without shop), orders,
  *                                 the shop's current access_token and refresh_token
  *   GET  /_sim/orders[?shop=C]    every order with its status, times, tracking, lines
+ *                                 (born_ms: when it was made here, Unix ms)
  *   GET  /_sim/shops              every shop and its credentials
  *   GET  /_sim/stock?shop=C       the stock each SKU was last set to
  *   GET  /_sim/log?kind=ship|stock|cancel[&shop=C]   every such call received, with ok
+ *                                 and its time t (s) and t_ms (ms)
  *   GET  /_sim/ships              the ship log as {ships:[{order_sn, ok}]} (older form)
  *   POST /_sim/gen {count, shop?} N new orders now; {rate} orders/s per shop from now
  *   POST /_sim/orders/add {count, shop?}   the same as /_sim/gen {count}
@@ -168,6 +170,16 @@ int64_t
 sim_now(void)
 {
 	return (int64_t)time(NULL) + sim.clock_offset;
+}
+
+/* sim_now() in milliseconds, for the load test's latencies. */
+static int64_t
+sim_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec + sim.clock_offset) * 1000 + ts.tv_nsec / 1000000;
 }
 
 uint64_t
@@ -379,6 +391,7 @@ sim_order_new(struct sim_shop *sh, int64_t t)
 	    sim_places[o->place].province);
 	o->cod = sim_pick(2) == 0;
 	o->update_time = t;
+	o->born_ms = sim_now_ms();
 	o->create_time = t - (int64_t)sim_pick(3600);
 	o->ship_by = o->create_time + 2 * 86400;
 	o->nlines = 1 + (int)sim_pick(3);
@@ -535,6 +548,7 @@ sim_log_add(struct sim_shop *sh, struct sim_logent *e)
 		sim.log = grow(sim.log, sim.caplog * sizeof *sim.log);
 	}
 	e->t = sim_now();
+	e->t_ms = sim_now_ms();
 	e->shop = sh != NULL ? sh->idx : -1;
 	sim.log[sim.nlog++] = *e;
 }
@@ -960,10 +974,11 @@ order_summary(const struct sim_shop *sh, const struct sim_order *o)
 	for (i = 0; i < o->nlines; i++)
 		json_array_append_new(lines, json_pack("{s:s, s:I, s:I}", "sku", sim_line_sku(o, i),
 		    "qty", (json_int_t)o->lines[i].qty, "price", (json_int_t)o->lines[i].price));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:I, s:b, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:I, s:b, s:o}",
 	    "order_sn", o->sn, "shop", sh->code, "channel", sh->ch->name,
 	    "order_status", o->status, "buyer_name", o->name,
 	    "update_time", (json_int_t)o->update_time, "create_time", (json_int_t)o->create_time,
+	    "born_ms", (json_int_t)o->born_ms,
 	    "tracking_number", o->tracking, "cancel_reason", o->cancel_reason,
 	    "total", (json_int_t)sim_order_total(o), "cod", o->cod, "lines", lines);
 }
@@ -996,11 +1011,12 @@ take_str(const json_t *body, const char *key, char *dst, size_t len)
 static json_t *
 logent_json(const struct sim_logent *e)
 {
-	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:s, s:s, s:s, s:s, s:I, s:s}",
+	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:s}",
 	    "kind", e->kind, "shop", e->shop >= 0 ? sim.shops[e->shop].code : "",
 	    "channel", e->shop >= 0 ? sim.shops[e->shop].ch->name : "", "ok", e->ok,
-	    "t", (json_int_t)e->t, "order_sn", e->order_sn, "sku", e->sku, "item_id", e->item_id,
-	    "model_id", e->model_id, "stock", (json_int_t)e->stock, "detail", e->detail);
+	    "t", (json_int_t)e->t, "t_ms", (json_int_t)e->t_ms, "order_sn", e->order_sn,
+	    "sku", e->sku, "item_id", e->item_id, "model_id", e->model_id,
+	    "stock", (json_int_t)e->stock, "detail", e->detail);
 }
 
 static json_t *

@@ -50,6 +50,7 @@ struct sim_order {
 	int cod;
 	int64_t seq;                /* 1, 2, ... within the shop */
 	int64_t create_time, update_time, ship_by;
+	int64_t born_ms;            /* when the simulator made it: Unix ms (sim clock) */
 	struct sim_line lines[SIM_MAX_LINES];
 	int nlines;
 };
@@ -198,6 +199,7 @@ struct sim_logent {
 	int shop;                   /* index into sim.shops */
 	int ok;                     /* 1: the call did what it asked */
 	int64_t t;
+	int64_t t_ms;               /* t in Unix ms */
 	char order_sn[48];          /* ship, cancel */
 	char sku[64];               /* stock: the seller SKU, when the channel knows it */
 	char item_id[32], model_id[32];     /* stock: the channel's listing ids */
