@@ -45,8 +45,8 @@ cmd_risk_block(struct cmd_ctx *c)
 		{ "reason", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *reason = NULL, *value;
-	enum risk_block_kind kind;
+	const char *reason = NULL, *value = NULL;
+	enum risk_block_kind kind = RISK_BLOCK_PHONE;
 	struct session s;
 	struct db *db;
 	int opt, rc;
@@ -80,8 +80,8 @@ cmd_risk_unblock(struct cmd_ctx *c)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum risk_block_kind kind;
-	const char *value;
+	enum risk_block_kind kind = RISK_BLOCK_PHONE;
+	const char *value = NULL;
 	struct session s;
 	struct db *db;
 	int opt, rc;

@@ -667,8 +667,8 @@ row_stock(struct imp *im)
 	const char *sku = im->f[SC_SKU], *lot = im->f[SC_LOT];
 	char note[320];
 	struct ment *e;
-	int64_t wh, sku_id, expiry, qty;
-	int rc, lot_tracked, added;
+	int64_t wh, sku_id = 0, expiry, qty;
+	int rc, lot_tracked = 0, added;
 
 	if ((rc = get_code(im, SC_WAREHOUSE, 0)) != 0)
 		return rc;

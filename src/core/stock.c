@@ -1055,7 +1055,7 @@ stock_reserved(struct session *s, int64_t wh, int64_t sku_id, int64_t *out)
 int
 stock_available(struct session *s, int64_t wh, int64_t sku_id, int64_t *out)
 {
-	int64_t on_hand, reserved, buffer;
+	int64_t on_hand = 0, reserved = 0, buffer = 0;
 	int rc;
 
 	if ((rc = totals(s, wh, sku_id, &on_hand, &reserved, &buffer)) != 0)
