@@ -337,38 +337,46 @@ bind_va(struct db_stmt *st, const char *types, va_list ap)
 	}
 }
 
-int
-db_run(struct db *db, const char *sql, const char *types, ...)
+/* db_run and db_run_later: one statement to its end, or queued when LATER. */
+static int
+run_va(struct db *db, int later, const char *sql, const char *types, va_list ap)
 {
 	struct db_stmt *st = db_prep(db, sql);
-	va_list ap;
 	int rc;
 
 	if (st == NULL)
 		return DB_ERR;
-	va_start(ap, types);
 	bind_va(st, types, ap);
-	va_end(ap);
-	while ((rc = db_step(st)) == DB_ROW)
-		;
+	if (later)
+		rc = db_step_later(st);
+	else
+		while ((rc = db_step(st)) == DB_ROW)
+			;
 	db_done(st);
+	return rc;
+}
+
+int
+db_run(struct db *db, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, types);
+	rc = run_va(db, 0, sql, types, ap);
+	va_end(ap);
 	return rc;
 }
 
 int
 db_run_later(struct db *db, const char *sql, const char *types, ...)
 {
-	struct db_stmt *st = db_prep(db, sql);
 	va_list ap;
 	int rc;
 
-	if (st == NULL)
-		return DB_ERR;
 	va_start(ap, types);
-	bind_va(st, types, ap);
+	rc = run_va(db, 1, sql, types, ap);
 	va_end(ap);
-	rc = db_step_later(st);
-	db_done(st);
 	return rc;
 }
 
