@@ -35,8 +35,13 @@ market_error_set(struct market_error *err, enum market_class cls, const char *co
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);
-	/* One line, whatever a body quoted in it held (fuzz_market_json found newlines). */
+	/* One line, whatever a body quoted in it held (fuzz_market_json found newlines in
+	 * the message, then in the code). */
 	for (p = err->msg; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+	for (p = err->code; *p != '\0'; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
 	}

@@ -32,7 +32,7 @@ esac
 command -v psql >/dev/null || { echo "stations.sh: no psql: skipped"; exit 77; }
 tmp=$(mktemp -d)
 . "$(dirname "$0")/../peak/lib.sh"
-trap '[ -n "${simpid:-}" ] && kill "$simpid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill ${d1:-} ${d2:-} ${simpid:-} 2>/dev/null; rm -rf "$tmp"' EXIT
 export PACKBENCH_TEST_FAST_HASH=1 XDG_CONFIG_HOME=$tmp/xdg
 unset PACKBENCH_DB PACKBENCH_CONFIG PACKBENCH_PIN PACKBENCH_PG_LOCKS
 pass=0
@@ -290,9 +290,11 @@ pbx import stock "$tmp/stock.csv" >/dev/null || { echo "FAIL: sync fixtures"; ex
 pbx sync --once >"$tmp/sync0" 2>&1 || bad "first sync --once: $(tail -2 "$tmp/sync0")"
 mapfile -t sim_nos < <(q "SELECT order_no FROM orders WHERE status = 'ALLOCATED' ORDER BY id")
 [ "${#sim_nos[@]}" -ge 10 ] && ok || bad "the simulator's orders should be allocated: ${#sim_nos[@]}"
-pbx sync --daemon >"$tmp/d1.out" 2>"$tmp/d1.err" &
+# Not through pbx: a function in the background is a subshell, and the signal would stop
+# the subshell and leave the daemon running.
+"$pb" --db "$url" --config "$conf" sync --daemon >"$tmp/d1.out" 2>"$tmp/d1.err" &
 d1=$!
-pbx sync --daemon >"$tmp/d2.out" 2>"$tmp/d2.err" &
+"$pb" --db "$url" --config "$conf" sync --daemon >"$tmp/d2.out" 2>"$tmp/d2.err" &
 d2=$!
 for i in 1 2; do
 	for ((j = 0; j < ${#sim_nos[@]}; j++)); do
