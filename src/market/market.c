@@ -23,28 +23,36 @@ market_class_name(enum market_class cls)
 	return (unsigned)cls < sizeof names / sizeof names[0] ? names[cls] : "?";
 }
 
+static void
+one_line(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+	}
+}
+
+void
+market_line_copy(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src != NULL ? src : "");
+	one_line(dst);
+}
+
 enum market_class
 market_error_set(struct market_error *err, enum market_class cls, const char *code,
     const char *fmt, ...)
 {
 	va_list ap;
-	char *p;
 
 	err->cls = cls;
-	snprintf(err->code, sizeof err->code, "%s", code ? code : "");
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);
 	/* One line, whatever a body quoted in it held (fuzz_market_json found newlines in
 	 * the message, then in the code). */
-	for (p = err->msg; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	}
-	for (p = err->code; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	}
+	one_line(err->msg);
+	market_line_copy(err->code, sizeof err->code, code);
 	return cls;
 }
 

@@ -47,7 +47,10 @@ struct market_error {
 };
 
 const char *market_class_name(enum market_class cls);
-/* Fill err (cls, code, printf message); returns cls. */
+/* Copy src (NULL: "") into dst of cap bytes as one line: control characters become
+ * spaces. Text a marketplace sent that goes to a log line or a screen row. */
+void market_line_copy(char *dst, size_t cap, const char *src);
+/* Fill err (cls, code, printf message), each one line; returns cls. */
 enum market_class market_error_set(struct market_error *err, enum market_class cls,
     const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

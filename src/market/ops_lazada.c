@@ -291,8 +291,8 @@ reverse_one(const json_t *j, size_t at, struct market_returns *rs, struct market
 		return market_error_set(err, MC_FATAL, "", "lazada: reverse order %s has no "
 		    "reverse_order_lines", id);
 	mr = market_returns_add(rs);
-	snprintf(mr->id, sizeof mr->id, "%s", id);
-	snprintf(mr->order_no, sizeof mr->order_no, "%s", sn);
+	market_line_copy(mr->id, sizeof mr->id, id);
+	market_line_copy(mr->order_no, sizeof mr->order_no, sn);
 	mr->refund_only = type != NULL && strcmp(type, "ONLY_REFUND") == 0;
 	json_array_foreach(lines, i, l) {
 		const char *sku = jsonx_str(l, "seller_sku_id"), *ls = jsonx_str(l, "reverse_status");
@@ -308,17 +308,17 @@ reverse_one(const json_t *j, size_t at, struct market_returns *rs, struct market
 			last = t;
 			st = ls;
 			v = jsonx_str(l, "reason_text");
-			snprintf(mr->reason, sizeof mr->reason, "%s", v != NULL ? v : "");
+			market_line_copy(mr->reason, sizeof mr->reason, v);
 		}
 		v = jsonx_str(l, "tracking_number");
 		if (v != NULL && v[0] != '\0')
-			snprintf(mr->tracking, sizeof mr->tracking, "%s", v);
+			market_line_copy(mr->tracking, sizeof mr->tracking, v);
 	}
 	mr->updated_at = last;
 	if (market_rstate_lookup(lazada_rstates, st, &mr->state) < 0)
 		return market_error_set(err, MC_FATAL, "", "lazada: reverse order %s: unknown "
 		    "reverse_status '%s'", id, st);
-	snprintf(mr->their_status, sizeof mr->their_status, "%s", st);
+	market_line_copy(mr->their_status, sizeof mr->their_status, st);
 	return MC_OK;
 }
 

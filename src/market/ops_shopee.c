@@ -402,20 +402,20 @@ return_one(const json_t *j, size_t at, struct market_returns *rs, struct market_
 	if (jsonx_int(j, "update_time", &t) < 0 || t < 0)
 		return market_error_set(err, MC_FATAL, "", "shopee: return %s: no update_time", id);
 	mr = market_returns_add(rs);
-	snprintf(mr->id, sizeof mr->id, "%s", id);
-	snprintf(mr->order_no, sizeof mr->order_no, "%s", sn);
+	market_line_copy(mr->id, sizeof mr->id, id);
+	market_line_copy(mr->order_no, sizeof mr->order_no, sn);
 	if (market_rstate_lookup(shopee_rstates, st, &mr->state) < 0)
 		return market_error_set(err, MC_FATAL, "", "shopee: return %s: unknown status "
 		    "'%s'", id, st != NULL ? st : "");
 	if (mr->state == RMS_ACCEPTED && market_rstate_lookup(shopee_rlogistics, lg, &lst) == 0)
 		mr->state = lst;
-	snprintf(mr->their_status, sizeof mr->their_status, "%s", st);
+	market_line_copy(mr->their_status, sizeof mr->their_status, st);
 	v = jsonx_str(j, "text_reason");
 	if (v == NULL || v[0] == '\0')
 		v = jsonx_str(j, "reason");
-	snprintf(mr->reason, sizeof mr->reason, "%s", v != NULL ? v : "");
+	market_line_copy(mr->reason, sizeof mr->reason, v);
 	v = jsonx_str(j, "tracking_number");
-	snprintf(mr->tracking, sizeof mr->tracking, "%s", v != NULL ? v : "");
+	market_line_copy(mr->tracking, sizeof mr->tracking, v);
 	mr->updated_at = t;
 	mr->refund_only = json_is_false(json_object_get(j, "needs_logistics"));
 	if (items != NULL && !json_is_array(items))

@@ -242,18 +242,18 @@ return_one(const json_t *j, size_t at, struct market_returns *rs, struct market_
 		return market_error_set(err, MC_FATAL, "", "tiktok: return %s: return_line_items "
 		    "is not a list", id);
 	mr = market_returns_add(rs);
-	snprintf(mr->id, sizeof mr->id, "%s", id);
-	snprintf(mr->order_no, sizeof mr->order_no, "%s", sn);
+	market_line_copy(mr->id, sizeof mr->id, id);
+	market_line_copy(mr->order_no, sizeof mr->order_no, sn);
 	if (market_rstate_lookup(tiktok_rstates, st, &mr->state) < 0)
 		return market_error_set(err, MC_FATAL, "", "tiktok: return %s: unknown "
 		    "return_status '%s'", id, st != NULL ? st : "");
-	snprintf(mr->their_status, sizeof mr->their_status, "%s", st);
+	market_line_copy(mr->their_status, sizeof mr->their_status, st);
 	v = jsonx_str(j, "return_reason_text");
 	if (v == NULL || v[0] == '\0')
 		v = jsonx_str(j, "return_reason");
-	snprintf(mr->reason, sizeof mr->reason, "%s", v != NULL ? v : "");
+	market_line_copy(mr->reason, sizeof mr->reason, v);
 	v = jsonx_str(j, "return_tracking_number");
-	snprintf(mr->tracking, sizeof mr->tracking, "%s", v != NULL ? v : "");
+	market_line_copy(mr->tracking, sizeof mr->tracking, v);
 	mr->updated_at = t;
 	mr->refund_only = type != NULL && strcmp(type, "REFUND") == 0;
 	json_array_foreach(lines, i, l) {
@@ -291,7 +291,7 @@ parse_returns(const struct transport_resp *resp, struct market_returns *rs,
 	for (i = 0; cls == MC_OK && i < json_array_size(list); i++)
 		cls = return_one(json_array_get(list, i), i, rs, err);
 	if (next != NULL && next[0] != '\0' && strlen(next) < sizeof rs->cursor) {
-		snprintf(rs->cursor, sizeof rs->cursor, "%s", next);
+		market_line_copy(rs->cursor, sizeof rs->cursor, next);
 		rs->more = 1;
 	}
 	json_decref(root);

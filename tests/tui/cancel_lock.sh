@@ -24,7 +24,6 @@ tmp=$(mktemp -d)
 new_db cancel
 conf=$tmp/station.conf
 label=$tmp/label.zpl
-d() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }
 h='channel,shop,order_no,created_at,ship_by,status,cod,currency,total,buyer_name,'
 h+='buyer_phone,address,district,province,sku,qty,unit_price'
 row() {     # row STATUS: the order as the marketplace says it

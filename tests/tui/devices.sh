@@ -16,7 +16,6 @@ new_db dev
 conf=$tmp/station.conf
 label=$tmp/label.zpl
 pane=
-d() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }
 
 cat >"$tmp/skus.csv" <<EOF
 sku,name,barcodes,weight_g,lot_tracked,min_shelf_days,cost

@@ -91,3 +91,9 @@ start_station() {
 	tm set-option -g remain-on-exit on >/dev/null
 	pane=$1:0.0
 }
+
+# An ISO 8601 UTC time $1 seconds from the test's start: one clock read for the whole
+# test, so the rows of one order written a second apart agree (pack.sh's import once
+# failed on two created_at of one order that differed by a second).
+started_at=$(date +%s)
+d() { date -u -d "@$((started_at + $1))" +%Y-%m-%dT%H:%M:%SZ; }

@@ -18,7 +18,6 @@ tmp=$(mktemp -d)
 new_db notify
 conf=$tmp/station.conf
 export PACKBENCH_TEST_FAST_HASH=1
-d() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }
 h='channel,shop,order_no,created_at,ship_by,status,cod,currency,total,buyer_name,'
 h+='buyer_phone,address,district,province,sku,qty,unit_price'
 row() {     # row ORDER_NO STATUS: the order as the marketplace says it

@@ -51,7 +51,6 @@ start() {
 quit() { quit_station "$tmp/status.$1" "$tmp/stderr.$1"; }
 
 # ---- fixtures: one warehouse, three SKUs, two orders, a packer and a supervisor ----
-d() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }
 cat >"$tmp/skus.csv" <<EOF
 sku,name,barcodes,weight_g,lot_tracked,min_shelf_days,cost
 AO-THUN-M,"Áo thun cotton nam - Trắng - M",8934567890120,220,0,0,65000

@@ -38,7 +38,6 @@ sku,name,barcodes,weight_g,lot_tracked,min_shelf_days,cost
 AO-THUN-M,"Áo thun cotton nam - Trắng - M",8934567890120,220,0,0,65000
 EOF
 printf 'warehouse,sku,lot,expiry,qty\nHCM,AO-THUN-M,,,100\n' >"$tmp/stock.csv"
-d() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }
 {
 	echo "channel,shop,order_no,created_at,ship_by,status,cod,currency,total,buyer_name,buyer_phone,address,district,province,sku,qty,unit_price"
 	echo "shopee,285037461,251201WAIT1,$(d -36000),$(d 12000),CONFIRMED,0,VND,130000,Nguyễn Thị Hương,0912345678,\"12 Lê Lợi\",Bến Thành,Hồ Chí Minh,AO-THUN-M,2,65000"
