@@ -396,16 +396,36 @@ cmd_start(struct cmd_ctx *c, int nargs, struct db **db, struct session *s)
 		{ "format", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int rc;
+
+	if ((rc = cmd_args(c, "h", opts, NULL, nargs)) >= 0)
+		return rc;
+	if (cmd_open(c, db, s) != 0)
+		return EXIT_FAIL;
+	return -1;
+}
+
+int
+cmd_args(struct cmd_ctx *c, const char *shortopts, const struct option *opts,
+    const struct cmd_arg *args, int nargs)
+{
+	const struct cmd_arg *a;
 	int opt, rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
+	while ((opt = getopt_long(c->argc, c->argv, shortopts, opts, NULL)) != -1) {
+		for (a = args; a != NULL && a->val != 0 && a->val != opt; a++)
+			;
+		if (a == NULL || a->val == 0) {
+			if (cmd_common_opt(c, opt, optarg, &rc))
+				return rc;
+		} else if (a->text != NULL) {
+			*a->text = optarg;
+		} else {
+			*a->flag = 1;
+		}
 	}
 	if (optind + nargs != c->argc)
 		return cmd_usage(c);
-	if (cmd_open(c, db, s) != 0)
-		return EXIT_FAIL;
 	return -1;
 }
 

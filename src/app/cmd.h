@@ -10,6 +10,7 @@
 
 struct config;
 struct db;
+struct option;
 
 struct cmd_ctx {
 	int argc;                   /* arguments after the command words; argv[0] is the */
@@ -57,6 +58,23 @@ int cmd_common_opt(struct cmd_ctx *c, int opt, const char *arg, int *rc);
 
 /* Ask for a secret on the terminal without echo; 0, or -1 when there is no terminal. */
 int cmd_read_secret(const char *prompt, char *buf, size_t len);
+
+/* A command's own option: getopt_long's val for it, and where it goes: its argument
+ * into *text, or 1 into *flag (the other NULL). */
+struct cmd_arg {
+	int val;
+	const char **text;
+	int *flag;
+};
+
+/*
+ * Parse c's options with getopt_long(shortopts, opts): those in args (ended by val 0;
+ * args may be NULL) are stored, --help and --format go to cmd_common_opt(), any other
+ * is a usage error; then check there are exactly nargs operands (at c->argv[optind]...).
+ * -1 when the command should go on; otherwise the exit status to return at once.
+ */
+int cmd_args(struct cmd_ctx *c, const char *shortopts, const struct option *opts,
+    const struct cmd_arg *args, int nargs);
 
 /*
  * For commands whose only options are --help and --format: parse them, check there are

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "core/db.h"
 #include "core/import.h"
 
@@ -22,6 +23,7 @@ cmd_import_run(struct cmd_ctx *c)
 		[IMPORT_ORDERS] = "orders",
 	};
 	struct import_stats st;
+	struct config cfg;
 	enum import_kind kind;
 	struct session s;
 	struct db *db;
@@ -35,6 +37,13 @@ cmd_import_run(struct cmd_ctx *c)
 	if (optind + 1 != c->argc || import_kind_parse(c->cmd->sub, &kind) != 0)
 		return cmd_usage(c);
 	path = c->argv[optind];
+	/* Confirmed orders are routed as the sync routes them: by [routing] and the
+	 * carrier rate tables of the configuration file. */
+	if (kind == IMPORT_ORDERS) {
+		if (cmd_config(c, &cfg) != 0)
+			return EXIT_FAIL;
+		config_free(&cfg);
+	}
 	if (cmd_open(c, &db, &s) != 0)
 		return EXIT_FAIL;
 	if (import_file(&s, kind, path, &st) != 0) {

@@ -69,25 +69,17 @@ cmd_purchase_add(struct cmd_ctx *c)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *whc = NULL, *due = NULL, *ref = NULL;
+	const struct cmd_arg args[] = { { 'w', &whc, NULL }, { 'd', &due, NULL },
+	    { 'r', &ref, NULL }, { 0, NULL, NULL } };
 	int64_t off, due_at = 0, wh, sku, id;
 	long long qty;
 	struct session s;
 	struct db *db;
 	char *end, day[32];
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (opt == 'w')
-			whc = optarg;
-		else if (opt == 'd')
-			due = optarg;
-		else if (opt == 'r')
-			ref = optarg;
-		else if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
-	if (optind != c->argc - 2)
-		return cmd_usage(c);
+	if ((rc = cmd_args(c, "h", opts, args, 2)) >= 0)
+		return rc;
 	qty = strtoll(c->argv[optind + 1], &end, 10);
 	if (*c->argv[optind + 1] == '\0' || *end != '\0' || qty < 1) {
 		fprintf(stderr, "packbench: quantity '%s' is not a whole number above 0\n",
@@ -135,16 +127,11 @@ cmd_purchase_list(struct cmd_ctx *c)
 	struct out *o;
 	int64_t off;
 	size_t n, i;
-	int opt, rc, all = 0;
+	int rc, all = 0;
+	const struct cmd_arg args[] = { { 'a', NULL, &all }, { 0, NULL, NULL } };
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (opt == 'a')
-			all = 1;
-		else if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
-	if (optind != c->argc)
-		return cmd_usage(c);
+	if ((rc = cmd_args(c, "h", opts, args, 0)) >= 0)
+		return rc;
 	if (station_offset(c, &off) != 0)
 		return EXIT_FAIL;
 	if (cmd_open(c, &db, &s) != 0)
@@ -196,21 +183,15 @@ cmd_purchase_receive(struct cmd_ctx *c)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *lot = "", *expiry = NULL;
+	const struct cmd_arg args[] = { { 'l', &lot, NULL }, { 'e', &expiry, NULL },
+	    { 0, NULL, NULL } };
 	int64_t off, exp = 0, units;
 	struct session s;
 	struct db *db;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (opt == 'l')
-			lot = optarg;
-		else if (opt == 'e')
-			expiry = optarg;
-		else if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
-	if (optind != c->argc - 1)
-		return cmd_usage(c);
+	if ((rc = cmd_args(c, "h", opts, args, 1)) >= 0)
+		return rc;
 	if (expiry) {
 		if (station_offset(c, &off) != 0)
 			return EXIT_FAIL;
@@ -237,19 +218,14 @@ cmd_purchase_cancel(struct cmd_ctx *c)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *reason = NULL;
+	const struct cmd_arg args[] = { { 'r', &reason, NULL }, { 0, NULL, NULL } };
 	struct session s;
 	struct db *db;
 	int64_t lines;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (opt == 'r')
-			reason = optarg;
-		else if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
-	if (optind != c->argc - 1)
-		return cmd_usage(c);
+	if ((rc = cmd_args(c, "h", opts, args, 1)) >= 0)
+		return rc;
 	if (cmd_open(c, &db, &s) != 0)
 		return EXIT_FAIL;
 	if (purchase_cancel(&s, c->argv[optind], reason, &lines) != 0) {

@@ -226,21 +226,15 @@ cmd_returns_open(struct cmd_ctx *c)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *market_id = NULL, *source = "station";
+	const struct cmd_arg args[] = { { 'r', &market_id, NULL }, { 's', &source, NULL },
+	    { 0, NULL, NULL } };
 	int64_t order_id, rma;
 	struct session s;
 	struct db *db;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (opt == 'r')
-			market_id = optarg;
-		else if (opt == 's')
-			source = optarg;
-		else if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
-	if (optind + 1 != c->argc)
-		return cmd_usage(c);
+	if ((rc = cmd_args(c, "h", opts, args, 1)) >= 0)
+		return rc;
 	if (cmd_open(c, &db, &s) != 0)
 		return EXIT_FAIL;
 	if (returns_find(&s, c->argv[optind], &order_id, &rma) != 0 ||
@@ -357,18 +351,17 @@ int
 cmd_returns_reasons(struct cmd_ctx *c)
 {
 	static const struct out_col cols[] = { { "reason", 0 }, { "label", 0 } };
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct out *o;
 	size_t i;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h",
-	    (const struct option[]){ { "help", no_argument, NULL, 'h' },
-	    { "format", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 } }, NULL)) != -1) {
-		if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
-	if (optind != c->argc)
-		return cmd_usage(c);
+	if ((rc = cmd_args(c, "h", opts, NULL, 0)) >= 0)
+		return rc;
 	o = out_begin(stdout, c->fmt, cols, 2);
 	for (i = 0; i < returns_nreasons; i++) {
 		const char *vals[2] = { returns_reasons[i].code, returns_reasons[i].label };

@@ -20,14 +20,12 @@ int cmd_risk_unblock(struct cmd_ctx *c);
 int cmd_risk_list(struct cmd_ctx *c);
 int cmd_risk_check(struct cmd_ctx *c);
 
-/* KIND VALUE from the operands; 0, or the usage status. */
+/* KIND VALUE from the two operands; 0, or the usage status. */
 static int
 kind_value(struct cmd_ctx *c, enum risk_block_kind *kind, const char **value)
 {
 	int k;
 
-	if (optind != c->argc - 2)
-		return cmd_usage(c);
 	if ((k = risk_block_kind_parse(c->argv[optind])) < 0) {
 		fprintf(stderr, "packbench: '%s' is not phone or address\n", c->argv[optind]);
 		return EXIT_USAGE;
@@ -46,17 +44,14 @@ cmd_risk_block(struct cmd_ctx *c)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *reason = NULL, *value = NULL;
+	const struct cmd_arg args[] = { { 'r', &reason, NULL }, { 0, NULL, NULL } };
 	enum risk_block_kind kind = RISK_BLOCK_PHONE;
 	struct session s;
 	struct db *db;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "hr:", opts, NULL)) != -1) {
-		if (opt == 'r')
-			reason = optarg;
-		else if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
+	if ((rc = cmd_args(c, "hr:", opts, args, 2)) >= 0)
+		return rc;
 	if ((rc = kind_value(c, &kind, &value)) != 0)
 		return rc;
 	if (reason == NULL) {
@@ -84,12 +79,10 @@ cmd_risk_unblock(struct cmd_ctx *c)
 	const char *value = NULL;
 	struct session s;
 	struct db *db;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(c->argc, c->argv, "h", opts, NULL)) != -1) {
-		if (cmd_common_opt(c, opt, optarg, &rc))
-			return rc;
-	}
+	if ((rc = cmd_args(c, "h", opts, NULL, 2)) >= 0)
+		return rc;
 	if ((rc = kind_value(c, &kind, &value)) != 0)
 		return rc;
 	if (cmd_open(c, &db, &s) != 0)

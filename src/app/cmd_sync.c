@@ -7,7 +7,9 @@
  *              named and skipped)
  *   --daemon   passes every [sync] interval_s until SIGTERM or SIGINT, then the leases
  *              are released and it exits 0; log lines on stderr (journald), never a
- *              secret. data/systemd/packbench-sync.service runs it.
+ *              secret. data/systemd/packbench-sync.service runs it. The signal also
+ *              ends a wait for a lost database (db_interrupt()): it stops at once,
+ *              the leases left to run out.
  *
  * Both take and renew each shop's lease, so any number of these and of stations can
  * share one database: one of them pulls a given shop at a time. Each shop has its own
@@ -17,9 +19,11 @@
 #include <pthread.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "config.h"
@@ -35,7 +39,9 @@ struct job {
 	struct db *db;
 	struct worker *w;
 	struct worker_result r;
+	const char *name;           /* the shop's, for log lines */
 	int once, bad, started;
+	int db_lost;                /* its connection is lost and being re-opened */
 };
 
 static struct job *volatile running;
@@ -50,6 +56,44 @@ on_signal(int sig)
 	for (i = 0; running != NULL && i < nrunning; i++)
 		if (running[i].w != NULL)
 			worker_stop(running[i].w);
+	db_interrupt();             /* a wait for a lost database ends now */
+}
+
+static void
+job_log(const struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A log line of the daemon's, as the worker writes them (stderr, journald). */
+static void
+job_log(const struct job *j, const char *fmt, ...)
+{
+	char stamp[32], line[256];
+	time_t t = time(NULL);
+	struct tm tm;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stderr, "%s packbench sync: %s: %s\n", stamp, j->name, line);
+}
+
+/* The job's database connection lost and re-opened with backoff (db_set_wait_hook()),
+ * which holds the worker up to about 25 s a statement: said, and remembered for the stop. */
+static void
+job_db_wait(void *arg, int attempt, int64_t waited_ms)
+{
+	struct job *j = arg;
+
+	j->db_lost = attempt != 0;
+	if (attempt == 1)
+		job_log(j, "database connection lost — reconnecting");
+	else if (attempt == 0)
+		job_log(j, "database connection restored after %lld.%lld s",
+		    (long long)(waited_ms / 1000), (long long)(waited_ms % 1000 / 100));
+	else if (attempt < 0 && !db_interrupted())
+		job_log(j, "database still unreachable after %lld s", (long long)(waited_ms / 1000));
 }
 
 static void *
@@ -159,6 +203,9 @@ cmd_sync_run(struct cmd_ctx *c)
 			goto out;
 		}
 		jobs[i].once = once;
+		jobs[i].name = ss.v[i].name;
+		if (!once)
+			db_set_wait_hook(jobs[i].db, job_db_wait, &jobs[i]);
 	}
 	if (!once) {
 		memset(&sa, 0, sizeof sa);
@@ -191,6 +238,10 @@ cmd_sync_run(struct cmd_ctx *c)
 		sigaction(SIGTERM, &old_term, NULL);
 		running = NULL;
 		nrunning = 0;
+		for (i = 0; i < ss.n; i++)
+			if (jobs[i].db_lost)
+				job_log(&jobs[i], "stopped while waiting for the database; the owed "
+				    "calls stay in the outbox");
 		rc = bad ? EXIT_FAIL : EXIT_OK;
 		goto out;
 	}

@@ -195,6 +195,7 @@ cmd_webhooks_run(struct cmd_ctx *c)
 	fflush(stdout);
 	while (sigwait(&sigs, &sig) != 0)
 		;
+	db_interrupt();             /* threads waiting for a lost database stop waiting */
 	webhooks_stop(w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	status = EXIT_OK;

@@ -391,6 +391,19 @@ refetch_main(void *arg)
 	return NULL;
 }
 
+/* The thread's connection lost and re-opened with backoff (db_set_wait_hook()). */
+static void
+refetch_db_wait(void *arg, int attempt, int64_t waited_ms)
+{
+	struct webhooks *w = arg;
+
+	if (attempt == 1)
+		logf_(w, "re-fetch: database connection lost — reconnecting");
+	else if (attempt == 0)
+		logf_(w, "re-fetch: database connection restored after %lld s",
+		    (long long)(waited_ms / 1000));
+}
+
 /* Open the thread's connection and start it: 0, or -1 with err. */
 static int
 refetch_start(struct webhooks *w, struct db *db, char *err, size_t errlen)
@@ -401,6 +414,7 @@ refetch_start(struct webhooks *w, struct db *db, char *err, size_t errlen)
 		snprintf(err, errlen, "re-fetch thread: %s", dberr);
 		return -1;
 	}
+	db_set_wait_hook(w->rf_db, refetch_db_wait, w);
 	pthread_mutex_init(&w->rf_lock, NULL);
 	pthread_cond_init(&w->rf_cond, NULL);
 	if (pthread_create(&w->rf_thread, NULL, refetch_main, w) != 0) {

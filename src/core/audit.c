@@ -41,6 +41,22 @@ feed(crypto_hash_sha256_state *h, const char *s)
 
 #define NFIELDS 10
 
+/* v in decimal into buf (24 bytes), as "%" PRId64 writes it. */
+static const char *
+decimal(int64_t v, char buf[24])
+{
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	char *p = buf + 23;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	return p;
+}
+
 static void
 rec_hash(const struct rec *r, char out[HASH_HEX])
 {
@@ -51,11 +67,9 @@ rec_hash(const struct rec *r, char out[HASH_HEX])
 	size_t len[NFIELDS], total = 0, at = 0;
 	int i, b;
 
-	snprintf(num[0], sizeof num[0], "%" PRId64, r->id);
-	snprintf(num[1], sizeof num[1], "%" PRId64, r->at);
 	f[0] = r->prev;
-	f[1] = num[0];
-	f[2] = num[1];
+	f[1] = decimal(r->id, num[0]);
+	f[2] = decimal(r->at, num[1]);
 	f[3] = r->user;
 	f[4] = r->station;
 	f[5] = r->entity;
@@ -157,22 +171,37 @@ struct chain_cache {
 	uint64_t late_tx, late_rb, late_rc; /* tx serial, rollbacks, reconnects when made */
 };
 
-/* A deferred record: its fields, owned (one allocation each). */
+/* A deferred record: its fields, owned (one allocation, f[0] its start). */
 struct pending {
 	int64_t id, at;
 	char *f[9];                 /* user, station, entity, entity_id, action, before, after,
 	                             * prev, hash */
 };
 
+/* p's fields, copies of v[0 .. 9) in one allocation. */
+static void
+pending_set(struct pending *p, const char *const v[9])
+{
+	size_t len[9], total = 0;
+	char *at;
+	int k;
+
+	for (k = 0; k < 9; k++)
+		total += (len[k] = strlen(v[k]) + 1);
+	at = xmalloc(total);
+	for (k = 0; k < 9; k++) {
+		p->f[k] = memcpy(at, v[k], len[k]);
+		at += len[k];
+	}
+}
+
 static void
 pending_clear(struct chain_cache *cc)
 {
 	size_t i;
-	int k;
 
 	for (i = 0; i < cc->npend; i++)
-		for (k = 0; k < 9; k++)
-			free(cc->pend[i].f[k]);
+		free(cc->pend[i].f[0]);
 	free(cc->pend);
 	cc->pend = NULL;
 	cc->npend = cc->cappend = 0;
@@ -213,6 +242,7 @@ late_chain(struct db *db)
 {
 	struct chain_cache *cc = *db_slot(db, DB_SLOT_AUDIT);
 	char prev[HASH_HEX], hash[HASH_HEX];
+	const char *v[9];
 	struct db_stmt *st;
 	int64_t last;
 	int rc, k;
@@ -236,13 +266,14 @@ late_chain(struct db *db)
 		p->id = ++last;
 		p->at = db_col_int(st, 0);
 		for (k = 0; k < 7; k++)
-			p->f[k] = xstrdup(db_col_text(st, k + 1));
-		r = (struct rec){ .id = p->id, .at = p->at, .user = p->f[0], .station = p->f[1],
-		    .entity = p->f[2], .entity_id = p->f[3], .action = p->f[4],
-		    .before = p->f[5], .after = p->f[6], .prev = prev };
+			v[k] = db_col_text(st, k + 1);
+		r = (struct rec){ .id = p->id, .at = p->at, .user = v[0], .station = v[1],
+		    .entity = v[2], .entity_id = v[3], .action = v[4], .before = v[5],
+		    .after = v[6], .prev = prev };
 		rec_hash(&r, hash);
-		p->f[7] = xstrdup(prev);
-		p->f[8] = xstrdup(hash);
+		v[7] = prev;
+		v[8] = hash;
+		pending_set(p, v);
 		snprintf(prev, sizeof prev, "%s", hash);
 	}
 	db_done(st);
@@ -303,17 +334,16 @@ audit_log(struct session *s, const char *entity, int64_t entity_id,
 	if (*mark != 0 && cc->tx == db_tx_serial(s->db) &&
 	    cc->rollbacks == db_rollbacks(s->db)) {
 		last = cc->last;
-		snprintf(prev, sizeof prev, "%s", cc->hash);
+		memcpy(prev, cc->hash, sizeof prev);
 	} else if ((rc = chain_end(s->db, *mark, &last, prev)) != 0) {
 		return session_fail(s, rc, "audit: %s", db_errmsg(s->db));
 	}
 	if (*mark == 0)
 		*mark = last + 1;
 
-	snprintf(eid, sizeof eid, "%" PRId64, entity_id);
 	r = (struct rec){
 		.id = last + 1, .at = clock_now(), .user = s->user, .station = s->station,
-		.entity = entity, .entity_id = eid, .action = action,
+		.entity = entity, .entity_id = decimal(entity_id, eid), .action = action,
 		.before = before ? before : "", .after = after ? after : "", .prev = prev,
 	};
 	rec_hash(&r, hash);
@@ -327,15 +357,8 @@ audit_log(struct session *s, const char *entity, int64_t entity_id,
 		p = &cc->pend[cc->npend++];
 		p->id = r.id;
 		p->at = r.at;
-		p->f[0] = xstrdup(r.user);
-		p->f[1] = xstrdup(r.station);
-		p->f[2] = xstrdup(r.entity);
-		p->f[3] = xstrdup(r.entity_id);
-		p->f[4] = xstrdup(r.action);
-		p->f[5] = xstrdup(r.before);
-		p->f[6] = xstrdup(r.after);
-		p->f[7] = xstrdup(r.prev);
-		p->f[8] = xstrdup(hash);
+		pending_set(p, (const char *const[9]){ r.user, r.station, r.entity,
+		    r.entity_id, r.action, r.before, r.after, r.prev, hash });
 	} else {
 		rc = db_run(s->db, "INSERT INTO audit(id, at, user_name, station, entity, "
 		    "entity_id, action, before, after, prev_hash, hash) VALUES "
@@ -347,7 +370,7 @@ audit_log(struct session *s, const char *entity, int64_t entity_id,
 	cc->tx = db_tx_serial(s->db);
 	cc->rollbacks = db_rollbacks(s->db);
 	cc->last = r.id;
-	snprintf(cc->hash, sizeof cc->hash, "%s", hash);
+	memcpy(cc->hash, hash, sizeof cc->hash);
 	db_on_commit(s->db, write_head);
 	return 0;
 }

@@ -474,78 +474,128 @@ assign(struct session *s, int64_t id, int64_t tz, char *code, size_t len)
 }
 
 int
-carrier_assign_facts(struct session *s, int64_t id, const struct carrier_facts *f,
-    int64_t tz, char *code, size_t len)
+carrier_row_facts(int64_t id, const struct carrier_facts *f, int64_t tz,
+    struct carrier_row *out)
 {
 	struct route_policy pol;
 	struct carrier_req r;
 	struct carrier_quote q;
 	const struct carrier *c;
-	struct db_stmt *st;
-	char rc_code[32], rc_svc[32];
-	const char *channel = f->channel, *source;
-	int64_t weight = f->weight_g;
-	int self = f->self_ship, rc;
+	const char *channel = f->channel;
 
-	snprintf(rc_code, sizeof rc_code, "%s", f->carrier != NULL ? f->carrier : "");
-	snprintf(rc_svc, sizeof rc_svc, "%s", f->service != NULL ? f->service : "");
+	memset(out, 0, sizeof *out);
+	out->order_id = id;
+	snprintf(out->carrier, sizeof out->carrier, "%s", f->carrier != NULL ? f->carrier : "");
+	snprintf(out->service, sizeof out->service, "%s", f->service != NULL ? f->service : "");
 	route_policy(channel, &pol);
 	memset(&q, 0, sizeof q);
 	r = (struct carrier_req){ .from_province = f->from_province,
-	    .to_province = f->to_province, .weight_g = weight, .cod = f->cod,
+	    .to_province = f->to_province, .weight_g = f->weight_g, .cod = f->cod,
 	    .now = clock_now(), .tz_offset = tz,
 	    .deadline = pol.deliver_days > 0 ? f->created_at + pol.deliver_days * DAY : 0 };
-	if (!self) {
-		source = "platform";
-		snprintf(rc_code, sizeof rc_code, "%s", channel);
-		rc_svc[0] = '\0';
-	} else if (rc_code[0] != '\0') {
-		source = "rule";
-		c = carrier_find(carrier_table(), rc_code);
+	if (!f->self_ship) {
+		out->source = "platform";
+		snprintf(out->carrier, sizeof out->carrier, "%s", channel);
+		out->service[0] = '\0';
+	} else if (out->carrier[0] != '\0') {
+		out->source = "rule";
+		c = carrier_find(carrier_table(), out->carrier);
 		if (c != NULL && carrier_quote(c, &r, &q) != 0)
 			memset(&q, 0, sizeof q);
 	} else {
-		source = "auto";
-		if (carrier_choose(carrier_table(), &r, &q) < 0) {
-			if (code != NULL)
-				snprintf(code, len, "%s", "");
-			return 0;
+		out->source = "auto";
+		if (carrier_choose(carrier_table(), &r, &q) < 0)
+			return 1;
+		snprintf(out->carrier, sizeof out->carrier, "%s", q.c->code);
+		snprintf(out->service, sizeof out->service, "%s", q.c->service);
+	}
+	out->zone = carrier_zone_name(carrier_zone_of(r.from_province, r.to_province));
+	out->region = route_region(r.to_province);
+	out->weight_g = f->weight_g;
+	out->quoted = q.c != NULL;  /* the platform's, or a rule's carrier the table lacks */
+	out->quote = q.total;
+	out->days = q.days;
+	out->promised_at = q.promised_at;
+	out->cod_fee = q.cod_fee;
+	out->quoted_at = r.now;
+	return 0;
+}
+
+#define ROWS_PER_INSERT 32
+
+int
+carrier_write_rows(struct session *s, const struct carrier_row *rows, size_t n)
+{
+	size_t i, j, k;
+	int rc;
+
+	for (i = 0; i < n; i += k) {
+		char sql[768 + ROWS_PER_INSERT * 40];
+		struct db_stmt *st;
+		size_t at;
+
+		k = n - i < ROWS_PER_INSERT ? n - i : ROWS_PER_INSERT;
+		at = (size_t)snprintf(sql, sizeof sql, "INSERT INTO order_carrier(order_id, "
+		    "carrier, service, source, zone, region, weight_g, quote, cod_fee, "
+		    "promised_days, promised_at, quoted_at) VALUES ");
+		for (j = 0; j < k; j++)
+			at += (size_t)snprintf(sql + at, sizeof sql - at, "%s(?, ?, ?, ?, ?, ?, ?, ?, "
+			    "?, ?, ?, ?)", j ? ", " : "");
+		snprintf(sql + at, sizeof sql - at, " ON CONFLICT(order_id) DO UPDATE SET "
+		    "carrier = excluded.carrier, service = excluded.service, source = "
+		    "excluded.source, zone = excluded.zone, region = excluded.region, weight_g = "
+		    "excluded.weight_g, quote = excluded.quote, cod_fee = excluded.cod_fee, "
+		    "promised_days = excluded.promised_days, promised_at = excluded.promised_at, "
+		    "quoted_at = excluded.quoted_at");
+		if ((st = db_prep(s->db, sql)) == NULL)
+			return dberr(s, "carrier");
+		for (j = 0; j < k; j++) {
+			const struct carrier_row *x = &rows[i + j];
+			int b = (int)j * 12;
+
+			db_bind_int(st, b + 1, x->order_id);
+			db_bind_text(st, b + 2, x->carrier);
+			db_bind_text(st, b + 3, x->service);
+			db_bind_text(st, b + 4, x->source);
+			db_bind_text(st, b + 5, x->zone);
+			db_bind_text(st, b + 6, x->region);
+			db_bind_int(st, b + 7, x->weight_g);
+			if (x->quoted) {
+				db_bind_int(st, b + 8, x->quote);
+				db_bind_int(st, b + 10, x->days);
+				db_bind_int(st, b + 11, x->promised_at);
+			} else {
+				db_bind_null(st, b + 8);
+				db_bind_null(st, b + 10);
+				db_bind_null(st, b + 11);
+			}
+			db_bind_int(st, b + 9, x->cod_fee);
+			db_bind_int(st, b + 12, x->quoted_at);
 		}
-		snprintf(rc_code, sizeof rc_code, "%s", q.c->code);
-		snprintf(rc_svc, sizeof rc_svc, "%s", q.c->service);
+		rc = db_step(st);
+		db_done(st);
+		if (rc != DB_DONE)
+			return dberr(s, "carrier");
 	}
-	st = db_prep(s->db, "INSERT INTO order_carrier(order_id, carrier, service, source, "
-	    "zone, region, weight_g, quote, cod_fee, promised_days, promised_at, quoted_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(order_id) DO UPDATE SET "
-	    "carrier = excluded.carrier, service = excluded.service, source = excluded.source, "
-	    "zone = excluded.zone, region = excluded.region, weight_g = excluded.weight_g, "
-	    "quote = excluded.quote, cod_fee = excluded.cod_fee, promised_days = "
-	    "excluded.promised_days, promised_at = excluded.promised_at, quoted_at = "
-	    "excluded.quoted_at");
-	if (st == NULL)
-		return dberr(s, "carrier");
-	db_bind_int(st, 1, id);
-	db_bind_text(st, 2, rc_code);
-	db_bind_text(st, 3, rc_svc);
-	db_bind_text(st, 4, source);
-	db_bind_text(st, 5, carrier_zone_name(carrier_zone_of(r.from_province,
-	    r.to_province)));
-	db_bind_text(st, 6, route_region(r.to_province));
-	db_bind_int(st, 7, weight);
-	if (q.c != NULL) {          /* the platform's, or a rule's carrier the table lacks */
-		db_bind_int(st, 8, q.total);
-		db_bind_int(st, 10, q.days);
-		db_bind_int(st, 11, q.promised_at);
+	return 0;
+}
+
+int
+carrier_assign_facts(struct session *s, int64_t id, const struct carrier_facts *f,
+    int64_t tz, char *code, size_t len)
+{
+	struct carrier_row row;
+	int rc;
+
+	if (carrier_row_facts(id, f, tz, &row) != 0) {
+		if (code != NULL)
+			snprintf(code, len, "%s", "");
+		return 0;
 	}
-	db_bind_int(st, 9, q.cod_fee);
-	db_bind_int(st, 12, r.now);
-	rc = db_step(st);
-	db_done(st);
-	rc = rc == DB_DONE ? 0 : DB_ERR;
-	if (rc != 0)
-		return dberr(s, "carrier");
+	if ((rc = carrier_write_rows(s, &row, 1)) != 0)
+		return rc;
 	if (code != NULL)
-		snprintf(code, len, "%s", rc_code);
+		snprintf(code, len, "%s", row.carrier);
 	return 0;
 }
 

@@ -131,6 +131,19 @@ struct carrier_facts {
 /* The same choice from f, in the caller's transaction (no savepoint of its own). */
 int carrier_assign_facts(struct session *s, int64_t id, const struct carrier_facts *f,
     int64_t tz_offset, char *code, size_t len);
+/* The order_carrier row that choice makes for order id, written by neither: 0, or 1 when
+ * no carrier serves it (no row). carrier_write_rows() writes rows of distinct orders as
+ * carrier_assign_facts() writes one, many to a statement (route_batch's). */
+struct carrier_row {
+	int64_t order_id;
+	char carrier[32], service[32];
+	const char *source, *zone, *region;     /* static strings */
+	int64_t weight_g, quote, cod_fee, days, promised_at, quoted_at;
+	int quoted;                 /* quote, days and promised_at known (else NULL) */
+};
+int carrier_row_facts(int64_t id, const struct carrier_facts *f, int64_t tz_offset,
+    struct carrier_row *out);
+int carrier_write_rows(struct session *s, const struct carrier_row *rows, size_t n);
 /* A rule's (or person's) carrier and service for order id (NULL: choose again). */
 int carrier_set_override(struct session *s, int64_t id, const char *carrier,
     const char *service);

@@ -7,11 +7,17 @@
 #include "db.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "db_impl.h"
@@ -57,6 +63,71 @@ db_set_wait_hook(struct db *db, db_wait_fn *fn, void *arg)
 {
 	db->wait_fn = fn;
 	db->wait_arg = arg;
+}
+
+/* db_interrupt(): the flag, and a pipe never drained whose read end polls readable once
+ * it was called (made by the first wait, before that wait reads the flag). */
+static volatile sig_atomic_t db_intr;
+static volatile int db_intr_pipe[2] = { -1, -1 };
+static pthread_once_t db_intr_once = PTHREAD_ONCE_INIT;
+
+static void
+db_intr_init(void)
+{
+	int fd[2];
+
+	if (pipe2(fd, O_CLOEXEC | O_NONBLOCK) == 0) {
+		db_intr_pipe[0] = fd[0];
+		db_intr_pipe[1] = fd[1];
+	}
+}
+
+void
+db_interrupt(void)
+{
+	int saved = errno, fd = db_intr_pipe[1];
+	char one = 1;
+	ssize_t r;
+
+	db_intr = 1;
+	if (fd >= 0) {
+		r = write(fd, &one, 1);     /* a full pipe is readable already */
+		(void)r;
+	}
+	errno = saved;
+}
+
+int
+db_interrupted(void)
+{
+	return db_intr != 0;
+}
+
+int
+db_interrupt_fd(void)
+{
+	pthread_once(&db_intr_once, db_intr_init);
+	return db_intr_pipe[0];
+}
+
+int
+db_wait_ms(int64_t ms)
+{
+	struct pollfd p = { db_interrupt_fd(), POLLIN, 0 };
+	struct timespec now;
+	int64_t end, left;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	end = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + ms;
+	while (!db_intr) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = end - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+		if (left <= 0)
+			return 0;
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			return 0;
+	}
+	return -1;
 }
 
 int

@@ -61,13 +61,24 @@ uint64_t db_reconnects(struct db *db);
 
 /*
  * Told while a lost server connection is re-opened (PostgreSQL), which blocks the calling
- * thread for up to about 25 s: fn(arg, attempt, waited_ms) before each attempt (1, 2, ...;
- * waited_ms since the loss was noticed), then once with attempt 0 when the connection is
- * back, or -1 when it gave up. A station says so on its status line meanwhile. fn runs
- * on the thread that was using db. NULL fn: nothing told. SQLite never calls it.
+ * thread for up to about 25 s (db_interrupt() ends it): fn(arg, attempt, waited_ms)
+ * before each attempt (1, 2, ...; waited_ms since the loss was noticed), then once with
+ * attempt 0 when the connection is back, or -1 when it gave up. A station says so on
+ * its status line meanwhile. fn runs on the thread that was using db. NULL fn: nothing
+ * told. SQLite never calls it.
  */
 typedef void db_wait_fn(void *arg, int attempt, int64_t waited_ms);
 void db_set_wait_hook(struct db *db, db_wait_fn *fn, void *arg);
+
+/*
+ * Stop waiting for lost server connections, in this whole process, now and from then on:
+ * a wait under way (db_set_wait_hook()) ends at once, and a connection found lost
+ * afterwards is not re-opened; the statement fails as for any error, saying so. Working
+ * connections go on. For a process told to stop (SIGTERM, SIGINT): async-signal-safe,
+ * any thread. db_interrupted(): 1 once it was called.
+ */
+void db_interrupt(void);
+int db_interrupted(void);
 
 /* Run one or more statements without parameters. */
 int db_exec(struct db *db, const char *sql);

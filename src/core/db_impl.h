@@ -118,6 +118,11 @@ extern const size_t db_pg_files_count;
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_pg_ops;
 
+/* Sleep ms, cut short by db_interrupt(): 0 slept, -1 interrupted (also before). */
+int db_wait_ms(int64_t ms);
+/* A descriptor that polls readable once db_interrupt() was called; -1 when none. */
+int db_interrupt_fd(void);
+
 /* The generic migration runner (db.c), for backends that need no translation. */
 int db_migrate_generic(struct db *db, char *err, size_t errlen);
 

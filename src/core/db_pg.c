@@ -40,6 +40,8 @@
  * db_listen()/db_notify() are PostgreSQL's LISTEN/NOTIFY on this connection.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1053,41 +1055,70 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* PQreset that db_interrupt() cuts short (a server that does not answer would hold
+ * PQreset without a connect_timeout). 0 when connected. */
+static int
+reset(PGconn *pc)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	int ifd = db_interrupt_fd();    /* made before the flag is read */
+	struct pollfd p[2];
+
+	if (!PQresetStart(pc))
+		return -1;
+	while (st != PGRES_POLLING_OK) {
+		if (st == PGRES_POLLING_FAILED || db_interrupted() || PQsocket(pc) < 0)
+			return -1;
+		p[0].fd = PQsocket(pc);
+		p[0].events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		p[1].fd = ifd;
+		p[1].events = POLLIN;
+		p[0].revents = p[1].revents = 0;
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return -1;
+		if (p[0].revents != 0)
+			st = PQresetPoll(pc);
+	}
+	return PQstatus(pc) == CONNECTION_OK ? 0 : -1;
+}
+
 /*
  * The connection broke: re-open it with backoff (0.1 s doubling, about 25 s in all),
  * telling the wait hook (db_set_wait_hook()) before each attempt and at the end. Only
- * outside a transaction, whose work would be lost. 0 when connected again.
+ * outside a transaction, whose work would be lost. 0 when connected again. Not once
+ * db_interrupt() was called: the process is stopping, and it cuts a wait short.
  */
 static int
 reconnect(struct db *db)
 {
 	struct pg_conn *c = CONN(db);
-	struct timespec ts;
 	int64_t t0 = mono_ms();
 	long ms = 100;
-	int i;
+	int tried = 0;
 
 	if (db->depth > 0)
 		return DB_ERR;
 	queue_clear(c);
-	for (i = 0; i < 8; i++) {
+	while (tried < 8 && !db_interrupted()) {
+		tried++;
 		if (db->wait_fn != NULL)
-			db->wait_fn(db->wait_arg, i + 1, mono_ms() - t0);
-		PQreset(c->c);
-		if (PQstatus(c->c) == CONNECTION_OK && session_setup(db) == 0) {
+			db->wait_fn(db->wait_arg, tried, mono_ms() - t0);
+		if (reset(c->c) == 0 && session_setup(db) == 0) {
 			c->epoch++;
 			db->reconnects++;
 			if (db->wait_fn != NULL)
 				db->wait_fn(db->wait_arg, 0, mono_ms() - t0);
 			return 0;
 		}
-		ts.tv_sec = ms / 1000;
-		ts.tv_nsec = (ms % 1000) * 1000000L;
-		nanosleep(&ts, NULL);
+		if (db_wait_ms(ms) != 0)
+			break;
 		ms *= 2;
 	}
-	set_err(db, PQerrorMessage(c->c));
-	if (db->wait_fn != NULL)
+	if (db_interrupted())
+		set_err(db, "database connection lost; not re-opened, the process is stopping");
+	else
+		set_err(db, PQerrorMessage(c->c));
+	if (db->wait_fn != NULL && tried > 0)
 		db->wait_fn(db->wait_arg, -1, mono_ms() - t0);
 	return DB_ERR;
 }

@@ -5,8 +5,10 @@
  * province are merge candidates where the channel's policy allows merging
  * (route_policy().merge). Merging records that an order ships in another's parcel
  * (order_merge) with an audit record on both; the pack screen offers it when the
- * scanned order has candidates; packing opens the whole parcel (pack.h). An order split
- * over warehouses ships in parts and is never merged.
+ * scanned order has candidates; packing opens the whole parcel (pack.h), and confirming
+ * it owes every marketplace order in it its own ship call (pack.c owe_ship), since the
+ * platforms track each order by itself. An order split over warehouses ships in parts
+ * and is never merged.
  */
 #ifndef PB_MERGE_H
 #define PB_MERGE_H

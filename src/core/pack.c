@@ -1264,20 +1264,40 @@ pack_cancel(struct pack *p, struct pack_result *r)
 
 /* What the marketplace is owed for order id: ready-to-ship, drained by the sync thread,
  * with what this confirm packed (a part of a split order says which; a merged parcel
- * names the other orders in it). A manual shop's order owes nobody a call. */
+ * names the other orders in it). Each order merged into the parcel owes its own call,
+ * naming the parcel's order: the marketplace ships, tracks and settles every order by
+ * itself (platform logistics issue a tracking number per order), and an order never
+ * reported shipped is cancelled there as late. A manual shop's order owes nobody a call. */
 static int
 owe_ship(struct pack *p, int64_t id, int64_t total_g)
 {
 	char no[200], merged[sizeof p->merged + 8], extra[sizeof merged + 32], payload[600];
+	char member[sizeof p->order_no] = "";
+	struct db_stmt *st;
 	int rc;
 
-	audit_json_text(no, sizeof no, p->order_no);
-	audit_json_text(merged, sizeof merged, p->merged);
+	if (id != p->order_id) {
+		if ((st = db_prep(p->s->db, "SELECT order_no FROM orders WHERE id = ?")) == NULL)
+			return session_fail(p->s, DB_ERR, "outbox: %s", db_errmsg(p->s->db));
+		db_bind_int(st, 1, id);
+		if ((rc = db_step(st)) == DB_ROW)
+			snprintf(member, sizeof member, "%s", db_col_text(st, 0));
+		db_done(st);
+		if (rc != DB_ROW)
+			return session_fail(p->s, rc < 0 ? rc : DB_ENOTFOUND, "outbox: order %"
+			    PRId64 ": %s", id, rc < 0 ? db_errmsg(p->s->db) : "gone");
+	}
+	audit_json_text(no, sizeof no, member[0] != '\0' ? member : p->order_no);
 	extra[0] = '\0';
-	if (p->part_no > 0)
+	if (member[0] != '\0') {
+		audit_json_text(merged, sizeof merged, p->order_no);
+		snprintf(extra, sizeof extra, ",\"parcel\":\"%s\"", merged);
+	} else if (p->part_no > 0) {
 		snprintf(extra, sizeof extra, ",\"part\":%d,\"parts\":%d", p->part_no, p->nparts);
-	else if (p->nmembers > 0)
+	} else if (p->nmembers > 0) {
+		audit_json_text(merged, sizeof merged, p->merged);
 		snprintf(extra, sizeof extra, ",\"merged\":\"%s\"", merged);
+	}
 	snprintf(payload, sizeof payload, "{\"order_no\":\"%s\",\"packages\":%d,\"weight_g\":%"
 	    PRId64 "%s}", no, p->npkgs, total_g, extra);
 	rc = db_run(p->s->db, "INSERT INTO outbox(shop_id, order_id, kind, payload, created_at) "
@@ -1376,16 +1396,19 @@ confirm_tx(struct pack *p, int64_t *total_g, int *all)
 	snprintf(after, sizeof after, "{\"packages\":%d,\"weight_g\":%" PRId64 "%s%s%s}",
 	    p->npkgs, *total_g, p->nmembers ? ",\"merged\":\"" : "", merged,
 	    p->nmembers ? "\"" : "");
-	if ((rc = packed_one(p, p->order_id, after)) != 0)
+	if ((rc = packed_one(p, p->order_id, after)) != 0 ||
+	    (rc = owe_ship(p, p->order_id, *total_g)) != 0)
 		return rc;
-	/* The orders in its parcel: packed with it, under its label and packages. */
+	/* The orders in its parcel: packed with it, under its label and packages, each
+	 * owing the marketplace its own ship call. */
 	for (m = 0; m < p->nmembers; m++) {
 		snprintf(after, sizeof after, "{\"parcel\":\"%s\",\"weight_g\":%" PRId64 "}",
 		    p->order_no, *total_g);
-		if ((rc = packed_one(p, p->members[m], after)) != 0)
+		if ((rc = packed_one(p, p->members[m], after)) != 0 ||
+		    (rc = owe_ship(p, p->members[m], *total_g)) != 0)
 			return rc;
 	}
-	return owe_ship(p, p->order_id, *total_g);
+	return 0;
 }
 
 /*

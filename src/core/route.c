@@ -347,12 +347,13 @@ ranked_cmp(const void *a, const void *b)
 }
 
 #define AV(in, w, l) ((in)->avail[(w) * (in)->nlines + (l)])
+#define PLAN_STACK 16           /* warehouses, lines planned without an allocation */
 
 void
 route_plan(const struct route_in *in, struct route_plan *out)
 {
-	struct ranked *r;
-	int64_t *left, best_short = -1;
+	struct ranked *r, rbuf[PLAN_STACK];
+	int64_t *left, lbuf[PLAN_STACK], best_short = -1;
 	size_t i, l, k, ov = in->nwh;
 	int maxkm = 1 << 20;
 
@@ -361,7 +362,7 @@ route_plan(const struct route_in *in, struct route_plan *out)
 	out->short_wh = 0;
 	for (l = 0; l < in->nlines; l++)
 		out->missing[l] = 0;
-	r = xcalloc(in->nwh ? in->nwh : 1, sizeof *r);
+	r = in->nwh <= PLAN_STACK ? rbuf : xcalloc(in->nwh, sizeof *r);
 	for (i = 0; i < in->nwh; i++) {
 		int km = route_distance_km(in->wh[i].province, in->to_province);
 
@@ -392,7 +393,8 @@ route_plan(const struct route_in *in, struct route_plan *out)
 			out->part_wh[0] = w;
 			for (l = 0; l < in->nlines; l++)
 				out->take[out->ntake++] = (struct route_take){ w, l, in->qty[l] };
-			free(r);
+			if (r != rbuf)
+				free(r);
 			return;
 		}
 		if (best_short < 0 || short_units < best_short) {
@@ -407,7 +409,8 @@ route_plan(const struct route_in *in, struct route_plan *out)
 
 			out->missing[l] = a < in->qty[l] ? in->qty[l] - a : 0;
 		}
-		free(r);
+		if (r != rbuf)
+			free(r);
 		return;
 	}
 
@@ -427,7 +430,7 @@ route_plan(const struct route_in *in, struct route_plan *out)
 
 	/* Greedy: the warehouse filling most remaining lines whole (then most units, then
 	 * the rank) takes what it can; the override first of all. */
-	left = xcalloc(in->nlines ? in->nlines : 1, sizeof *left);
+	left = in->nlines <= PLAN_STACK ? lbuf : xcalloc(in->nlines, sizeof *left);
 	for (l = 0; l < in->nlines; l++)
 		left[l] = in->qty[l];
 	out->kind = ROUTE_SPLIT;
@@ -487,9 +490,11 @@ route_plan(const struct route_in *in, struct route_plan *out)
 	}
 	if (out->kind == ROUTE_SHORT)
 		out->ntake = out->nparts = 0;
-	free(left);
+	if (left != lbuf)
+		free(left);
 done:
-	free(r);
+	if (r != rbuf)
+		free(r);
 }
 
 /* --- against the ledger --- */
@@ -818,6 +823,12 @@ struct batch {
 	size_t nwh;
 	struct brow *rows;
 	size_t nrows, caprows;
+	struct carrier_row *crows;  /* the carrier rows to write */
+	size_t ncrows, capcrows;
+	int64_t *scratch;           /* batch_order's: quantities, missing, available */
+	struct route_take *take;
+	size_t capscratch;
+	int dry;                    /* ROUTE_BATCH_DRY: decide, write nothing */
 };
 
 static uint64_t
@@ -946,6 +957,9 @@ batch_free(struct batch *b)
 	free(b->wh);
 	free(b->wh_code);
 	free(b->rows);
+	free(b->scratch);
+	free(b->take);
+	free(b->crows);
 }
 
 static int
@@ -1096,11 +1110,20 @@ batch_order(struct batch *b, struct border *o, char *why, size_t whylen, int *sp
 	int rc = 0;
 
 	route_policy(o->channel, &pol);
-	qty = xcalloc(nl ? nl : 1, sizeof *qty);
-	missing = xcalloc(nl ? nl : 1, sizeof *missing);
-	avail = xcalloc(nl * nwh > 0 ? nl * nwh : 1, sizeof *avail);
+	if (b->scratch == NULL || nl * nwh + nl > b->capscratch) {   /* grown as needed */
+		b->capscratch = 2 * (nl * nwh + nl) > 64 ? 2 * (nl * nwh + nl) : 64;
+		free(b->scratch);
+		free(b->take);
+		b->scratch = xcalloc(3 * b->capscratch, sizeof *b->scratch);
+		b->take = xcalloc(b->capscratch, sizeof *b->take);
+	}
+	qty = b->scratch;
+	missing = qty + b->capscratch;
+	avail = missing + b->capscratch;
+	memset(qty, 0, nl * sizeof *qty);
+	memset(avail, 0, nl * nwh * sizeof *avail);
 	memset(&plan, 0, sizeof plan);
-	plan.take = xcalloc(nl * nwh > 0 ? nl * nwh : 1, sizeof *plan.take);
+	plan.take = b->take;
 	plan.missing = missing;
 	for (w = 0; w < nwh; w++)
 		b->wh[w].preferred = b->wh[w].id == o->pref;
@@ -1176,6 +1199,25 @@ batch_order(struct batch *b, struct border *o, char *why, size_t whylen, int *sp
 	}
 	wh_id = b->wh[plan.part_wh[0]].id;
 	*split = plan.kind == ROUTE_SPLIT;
+	{
+		/* The carrier as carrier_assign_facts chooses it; its row written with the
+		 * batch's others (batch_flush_rows). */
+		struct carrier_facts f = { .channel = o->channel, .self_ship = o->self_ship,
+		    .from_province = b->wh[plan.part_wh[0]].province,
+		    .to_province = o->to_province, .carrier = o->carrier,
+		    .service = o->service, .created_at = o->created, .cod = o->cod,
+		    .weight_g = o->weight };
+
+		if (b->ncrows == b->capcrows) {
+			b->capcrows = b->capcrows ? b->capcrows * 2 : 256;
+			b->crows = xrealloc(b->crows, b->capcrows * sizeof *b->crows);
+		}
+		if (carrier_row_facts(o->id, &f, carrier_tz(), &b->crows[b->ncrows]) == 0 &&
+		    !b->dry)
+			b->ncrows++;
+	}
+	if (b->dry)
+		goto out;
 
 	/* The transition, as order_transition writes it, and what it reserved (with the
 	 * rules' confirmation when it is still to write). */
@@ -1217,24 +1259,9 @@ batch_order(struct batch *b, struct border *o, char *why, size_t whylen, int *sp
 	for (i = 0; rc == 0 && plan.kind == ROUTE_SPLIT && i < plan.nparts; i++)
 		rc = db_run(b->s->db, "INSERT INTO route_part(order_id, part_no, warehouse_id) "
 		    "VALUES (?, ?, ?)", "iii", o->id, (int64_t)i + 1, b->wh[plan.part_wh[i]].id);
-	if (rc != 0) {
+	if (rc != 0)
 		rc = dberr(b->s, "route");
-		goto out;
-	}
-	{
-		struct carrier_facts f = { .channel = o->channel, .self_ship = o->self_ship,
-		    .from_province = b->wh[plan.part_wh[0]].province,
-		    .to_province = o->to_province, .carrier = o->carrier,
-		    .service = o->service, .created_at = o->created, .cod = o->cod,
-		    .weight_g = o->weight };
-
-		rc = carrier_assign_facts(b->s, o->id, &f, carrier_tz(), NULL, 0);
-	}
 out:
-	free(plan.take);
-	free(avail);
-	free(missing);
-	free(qty);
 	return rc;
 }
 
@@ -1247,6 +1274,11 @@ batch_flush_rows(struct batch *b)
 	size_t i, k;
 	int rc;
 
+	if (b->dry)
+		b->nrows = b->ncrows = 0;
+	if ((rc = carrier_write_rows(b->s, b->crows, b->ncrows)) != 0)
+		return rc;
+	b->ncrows = 0;
 	for (i = 0; i < b->nrows; i += k) {
 		struct db_stmt *r, *m;
 		char rs[128 + ROWS_PER_INSERT * 24], ms[192 + ROWS_PER_INSERT * 40];
@@ -1314,7 +1346,7 @@ batch_flush_levels(struct batch *b)
 	size_t i, j;
 	int rc;
 
-	for (i = 0; i < b->cap; i++) {
+	for (i = 0; i < b->cap && !b->dry; i++) {
 		struct bsku *k = b->tab[i];
 		int touched = 0;
 
@@ -1400,9 +1432,9 @@ batch_one(struct batch *b, struct border *o, int confirmed, int later,
 	if (rc == DB_ESTOCK) {
 		/* Held with what is missing, as order_route does. */
 		snprintf(reason, sizeof reason, "%s", why);
-		if (o->later && (rc = write_confirmed(b, o)) != 0)
+		if (!b->dry && o->later && (rc = write_confirmed(b, o)) != 0)
 			return rc;
-		if ((rc = order_transition(b->s, o->id, 0, ST_ON_HOLD, reason)) != 0)
+		if (!b->dry && (rc = order_transition(b->s, o->id, 0, ST_ON_HOLD, reason)) != 0)
 			return rc;
 		snprintf(out->why, sizeof out->why, "order %.63s: %.519s", o->order_no, reason);
 		out->held++;
@@ -1415,11 +1447,28 @@ batch_one(struct batch *b, struct border *o, int confirmed, int later,
 	return b->nrows >= 4096 ? batch_flush_rows(b) : 0;
 }
 
+/* What the rules decided for o in a dry run, as if written: its warehouse and carrier, a
+ * hold (skipped, as an ON_HOLD order is) or a confirmation (later). */
+static void
+batch_decided(struct border *o, int *confirmed, unsigned char *later,
+    const struct rules_decided *d)
+{
+	if (!d->decided)
+		return;
+	o->over = d->warehouse_id;
+	snprintf(o->carrier, sizeof o->carrier, "%s", d->carrier);
+	snprintf(o->service, sizeof o->service, "%s", d->service);
+	if (d->status == RULES_HOLD)
+		*confirmed = 0;
+	*later = d->status == RULES_CONFIRM && *confirmed == 2;
+}
+
 static int
 batch_run(struct batch *b, const int64_t *ids, size_t n, unsigned flags,
     struct route_batch_stats *out)
 {
 	struct border *o = xcalloc(BCHUNK, sizeof *o);
+	struct rules_decided *dec = NULL;
 	unsigned char *later = NULL;
 	int confirmed[BCHUNK];
 	size_t at = 0, k, j;
@@ -1429,7 +1478,12 @@ batch_run(struct batch *b, const int64_t *ids, size_t n, unsigned flags,
 		goto out;
 	/* The rules first, over every order (none of them reads what routing changes); the
 	 * orders they confirm change status once, with their allocation. */
-	if (flags & ROUTE_BATCH_RULES) {
+	if ((flags & ROUTE_BATCH_RULES) && b->dry) {
+		dec = xcalloc(n ? n : 1, sizeof *dec);
+		later = xcalloc(n ? n : 1, 1);
+		if ((rc = rules_decide(b->s, ids, n, dec)) != 0)
+			goto out;
+	} else if (flags & ROUTE_BATCH_RULES) {
 		later = xcalloc(n ? n : 1, 1);
 		if ((rc = rules_apply_later(b->s, ids, n, later)) != 0)
 			goto out;
@@ -1441,6 +1495,8 @@ batch_run(struct batch *b, const int64_t *ids, size_t n, unsigned flags,
 			o[k].id = ids[at + k];
 		if ((rc = border_load(b, o, k, confirmed)) != 0)
 			break;
+		for (j = 0; dec != NULL && j < k; j++)
+			batch_decided(&o[j], &confirmed[j], &later[at + j], &dec[at + j]);
 		for (j = 0; j < k && rc == 0; j++)
 			rc = batch_one(b, &o[j], confirmed[j], later != NULL && later[at + j], out);
 		at += k;
@@ -1450,6 +1506,7 @@ out:
 		free(o[j].ln);
 	free(o);
 	free(later);
+	free(dec);
 	if (rc == 0)
 		rc = batch_flush_rows(b);
 	if (rc == 0)
@@ -1475,6 +1532,15 @@ route_batch(struct session *s, const int64_t *ids, size_t n, unsigned flags,
 	memset(&b, 0, sizeof b);
 	b.s = s;
 	b.now = clock_now();
+	b.dry = (flags & ROUTE_BATCH_DRY) != 0;
+	if (b.dry) {
+		rc = batch_run(&b, ids, n, flags, out);
+		batch_free(&b);
+		db_rollback(s->db);     /* nothing was written: read-only */
+		if (rc != 0)
+			memset(out, 0, sizeof *out);
+		return rc;
+	}
 	audit_defer(s);             /* the batch's records, many to an insert */
 	rc = batch_run(&b, ids, n, flags, out);
 	batch_free(&b);

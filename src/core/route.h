@@ -141,6 +141,9 @@ int route_allocate(struct session *s, int64_t id, int64_t only_wh, struct route_
  * nothing: on an error nothing of the batch stays. Supervisor.
  */
 #define ROUTE_BATCH_RULES 1u
+/* The dry run: the same reads and decisions (rules_decide() for the rules, stock taken in
+ * memory, the carrier chosen), nothing written and no record; out says what would be. */
+#define ROUTE_BATCH_DRY 2u
 struct route_batch_stats {
 	size_t allocated, split, held, skipped;
 	char why[600];              /* the last hold: "order N: out of stock: ..." */

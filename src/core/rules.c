@@ -338,6 +338,7 @@ struct loaded {
 	int service_null;           /* the carrier was set without a service */
 	int found;
 	int later;                  /* a confirmation the caller writes (rules_apply_later) */
+	int dry;                    /* decided only, nothing written (rules_decide) */
 };
 
 enum {
@@ -526,21 +527,35 @@ chunk_lines(struct session *s, struct chunk *c)
 	return 0;
 }
 
+struct by_phone {
+	const char *phone;
+	struct loaded *L;
+};
+
+static int
+by_phone_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct by_phone *)a)->phone, ((const struct by_phone *)b)->phone);
+}
+
 /* Buyer history by phone for every order of the chunk: other orders, COD and prepaid
  * parcels that came back (from schema 9's orders_phone_hist alone, as risk.c reads it). */
 static int
 chunk_buyers(struct session *s, struct chunk *c)
 {
 	char sql[256 + CHUNK * 2];
+	struct by_phone ph[CHUNK];  /* the chunk's orders with a phone, by phone */
 	const char *last = "";
 	struct db_stmt *st;
 	size_t at, i, np = 0;
 	int rc;
 
 	for (i = 0; i < c->n; i++)
-		np += c->L[i].phone[0] != '\0';
+		if (c->L[i].phone[0] != '\0')
+			ph[np++] = (struct by_phone){ c->L[i].phone, &c->L[i] };
 	if (np == 0)
 		return 0;
+	qsort(ph, np, sizeof *ph, by_phone_cmp);
 	at = (size_t)snprintf(sql, sizeof sql, "SELECT buyer_phone, id, status, cod FROM "
 	    "orders WHERE buyer_phone IN ");
 	put_params(sql, sizeof sql, &at, np);
@@ -556,11 +571,20 @@ chunk_buyers(struct session *s, struct chunk *c)
 		int64_t id = db_col_int(st, 1);
 		int back = strcmp(status, "RETURNING") == 0 || strcmp(status, "RETURNED") == 0;
 		int cod = db_col_int(st, 3) > 0;
+		size_t lo = 0, hi = np;
 
-		for (i = 0; i < c->n; i++) {
-			struct loaded *L = &c->L[i];
+		while (lo < hi) {       /* the first of the orders with this phone */
+			size_t mid = lo + (hi - lo) / 2;
 
-			if (L->id == id || strcmp(L->phone, phone) != 0)
+			if (strcmp(ph[mid].phone, phone) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (i = lo; i < np && strcmp(ph[i].phone, phone) == 0; i++) {
+			struct loaded *L = ph[i].L;
+
+			if (L->id == id)
 				continue;
 			L->o.buyer_orders++;
 			if (back && cod)
@@ -635,7 +659,7 @@ take(struct session *s, const struct rules *r, const struct rules_taken *t,
 			snprintf(reason, sizeof reason, "rule \"%s\"", rules_name(r, t->rule));
 		to = x->kind == RA_CONFIRM ? ST_CONFIRMED : ST_ON_HOLD;
 		/* The fields are written first: they make a version of their own. */
-		if ((rc = order_transition_logged(s, L->id, L->status, L->version +
+		if (!L->dry && (rc = order_transition_logged(s, L->id, L->status, L->version +
 		    (L->dirty != 0), to, reason)) != 0)
 			return rc;
 		L->status = L->to = to;
@@ -763,10 +787,10 @@ apply_one(struct session *s, const struct rules *r, struct loaded *L)
 		if (!changed)
 			continue;
 		any = 1;
-		if ((rc = audit_action(s, L->id, r, t->rule, t->action, r->tag)) != 0)
+		if (!L->dry && (rc = audit_action(s, L->id, r, t->rule, t->action, r->tag)) != 0)
 			return rc;
 	}
-	return write_order(s, L);
+	return L->dry ? 0 : write_order(s, L);
 }
 
 static void
@@ -779,10 +803,11 @@ chunk_free(struct chunk *c)
 }
 
 /* The rules over ids[0 .. n), in chunks of distinct orders, inside a transaction.
- * later: NULL, or where to mark the confirmations left for the caller to write. */
+ * later: NULL, or where to mark the confirmations left for the caller to write.
+ * dry: NULL, or where to say what they decided, writing nothing. */
 static int
 apply_many(struct session *s, const struct rules *r, const int64_t *ids, size_t n,
-    unsigned char *later)
+    unsigned char *later, struct rules_decided *dry)
 {
 	struct chunk *c = xcalloc(1, sizeof *c);
 	size_t at = 0, i;
@@ -799,9 +824,22 @@ apply_many(struct session *s, const struct rules *r, const int64_t *ids, size_t 
 			struct loaded *L = &c->L[i];
 
 			L->later = later != NULL;
+			L->dry = dry != NULL;
 			rc = apply_one(s, r, L);
 			if (later != NULL)
 				later[at - c->n + i] = L->to == ST_CONFIRMED;
+			if (dry != NULL) {
+				struct rules_decided *d = &dry[at - c->n + i];
+
+				d->decided = 1;
+				d->status = L->to == ST_CONFIRMED ? RULES_CONFIRM :
+				    L->to == ST_ON_HOLD ? RULES_HOLD : 0;
+				d->warehouse_id = L->wh;
+				snprintf(d->carrier, sizeof d->carrier, "%.*s",
+				    (int)sizeof d->carrier - 1, L->carrier);
+				snprintf(d->service, sizeof d->service, "%.*s",
+				    (int)sizeof d->service - 1, L->service_null ? "" : L->service);
+			}
 		}
 	}
 	chunk_free(c);
@@ -833,7 +871,8 @@ has_repeats(const int64_t *ids, size_t n)
 }
 
 static int
-apply_ids(struct session *s, const int64_t *ids, size_t n, unsigned char *later)
+apply_ids(struct session *s, const int64_t *ids, size_t n, unsigned char *later,
+    struct rules_decided *dry)
 {
 	const struct rules *r;
 	int rc, own;
@@ -847,7 +886,7 @@ apply_ids(struct session *s, const int64_t *ids, size_t n, unsigned char *later)
 	own = !db_in_tx(s->db);
 	if (own && (rc = db_begin(s->db)) != 0)
 		return session_fail(s, rc, "rules: %s", db_errmsg(s->db));
-	if ((rc = apply_many(s, r, ids, n, later)) != 0) {
+	if ((rc = apply_many(s, r, ids, n, later, dry)) != 0) {
 		if (own)
 			db_rollback(s->db);
 		return rc;
@@ -860,7 +899,7 @@ apply_ids(struct session *s, const int64_t *ids, size_t n, unsigned char *later)
 int
 rules_apply_many(struct session *s, const int64_t *ids, size_t n)
 {
-	return apply_ids(s, ids, n, NULL);
+	return apply_ids(s, ids, n, NULL, NULL);
 }
 
 int
@@ -868,7 +907,14 @@ rules_apply_later(struct session *s, const int64_t *ids, size_t n, unsigned char
 {
 	memset(later, 0, n);
 	/* A repeated order must see its first turn written: no confirmation left over. */
-	return apply_ids(s, ids, n, has_repeats(ids, n) ? NULL : later);
+	return apply_ids(s, ids, n, has_repeats(ids, n) ? NULL : later, NULL);
+}
+
+int
+rules_decide(struct session *s, const int64_t *ids, size_t n, struct rules_decided *out)
+{
+	memset(out, 0, n * sizeof *out);
+	return apply_ids(s, ids, n, NULL, out);
 }
 
 int

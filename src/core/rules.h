@@ -174,6 +174,20 @@ int rules_apply_many(struct session *s, const int64_t *ids, size_t n);
 int rules_apply_later(struct session *s, const int64_t *ids, size_t n,
     unsigned char *later);
 
+/* What the rules would leave of an order, nothing written (route_batch's dry run). */
+struct rules_decided {
+	int decided;                /* 0: no rule set active, the rest unset */
+	int status;                 /* 0, RULES_CONFIRM or RULES_HOLD: the transition */
+	int64_t warehouse_id;       /* the order's warehouse after them; 0: none */
+	char carrier[32], service[32];  /* "": none */
+};
+/*
+ * As rules_apply_many() over ids[0 .. n), changing nothing and writing no record: out[i]
+ * is what they would decide for ids[i] (each order as it stands; a repeat does not see
+ * its first turn). Reads only. Supervisor.
+ */
+int rules_decide(struct session *s, const int64_t *ids, size_t n, struct rules_decided *out);
+
 /* What rules stored on an order, for routing and carrier choice (which must honour a
  * rule's warehouse and carrier). Empty strings where no rule decided. */
 struct rules_stored {

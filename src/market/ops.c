@@ -109,3 +109,25 @@ market_rstate_lookup(const struct market_rstate *table, const char *theirs,
 	}
 	return -1;
 }
+
+struct market_return *
+market_return_new(struct market_returns *rs, const struct market_return_in *in,
+    const struct market_rstate *table, const char *channel, const char *field,
+    struct market_error *err)
+{
+	struct market_return *mr = market_returns_add(rs);
+
+	market_line_copy(mr->id, sizeof mr->id, in->id);
+	market_line_copy(mr->order_no, sizeof mr->order_no, in->order_no);
+	if (market_rstate_lookup(table, in->status, &mr->state) < 0) {
+		market_error_set(err, MC_FATAL, "", "%s: return %s: unknown %s '%s'", channel,
+		    in->id, field, in->status != NULL ? in->status : "");
+		return NULL;
+	}
+	market_line_copy(mr->their_status, sizeof mr->their_status, in->status);
+	market_line_copy(mr->reason, sizeof mr->reason, in->reason);
+	market_line_copy(mr->tracking, sizeof mr->tracking, in->tracking);
+	mr->updated_at = in->updated_at;
+	mr->refund_only = in->refund_only;
+	return mr;
+}

@@ -80,6 +80,20 @@ struct market_rstate {
 };
 int market_rstate_lookup(const struct market_rstate *table, const char *theirs,
     enum returns_mstate *out);
+/* A return's head as a channel's returns list gives it (borrowed; NULL text: ""). */
+struct market_return_in {
+	const char *id, *order_no;
+	const char *status;         /* their status text */
+	const char *reason, *tracking;
+	int64_t updated_at;
+	int refund_only;
+};
+/* in as a new return at the end of rs, each text on one line, the state that of
+ * in->status in table (market_rstate_lookup); valid until the next add. NULL when table
+ * has no such status, err set MC_FATAL: "CHANNEL: return ID: unknown FIELD 'STATUS'". */
+struct market_return *market_return_new(struct market_returns *rs,
+    const struct market_return_in *in, const struct market_rstate *table,
+    const char *channel, const char *field, struct market_error *err);
 
 struct market_ops {
 	const char *channel;        /* "shopee", "lazada", "tiktok" */

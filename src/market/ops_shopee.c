@@ -387,8 +387,9 @@ return_one(const json_t *j, size_t at, struct market_returns *rs, struct market_
 {
 	struct market_return *mr;
 	const char *st = jsonx_str(j, "status"), *lg = jsonx_str(j, "logistics_status");
-	const char *sn = jsonx_str(j, "order_sn"), *v;
+	const char *sn = jsonx_str(j, "order_sn");
 	const json_t *items = json_object_get(j, "item"), *it;
+	struct market_return_in in;
 	char idbuf[32];
 	const char *id = jsonx_text(j, "return_sn", idbuf, sizeof idbuf);
 	enum returns_mstate lst;
@@ -401,23 +402,19 @@ return_one(const json_t *j, size_t at, struct market_returns *rs, struct market_
 		    "return_sn or order_sn", at + 1);
 	if (jsonx_int(j, "update_time", &t) < 0 || t < 0)
 		return market_error_set(err, MC_FATAL, "", "shopee: return %s: no update_time", id);
-	mr = market_returns_add(rs);
-	market_line_copy(mr->id, sizeof mr->id, id);
-	market_line_copy(mr->order_no, sizeof mr->order_no, sn);
-	if (market_rstate_lookup(shopee_rstates, st, &mr->state) < 0)
-		return market_error_set(err, MC_FATAL, "", "shopee: return %s: unknown status "
-		    "'%s'", id, st != NULL ? st : "");
+	in.id = id;
+	in.order_no = sn;
+	in.status = st;
+	in.reason = jsonx_str(j, "text_reason");
+	if (in.reason == NULL || in.reason[0] == '\0')
+		in.reason = jsonx_str(j, "reason");
+	in.tracking = jsonx_str(j, "tracking_number");
+	in.updated_at = t;
+	in.refund_only = json_is_false(json_object_get(j, "needs_logistics"));
+	if ((mr = market_return_new(rs, &in, shopee_rstates, "shopee", "status", err)) == NULL)
+		return err->cls;
 	if (mr->state == RMS_ACCEPTED && market_rstate_lookup(shopee_rlogistics, lg, &lst) == 0)
 		mr->state = lst;
-	market_line_copy(mr->their_status, sizeof mr->their_status, st);
-	v = jsonx_str(j, "text_reason");
-	if (v == NULL || v[0] == '\0')
-		v = jsonx_str(j, "reason");
-	market_line_copy(mr->reason, sizeof mr->reason, v);
-	v = jsonx_str(j, "tracking_number");
-	market_line_copy(mr->tracking, sizeof mr->tracking, v);
-	mr->updated_at = t;
-	mr->refund_only = json_is_false(json_object_get(j, "needs_logistics"));
 	if (items != NULL && !json_is_array(items))
 		return market_error_set(err, MC_FATAL, "", "shopee: return %s: item is not a list",
 		    id);

@@ -228,7 +228,8 @@ return_one(const json_t *j, size_t at, struct market_returns *rs, struct market_
 	const char *st = jsonx_str(j, "return_status"), *type = jsonx_str(j, "return_type");
 	char idbuf[32], snbuf[32];
 	const char *id = jsonx_text(j, "return_id", idbuf, sizeof idbuf);
-	const char *sn = jsonx_text(j, "order_id", snbuf, sizeof snbuf), *v;
+	const char *sn = jsonx_text(j, "order_id", snbuf, sizeof snbuf);
+	struct market_return_in in;
 	struct market_return *mr;
 	int64_t t;
 	size_t i;
@@ -241,21 +242,18 @@ return_one(const json_t *j, size_t at, struct market_returns *rs, struct market_
 	if (lines != NULL && !json_is_array(lines))
 		return market_error_set(err, MC_FATAL, "", "tiktok: return %s: return_line_items "
 		    "is not a list", id);
-	mr = market_returns_add(rs);
-	market_line_copy(mr->id, sizeof mr->id, id);
-	market_line_copy(mr->order_no, sizeof mr->order_no, sn);
-	if (market_rstate_lookup(tiktok_rstates, st, &mr->state) < 0)
-		return market_error_set(err, MC_FATAL, "", "tiktok: return %s: unknown "
-		    "return_status '%s'", id, st != NULL ? st : "");
-	market_line_copy(mr->their_status, sizeof mr->their_status, st);
-	v = jsonx_str(j, "return_reason_text");
-	if (v == NULL || v[0] == '\0')
-		v = jsonx_str(j, "return_reason");
-	market_line_copy(mr->reason, sizeof mr->reason, v);
-	v = jsonx_str(j, "return_tracking_number");
-	market_line_copy(mr->tracking, sizeof mr->tracking, v);
-	mr->updated_at = t;
-	mr->refund_only = type != NULL && strcmp(type, "REFUND") == 0;
+	in.id = id;
+	in.order_no = sn;
+	in.status = st;
+	in.reason = jsonx_str(j, "return_reason_text");
+	if (in.reason == NULL || in.reason[0] == '\0')
+		in.reason = jsonx_str(j, "return_reason");
+	in.tracking = jsonx_str(j, "return_tracking_number");
+	in.updated_at = t;
+	in.refund_only = type != NULL && strcmp(type, "REFUND") == 0;
+	if ((mr = market_return_new(rs, &in, tiktok_rstates, "tiktok", "return_status",
+	    err)) == NULL)
+		return err->cls;
 	json_array_foreach(lines, i, l) {
 		const char *sku = jsonx_str(l, "seller_sku");
 

@@ -115,12 +115,12 @@ mark_done(struct session *s, const struct row *row, const char *order_no, const 
 		return rc;
 	rc = db_run(s->db, "UPDATE outbox SET done_at = ?, last_error = NULL WHERE id = ?", "ii",
 	    now, row->id);
-	/* Orders merged into this parcel travel under its tracking number; a split order's
-	 * part (payload "part", core/pack.h) puts its own on its packages. */
+	/* Every order keeps the number its own call gave: one merged into another's parcel
+	 * owes a row of its own (core/pack.c owe_ship); a split order's part (payload
+	 * "part", core/pack.h) puts its own on its packages. */
 	if (rc == 0 && ship && tn[0] != '\0' && row->order_id > 0)
-		rc = db_run(s->db, "UPDATE orders SET tracking_no = ? WHERE id = ? OR id IN "
-		    "(SELECT order_id FROM order_merge WHERE parcel_id = ?)", "sii", tn,
-		    row->order_id, row->order_id);
+		rc = db_run(s->db, "UPDATE orders SET tracking_no = ? WHERE id = ?", "si", tn,
+		    row->order_id);
 	if (rc == 0 && ship && tn[0] != '\0' && row->order_id > 0 && row->part > 0)
 		rc = db_run(s->db, "UPDATE package SET tracking_no = ? WHERE order_id = ? AND "
 		    "part_no = ?", "sii", tn, row->order_id, row->part);

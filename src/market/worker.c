@@ -787,7 +787,7 @@ worker_pass(struct worker *w, struct worker_result *results)
 int
 worker_run(struct worker *w)
 {
-	size_t i;
+	size_t i, kept = 0;
 
 	wlog(w, 1, "started as %s, %zu shop%s, every %" PRId64 " s", w->holder, w->n,
 	    w->n == 1 ? "" : "s", w->o.interval_s);
@@ -804,7 +804,12 @@ worker_run(struct worker *w)
 
 		if (sh->held && sh->shop_id != 0 && lease_release(w->db, sh->shop_id, w->holder) == 0)
 			sh->held = 0;
+		else if (sh->held && sh->shop_id != 0) {
+			kept++;
+			wlog(w, 1, "%s: lease not released (it runs out by itself): %s",
+			    sh->cfg.name, db_errmsg(w->db));
+		}
 	}
-	wlog(w, 1, "stopped; leases released");
+	wlog(w, 1, kept ? "stopped" : "stopped; leases released");
 	return 0;
 }

@@ -96,6 +96,7 @@ static void
 ui_on_signal(int sig)
 {
 	ui_quit_signal = sig;
+	db_interrupt();             /* a handler waiting for a lost database returns */
 }
 
 /* Our data is UTF-8 whatever the environment says; without a UTF-8 LC_CTYPE ncursesw

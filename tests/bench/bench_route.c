@@ -1,7 +1,7 @@
 /*
  * bench_route.c — routing and carrier choice.
  *
- *   bench_route [ORDERS] [DB_ORDERS] [BATCH]
+ *   bench_route [ORDERS] [DB_ORDERS] [BATCH] [RULES]
  *
  * 1. The decisions alone: ORDERS (default 100,000) synthetic orders of 1-3 lines to
  *    random provinces, three warehouses with random stock, planned (route_plan) and
@@ -14,6 +14,13 @@
  *    ROUTE_BATCH_RULES over BATCH orders to a transaction (rules applied and audited,
  *    stock read, plan, reservations, ledger, audit, carrier row). Prints orders/s, then
  *    checks the stock ledger and the audit chain.
+ * 3. The engine alone (before 2, over the same orders): route_batch() with
+ *    ROUTE_BATCH_DRY over all DB_ORDERS at once: the orders, lines, buyer histories and
+ *    stock read as the batch reads them, the rules, plan and carrier choice made, nothing
+ *    written. Prints orders/s; 2 must then allocate and hold the same orders.
+ *
+ * BENCH_KEEP=1 keeps the database; BENCH_SQL="PRAGMA ..." runs that SQL before 3 and 2
+ * (to try a setting).
  *
  * Target (issue 7): rules + routing + carrier choice at 50,000 orders/s:
  *    bench_route 100000 100000 1000
@@ -181,11 +188,12 @@ database(long n, long batch, int nrules)
 	    "Hồ Chí Minh", "Cần Thơ", "Khánh Hòa", "Nghệ An", "Bắc Ninh", "An Giang" };
 	const char *tmp = getenv("TMPDIR");
 	char path[512], err[256];
+	struct route_batch_stats dry;
 	struct session sys;
 	struct db *db;
 	int64_t wh[NWH], shop, *ids;
 	long i, ok = 0, held = 0;
-	int64_t audits = 0, bad = 0;
+	int64_t audits = 0, audit0 = 0, bad = 0;
 	double t, cpu;
 	int rc, k;
 
@@ -255,6 +263,32 @@ database(long n, long batch, int nrules)
 		}
 		free(text);
 	}
+	db_int(db, &audit0, "SELECT count(*) FROM audit", "");
+	if (getenv("BENCH_SQL") != NULL && db_exec(db, getenv("BENCH_SQL")) != 0)
+		fprintf(stderr, "bench_route: BENCH_SQL: %s\n", db_errmsg(db));
+
+	/* The engine alone over the database: everything read as the batch reads it, every
+	 * decision made, nothing written. One batch, so that its stock runs down as the
+	 * written batches' does and both must come to the same allocations. */
+	t = bench_s(CLOCK_MONOTONIC);
+	cpu = bench_s(CLOCK_PROCESS_CPUTIME_ID);
+	rc = route_batch(&sys, ids, (size_t)n, ROUTE_BATCH_DRY | (nrules > 0 ?
+	    ROUTE_BATCH_RULES : 0), &dry);
+	t = bench_s(CLOCK_MONOTONIC) - t;
+	cpu = bench_s(CLOCK_PROCESS_CPUTIME_ID) - cpu;
+	if (rc != 0) {
+		fprintf(stderr, "bench_route: dry run: %s\n", sys.err);
+		return 1;
+	}
+	printf("engine: %ld orders, %d rules: read, rules + routing + carrier, nothing "
+	    "written, in %.3f s (%.3f s CPU) = %.0f orders/s (%.0f per CPU second; "
+	    "allocated %zu, held out of stock %zu)\n", n, nrules, t, cpu, (double)n / t,
+	    (double)n / cpu, dry.allocated, dry.held);
+	if (db_int(db, &audits, "SELECT count(*) FROM audit", "") != 0 || audits != audit0) {
+		fprintf(stderr, "bench_route: the dry run wrote audit records\n");
+		return 1;
+	}
+
 	t = bench_s(CLOCK_MONOTONIC);
 	cpu = bench_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (i = 0; i < n; i += batch) {
@@ -281,10 +315,15 @@ database(long n, long batch, int nrules)
 	}
 	t = bench_s(CLOCK_MONOTONIC) - t;
 	cpu = bench_s(CLOCK_PROCESS_CPUTIME_ID) - cpu;
-	printf("database: %ld orders, %d rules: rules + routing + carrier in %.3f s (%.3f s "
+	printf("written: %ld orders, %d rules: rules + routing + carrier in %.3f s (%.3f s "
 	    "CPU) = %.0f orders/s (%.0f per CPU second; allocated %ld, held out of stock %ld, "
 	    "held by rules %ld; %ld to a transaction)\n", n, nrules, t, cpu, (double)n / t,
 	    (double)n / cpu, ok, held, n - ok - held, batch);
+	if (batch > 1 && ((size_t)ok != dry.allocated || (size_t)held != dry.held)) {
+		fprintf(stderr, "bench_route: the dry run allocated %zu and held %zu, the batches "
+		    "%ld and %ld\n", dry.allocated, dry.held, ok, held);
+		return 1;
+	}
 	if (stock_verify(&sys, err, sizeof err) != 0) {
 		fprintf(stderr, "bench_route: ledger broken: %s\n", err);
 		return 1;
@@ -296,7 +335,10 @@ database(long n, long batch, int nrules)
 	printf("ledger balanced; audit chain of %" PRId64 " records intact\n", audits);
 	free(ids);
 	db_close(db);
-	unlink(path);
+	if (getenv("BENCH_KEEP") == NULL)       /* BENCH_KEEP=1: left to look at */
+		unlink(path);
+	else
+		printf("database kept: %s\n", path);
 	return 0;
 }
 

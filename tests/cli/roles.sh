@@ -16,23 +16,17 @@ fx=$(cd "$(dirname "$0")/../fixtures/cli" && pwd)
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 simpid=
-trap '[ -n "$simpid" ] && kill "$simpid" 2>/dev/null; rm -rf "$tmp"' EXIT
-export PACKBENCH_DB=$tmp/r.db
+trap '[ -n "$simpid" ] && kill "$simpid" 2>/dev/null; drop_dbs; rm -rf "$tmp"' EXIT
+new_db r        # a file, or a PostgreSQL schema under tests/pg/run.sh (tests/pg/db.sh)
+export PACKBENCH_DB=$db
 export PACKBENCH_TEST_FAST_HASH=1
 export XDG_CONFIG_HOME=$tmp/xdg
 unset PACKBENCH_CONFIG PACKBENCH_PIN PACKBENCH_NEW_PIN
 
-# fp: a digest of every row of every table, leaving out what a log-in itself writes (its
-# audit record and the audit head that points at it).
+# fp: each table's row count and a digest of its rows, leaving out what a log-in itself
+# writes (its audit record and the audit head that points at it); on either engine.
 fp() {
 	python3 "$(dirname "$0")/db_fingerprint.py" "$PACKBENCH_DB" login login_failed login_refused
-}
-sql() {
-	python3 - "$PACKBENCH_DB" "$1" <<'PY'
-import sqlite3, sys
-for row in sqlite3.connect(sys.argv[1], timeout=10).execute(sys.argv[2]):
-    print("|".join(str(v) for v in row))
-PY
 }
 
 declare -A pin=([pk]=1111 [sv]=2222 [ad]=3333)
@@ -61,7 +55,8 @@ deny() {
 	else
 		ok
 	fi
-	[ "$before" = "$after" ] && ok || bad "$u $*: refused, but the database changed"
+	[ -n "$before" ] && [ "$before" = "$after" ] && ok ||
+		bad "$u $*: refused, but the database changed: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | tr '\n' ' ')"
 }
 # allow USER ARGS...: succeeds (exit 0)
 allow() {

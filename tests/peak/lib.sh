@@ -60,3 +60,20 @@ catalogue_stock_csv() {
 		for s in "${catalogue[@]}"; do echo "HCM,$s,,,$1"; done
 	} >"$tmp/stock.csv"
 }
+
+# pack_input QUERY ORDER_NO: line-mode input that packs the order: each unit's barcode
+# (BC-SKU, as catalogue_skus_csv makes them), box M, the weight those SKUs make (100 g a
+# unit, 80 g of box), confirm. QUERY names the test's function that answers one SQL query.
+pack_input() {
+	local query=$1 no=$2 bc n u units=0
+	echo "$no"
+	while IFS='|' read -r bc n; do
+		for ((u = 0; u < n; u++)); do echo "$bc"; done
+		units=$((units + n))
+	done < <("$query" "SELECT 'BC-' || s.sku, l.qty FROM order_line l JOIN orders o ON
+	    o.id = l.order_id JOIN sku s ON s.id = l.sku_id WHERE o.order_no = '$no'
+	    ORDER BY l.line_no")
+	echo "BOX M"
+	echo "WEIGHT $((units * 100 + 80))"
+	echo "CMD:CONFIRM"
+}

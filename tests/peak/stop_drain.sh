@@ -12,18 +12,14 @@ simbin=$2
 skus=$3
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-trap '[ -n "${simpid:-}" ] && kill "$simpid" 2>/dev/null; rm -rf "$tmp"' EXIT
-db=$tmp/sd.db
+. "$(dirname "$0")/../pg/db.sh"
+trap '[ -n "${simpid:-}" ] && kill "$simpid" 2>/dev/null; drop_dbs; rm -rf "$tmp"' EXIT
+new_db sd       # a file, or a PostgreSQL schema under tests/pg/run.sh (db.sh: new_db, sql)
 conf=$tmp/sd.conf
 export PACKBENCH_TEST_FAST_HASH=1 XDG_CONFIG_HOME=$tmp/xdg
 unset PACKBENCH_DB PACKBENCH_CONFIG PACKBENCH_PIN
 fail=0
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-sql() {
-	python3 -c 'import sqlite3, sys
-for r in sqlite3.connect(sys.argv[1], timeout=10).execute(sys.argv[2]).fetchall():
-	print("|".join(map(str, r)))' "$db" "$1"
-}
 pbx() { "$pb" --db "$db" --config "$conf" "$@"; }
 
 sim_start "$simbin" --orders 30 --seed 7 --skus "$skus"
@@ -53,16 +49,7 @@ chmod 600 "$conf"
 # Pack 10 orders in line mode: 10 ship calls owed, some 30 API calls at 2 a second.
 mapfile -t nos < <(sql "SELECT order_no FROM orders WHERE status = 'ALLOCATED' ORDER BY id LIMIT 10")
 for no in "${nos[@]}"; do
-	echo "$no"
-	units=0
-	while IFS='|' read -r bc qty; do
-		for ((u = 0; u < qty; u++)); do echo "$bc"; done
-		units=$((units + qty))
-	done < <(sql "SELECT 'BC-' || s.sku, l.qty FROM order_line l JOIN orders o ON
-	    o.id = l.order_id JOIN sku s ON s.id = l.sku_id WHERE o.order_no = '$no'")
-	echo "BOX M"
-	echo "WEIGHT $((units * 100 + 80))"
-	echo "CMD:CONFIRM"
+	pack_input sql "$no"
 done >"$tmp/scan.in"
 PACKBENCH_PIN=1111 pbx scan --user p1 --station SD <"$tmp/scan.in" >"$tmp/scan.out" 2>&1
 packed=$(grep -c '^packed ' "$tmp/scan.out")

@@ -11,6 +11,14 @@ is_pg() {
 	return 1
 }
 
+# pg_only NAME: the test NAME ends, skipped (77), unless PACKBENCH_TEST_DB is a
+# postgresql:// URL and psql is installed.
+pg_only() {
+	is_pg "${PACKBENCH_TEST_DB:-}" ||
+	    { echo "$1: PACKBENCH_TEST_DB is not a postgresql:// URL: skipped"; exit 77; }
+	command -v psql >/dev/null || { echo "$1: no psql: skipped"; exit 77; }
+}
+
 # new_db NAME: set $db to a new database for this test: $tmp/NAME.db, or a schema NAME_PID_N.
 new_db() {
 	case ${PACKBENCH_TEST_DB:-} in

@@ -52,18 +52,8 @@ q() { psql "$url" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 # scan_input ORDER_NO: acknowledge whatever lock is left, open the order, scan every unit,
 # box and weigh it, confirm; then acknowledge and give back whatever did not get packed.
 scan_input() {
-	local bc n units=0
 	echo CMD:ACK
-	echo "$1"
-	while IFS='|' read -r bc n; do
-		for ((u = 0; u < n; u++)); do echo "$bc"; done
-		units=$((units + n))
-	done < <(q "SELECT 'BC-' || s.sku, l.qty FROM order_line l JOIN orders o ON
-	    o.id = l.order_id JOIN sku s ON s.id = l.sku_id WHERE o.order_no = '$1'
-	    ORDER BY l.line_no")
-	echo "BOX M"
-	echo "WEIGHT $((units * 100 + 80))"
-	echo CMD:CONFIRM
+	pack_input q "$1"
 	echo CMD:ACK
 	echo CMD:CANCEL-SCAN
 }
@@ -209,8 +199,8 @@ fixtures A B LAST
 		order_csv "R-AB-$j" B 2 NEW
 	done
 } >"$tmp/orders.csv"
-# `import` allocates what it confirms whatever [routing] says, and no command confirms:
-# imported NEW, confirmed here, so that the stations allocate when they claim.
+# Imported NEW and confirmed here, so that the stations allocate when they claim (an
+# import of CONFIRMED rows under this [routing] would leave them so too).
 pbx import stock "$tmp/stock.csv" >/dev/null && pbx import orders "$tmp/orders.csv" >/dev/null &&
 	q "UPDATE orders SET status = 'CONFIRMED'" || { echo "FAIL: race fixtures"; exit 1; }
 n=$(q "SELECT count(*) FROM orders WHERE status = 'CONFIRMED'")

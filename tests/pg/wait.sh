@@ -10,11 +10,8 @@
 #   wait.sh PACKBENCH           (skipped, 77, without a postgresql:// PACKBENCH_TEST_DB)
 set -u
 pb=$1
-case ${PACKBENCH_TEST_DB:-} in
-postgres://* | postgresql://*) ;;
-*) echo "wait.sh: PACKBENCH_TEST_DB is not a postgresql:// URL: skipped"; exit 77 ;;
-esac
-command -v psql >/dev/null || { echo "wait.sh: no psql: skipped"; exit 77; }
+. "$(dirname "$0")/db.sh"
+pg_only wait.sh
 tmp=$(mktemp -d)
 trap 'exec 3>&- 2>/dev/null; [ -n "${stpid:-}" ] && kill "$stpid" 2>/dev/null; rm -rf "$tmp"' EXIT
 export PACKBENCH_TEST_FAST_HASH=1 XDG_CONFIG_HOME=$tmp/xdg

@@ -29,43 +29,13 @@ h+='buyer_phone,address,district,province,sku,qty,unit_price'
 row() {     # row STATUS: the order as the marketplace says it
 	echo "shopee,285037461,251201CANCL1,$(d -36000),$(d 12000),$1,0,VND,130000,Nguyễn Thị Hương,0912345678,\"12 Lê Lợi\",Bến Thành,Hồ Chí Minh,AO-THUN-M,2,65000"
 }
-cat >"$tmp/skus.csv" <<EOF
-sku,name,barcodes,weight_g,lot_tracked,min_shelf_days,cost
-AO-THUN-M,"Áo thun cotton nam - Trắng - M",8934567890120,220,0,0,65000
-EOF
-printf 'warehouse,sku,lot,expiry,qty\nHCM,AO-THUN-M,,,100\n' >"$tmp/stock.csv"
 { echo "$h"; row CONFIRMED; } >"$tmp/orders.csv"
 { echo "$h"; row CANCELLED; } >"$tmp/cancel.csv"
-cat >"$conf" <<EOF
-[station]
-id = ST-C
-warehouse = HCM
-printer = file:$label
-scale = sim
-EOF
-{
-	"$pb" --db "$db" init &&
-	"$pb" --db "$db" warehouse add HCM --province "Hồ Chí Minh" &&
-	"$pb" --db "$db" import skus "$tmp/skus.csv" &&
-	"$pb" --db "$db" import stock "$tmp/stock.csv" &&
-	"$pb" --db "$db" import orders "$tmp/orders.csv" &&
-	PACKBENCH_NEW_PIN=1111 "$pb" --db "$db" user add lan --role packer --badge PB-1001
-} >/dev/null 2>"$tmp/err" || { echo "fixtures failed: $(cat "$tmp/err")"; exit 1; }
+station_conf "$conf" ST-C
+shirt_db "$tmp/orders.csv"
 
-tm -f /dev/null new-session -d -s c -x 80 -y 24 \
-    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen XDG_CONFIG_HOME='$tmp' \
-    '$pb' --db '$db' --config '$conf' station 2>'$tmp/stderr'; echo \$? >'$tmp/status'" ||
-    { echo "cannot start tmux"; exit 1; }
-tm set-option -g remain-on-exit on >/dev/null
-pane=c:0.0
-
-check "log-in" "Badge or user"
-scan PB-1001
-check "pack screen" "SCAN AN ORDER"
-scan 251201CANCL1
-check "order open" "Order 251201CANCL1"
-scan 8934567890120
-check "one unit scanned" "1 / 2"
+start_station c "$conf"
+shirt_order 251201CANCL1
 
 # The buyer cancels; the marketplace's update lands from another process.
 "$pb" --db "$db" import orders "$tmp/cancel.csv" >/dev/null 2>"$tmp/err" && ok ||
@@ -99,7 +69,7 @@ n=$(sql "SELECT count(*) FROM audit WHERE after LIKE '%\"lock\":\"cancelled\"%'"
 [ "$n" = 2 ] && ok || bad "audit: $n cancel lock records, want 2"
 "$pb" --db "$db" audit verify >/dev/null && ok || bad "audit chain broken"
 
-quit_station "$tmp/status"
+quit_station "$tmp/status.c"
 
 # ---- from the simulated marketplace, through a push and a re-fetch ----
 if [ -n "$sim" ]; then
@@ -162,10 +132,7 @@ print(json.load(sys.stdin)["orders"][0]["order_sn"])')
 rows = list(csv.DictReader(sys.stdin))
 print(rows[0].get("sku", "") if rows else "")' 2>/dev/null)
 
-	tm new-session -d -s w -x 80 -y 24 \
-	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen XDG_CONFIG_HOME='$tmp' \
-	    '$pb' --db '$db' --config '$conf2' station 2>'$tmp/stderr.w'; echo \$? >'$tmp/status.w'"
-	pane=w:0.0
+	start_station w "$conf2"
 	check "sim: log-in" "Badge or user"
 	scan PB-1001
 	check "sim: pack screen" "SCAN AN ORDER"

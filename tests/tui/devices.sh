@@ -17,27 +17,12 @@ conf=$tmp/station.conf
 label=$tmp/label.zpl
 pane=
 
-cat >"$tmp/skus.csv" <<EOF
-sku,name,barcodes,weight_g,lot_tracked,min_shelf_days,cost
-AO-THUN-M,"Áo thun cotton nam - Trắng - M",8934567890120,220,0,0,65000
-EOF
-cat >"$tmp/stock.csv" <<EOF
-warehouse,sku,lot,expiry,qty
-HCM,AO-THUN-M,,,100
-EOF
 cat >"$tmp/orders.csv" <<EOF
 channel,shop,order_no,created_at,ship_by,status,cod,currency,total,buyer_name,buyer_phone,address,district,province,sku,qty,unit_price
 shopee,285037461,DEVT-1,$(d -36000),$(d 12000),CONFIRMED,0,VND,130000,Nguyễn Thị Hương,0912345678,"12 Lê Lợi",Bến Thành,Hồ Chí Minh,AO-THUN-M,2,65000
 shopee,285037461,DEVT-2,$(d -36000),$(d 12000),CONFIRMED,0,VND,65000,Nguyễn Thị Hương,0912345678,"12 Lê Lợi",Bến Thành,Hồ Chí Minh,AO-THUN-M,1,65000
 EOF
-{
-	"$pb" --db "$db" init &&
-	"$pb" --db "$db" warehouse add HCM --province "Hồ Chí Minh" &&
-	"$pb" --db "$db" import skus "$tmp/skus.csv" &&
-	"$pb" --db "$db" import stock "$tmp/stock.csv" &&
-	"$pb" --db "$db" import orders "$tmp/orders.csv" &&
-	PACKBENCH_NEW_PIN=1111 "$pb" --db "$db" user add lan --role packer --badge PB-1001
-} >/dev/null 2>"$tmp/err" || { echo "fixtures failed: $(cat "$tmp/err")"; exit 1; }
+shirt_db "$tmp/orders.csv"
 
 mkfifo "$tmp/scanner"
 python3 "$here/../cli/pty_scanner.py" "$tmp/pty" <"$tmp/scanner" &
@@ -45,14 +30,7 @@ scanner_pid=$!
 exec 3>"$tmp/scanner"
 for ((i = 0; i < 100; i++)); do [ -s "$tmp/pty" ] && break; sleep 0.1; done
 pty=$(cat "$tmp/pty")
-cat >"$conf" <<EOF
-[station]
-id = ST-D
-warehouse = HCM
-printer = file:$label
-scale = sim
-scanner = tty:$pty
-EOF
+station_conf "$conf" ST-D "scanner = tty:$pty"
 
 tm -f /dev/null new-session -d -s d1 -x 100 -y 24 \
     "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen XDG_CONFIG_HOME='$tmp' \

@@ -81,15 +81,70 @@ press() {
 	tm send-keys -t "$pane" "$@"
 	check "$d" "$t"
 }
-# start_station NAME: the station on $db in a new 80x24 tmux session NAME (its stderr in
-# $tmp/stderr.NAME, its exit status in $tmp/status.NAME); $pane is its pane.
+# start_station NAME [CONF [DB]]: the station on DB ($db when not given) with the
+# configuration file CONF (none when not given) in a new 80x24 tmux session NAME (its
+# stderr in $tmp/stderr.NAME, its exit status in $tmp/status.NAME); $pane is its pane.
 start_station() {
+	local cfg=
+	[ -n "${2:-}" ] && cfg="--config '$2'"
 	tm -f /dev/null new-session -d -s "$1" -x 80 -y 24 \
 	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen XDG_CONFIG_HOME='$tmp' \
-	    '$pb' --db '$db' station 2>'$tmp/stderr.$1'; echo \$? >'$tmp/status.$1'" ||
+	    '$pb' --db '${3:-$db}' $cfg station 2>'$tmp/stderr.$1'; echo \$? >'$tmp/status.$1'" ||
 	    { echo "cannot start tmux"; exit 1; }
 	tm set-option -g remain-on-exit on >/dev/null
 	pane=$1:0.0
+}
+# station_conf FILE ID [LINE...]: a station configuration into FILE: station ID in
+# warehouse HCM, labels printed to $tmp/label.zpl, the simulated scale, then the LINEs.
+station_conf() {
+	printf '%s\n' "[station]" "id = $2" "warehouse = HCM" "printer = file:$tmp/label.zpl" \
+	    "scale = sim" "${@:3}" >"$1"
+}
+# shirt_db ORDERS_CSV: $db set up with warehouse HCM, SKU AO-THUN-M (barcode
+# 8934567890120, 220 g) with 100 in stock, the orders of ORDERS_CSV and packer lan (PIN
+# 1111, badge PB-1001); the test ends with the error when a step fails.
+shirt_db() {
+	printf '%s\n' 'sku,name,barcodes,weight_g,lot_tracked,min_shelf_days,cost' \
+	    'AO-THUN-M,"Áo thun cotton nam - Trắng - M",8934567890120,220,0,0,65000' \
+	    >"$tmp/skus.csv"
+	printf 'warehouse,sku,lot,expiry,qty\nHCM,AO-THUN-M,,,100\n' >"$tmp/stock.csv"
+	{
+		"$pb" --db "$db" init &&
+		"$pb" --db "$db" warehouse add HCM --province "Hồ Chí Minh" &&
+		"$pb" --db "$db" import skus "$tmp/skus.csv" &&
+		"$pb" --db "$db" import stock "$tmp/stock.csv" &&
+		"$pb" --db "$db" import orders "$1" &&
+		PACKBENCH_NEW_PIN=1111 "$pb" --db "$db" user add lan --role packer --badge PB-1001
+	} >/dev/null 2>"$tmp/err" || { echo "fixtures failed: $(cat "$tmp/err")"; exit 1; }
+}
+# admin SQL: SQL run by psql on $db as the test's own user; the rows on stdout.
+admin() { psql "$db" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+# station_role TEST ROLE: on PostgreSQL, $role (ROLE_PID, LOGIN SUPERUSER, dropped at
+# exit) and $sdb, $db connecting as it: a station the test can shut out (ALTER ROLE ...
+# NOLOGIN). TEST ends skipped (77) when PACKBENCH_TEST_DB names no user or the role
+# cannot be made.
+station_role() {
+	case $PACKBENCH_TEST_DB in
+	*://*@*) ;;
+	*) echo "$1: no user in PACKBENCH_TEST_DB: skipped"; exit 77 ;;
+	esac
+	role=$2_$$
+	admin "CREATE ROLE $role LOGIN SUPERUSER" >/dev/null 2>&1 ||
+		{ echo "$1: cannot create a role: skipped"; exit 77; }
+	trap 'tm kill-server 2>/dev/null; admin "DROP ROLE IF EXISTS $role" >/dev/null 2>&1;
+	    drop_dbs; rm -rf "$tmp"' EXIT
+	sdb=${db/:\/\/*@/:\/\/$role@}
+}
+# shirt_order NO: at the log-in screen packer lan scans the badge, then order NO (two
+# AO-THUN-M) and one of its units; each step is checked (the last shows "1 / 2").
+shirt_order() {
+	check "log-in" "Badge or user"
+	scan PB-1001
+	check "pack screen" "SCAN AN ORDER"
+	scan "$1"
+	check "order open" "Order $1"
+	scan 8934567890120
+	check "one unit scanned" "1 / 2"
 }
 
 # An ISO 8601 UTC time $1 seconds from the test's start: one clock read for the whole

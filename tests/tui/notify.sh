@@ -23,33 +23,12 @@ h+='buyer_phone,address,district,province,sku,qty,unit_price'
 row() {     # row ORDER_NO STATUS: the order as the marketplace says it
 	echo "shopee,285037461,$1,$(d -36000),$(d 12000),$2,0,VND,130000,Nguyễn Thị Hương,0912345678,\"12 Lê Lợi\",Bến Thành,Hồ Chí Minh,AO-THUN-M,2,65000"
 }
-cat >"$tmp/skus.csv" <<EOF
-sku,name,barcodes,weight_g,lot_tracked,min_shelf_days,cost
-AO-THUN-M,"Áo thun cotton nam - Trắng - M",8934567890120,220,0,0,65000
-EOF
-printf 'warehouse,sku,lot,expiry,qty\nHCM,AO-THUN-M,,,100\n' >"$tmp/stock.csv"
 { echo "$h"; row 251201NOTIF1 CONFIRMED; row 251201NOTIF2 CONFIRMED; } >"$tmp/orders.csv"
 { echo "$h"; row 251201NOTIF1 CONFIRMED; } >"$tmp/same.csv"
 { echo "$h"; row 251201NOTIF1 CANCELLED; } >"$tmp/cancel1.csv"
 { echo "$h"; row 251201NOTIF2 CANCELLED; } >"$tmp/cancel2.csv"
-cat >"$conf" <<EOF
-[station]
-id = ST-N
-warehouse = HCM
-printer = file:$tmp/label.zpl
-scale = sim
-
-[sync]
-in_station = no
-EOF
-{
-	"$pb" --db "$db" init &&
-	"$pb" --db "$db" warehouse add HCM --province "Hồ Chí Minh" &&
-	"$pb" --db "$db" import skus "$tmp/skus.csv" &&
-	"$pb" --db "$db" import stock "$tmp/stock.csv" &&
-	"$pb" --db "$db" import orders "$tmp/orders.csv" &&
-	PACKBENCH_NEW_PIN=1111 "$pb" --db "$db" user add lan --role packer --badge PB-1001
-} >/dev/null 2>"$tmp/err" || { echo "fixtures failed: $(cat "$tmp/err")"; exit 1; }
+station_conf "$conf" ST-N "" "[sync]" "in_station = no"
+shirt_db "$tmp/orders.csv"
 
 now_ns() { date +%s%N; }
 # until_shown TEXT START_NS: poll the screen without pause until TEXT shows (10 s at
@@ -77,20 +56,8 @@ until_gone() {
 	return 1
 }
 
-tm -f /dev/null new-session -d -s n -x 80 -y 24 \
-    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen XDG_CONFIG_HOME='$tmp' \
-    PACKBENCH_TEST_FAST_HASH=1 '$pb' --db '$db' --config '$conf' station \
-    2>'$tmp/stderr'; echo \$? >'$tmp/status'" || { echo "cannot start tmux"; exit 1; }
-tm set-option -g remain-on-exit on >/dev/null
-pane=n:0.0
-
-check "log-in" "Badge or user"
-scan PB-1001
-check "pack screen" "SCAN AN ORDER"
-scan 251201NOTIF1
-check "order open" "Order 251201NOTIF1"
-scan 8934567890120
-check "one unit scanned" "1 / 2"
+start_station n "$conf"
+shirt_order 251201NOTIF1
 
 # How long an import takes here (an unchanged order: no change, same work).
 t0=$(now_ns)
@@ -130,10 +97,10 @@ if ms=$(until_gone "251201NOTIF2" "$t1"); then
 else
 	bad "order list still shows the cancelled order after 10 s"
 fi
-if grep -qE 'Sanitizer|runtime error' "$tmp/stderr"; then bad "$(head -5 "$tmp/stderr")"; else ok; fi
+if grep -qE 'Sanitizer|runtime error' "$tmp/stderr.n"; then bad "$(head -5 "$tmp/stderr.n")"; else ok; fi
 tm send-keys -t "$pane" q
 check "back to packing" "SCAN AN ORDER"
-quit_station "$tmp/status" "$tmp/stderr"
+quit_station "$tmp/status.n" "$tmp/stderr.n"
 
 echo "tui_notify: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -12,6 +12,7 @@
 #include "testutil.h"
 
 #include "core/audit.h"
+#include "core/clock.h"
 
 #define N 10
 
@@ -56,6 +57,38 @@ static void
 sql(const char *q)
 {
 	CU_ASSERT_EQUAL_FATAL(db_exec(db, q), 0);
+}
+
+/* Records hash as they always have (the chain of an existing database stays valid): the
+ * digests below were computed apart, from the format (each field length-prefixed), for a
+ * short record and one too long for the one-call path. */
+static void
+test_known_hashes(void)
+{
+	char after[3100];
+	struct session s;
+	struct db *d;
+	char p[256];
+	int64_t n = 0;
+
+	d = tu_db(p);
+	clock_fix(1764547200);
+	session_system(&s, d, "T1");
+	snprintf(after, sizeof after, "{\"note\":\"%3000s\"}", "");
+	memset(after + 9, 'x', 3000);
+	CU_ASSERT_EQUAL_FATAL(db_begin(d), 0);
+	CU_ASSERT_EQUAL(audit_log(&s, "order", 7, "confirm", "{\"a\":1}",
+	    "{\"status\":\"Đã giao\"}"), 0);
+	CU_ASSERT_EQUAL(audit_log(&s, "stock", -3, "reserve", NULL, after), 0);
+	CU_ASSERT_EQUAL_FATAL(db_commit(d), 0);
+	CU_ASSERT_EQUAL(db_int(d, &n, "SELECT count(*) FROM audit WHERE id = 1 AND hash = "
+	    "'ba092bb8f06fc832ef6bb062965ab879d1632e798c125cfc261d88da4d791f81'", ""), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(db_int(d, &n, "SELECT count(*) FROM audit WHERE id = 2 AND hash = "
+	    "'21fdc3b5176d4742125ec87a5799f891291dfe7394ddc99f957f8c9b8874ba66'", ""), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	clock_real();
+	tu_db_free(d, p);
 }
 
 /* Verify expecting a break at bad; the message is one line naming that record. */
@@ -380,6 +413,7 @@ main(void)
 		return 1;
 	su = CU_add_suite_with_setup_and_teardown("audit", NULL, NULL, setup, teardown);
 	CU_add_test(su, "intact", test_intact);
+	CU_add_test(su, "known digests", test_known_hashes);
 	CU_add_test(su, "empty", test_empty);
 	CU_add_test(su, "edit a field", test_edit_field);
 	CU_add_test(su, "edit first and last", test_edit_first_and_last);

@@ -15,12 +15,7 @@
 #include <string.h>
 
 #include "core/db.h"
-#include "core/order.h"
 #include "core/pack.h"
-#include "core/session.h"
-#include "core/sku.h"
-#include "core/stock.h"
-#include "core/user.h"
 #include "testutil.h"
 #include "ui/vm_pack.h"
 #include "ui/vm_screen.h"
@@ -58,13 +53,11 @@ text(const char *sql, char *buf, size_t len)
 	return buf;
 }
 
+/* The integer sql selects on the test's connection (its success asserted). */
 static int64_t
 num(const char *sql)
 {
-	int64_t v = -999;
-
-	CU_ASSERT_EQUAL(db_int(db, &v, sql, ""), 0);
-	return v;
+	return tu_int(db, sql, NULL);
 }
 
 static void
@@ -183,26 +176,6 @@ test_trigger(void)
 	    "('tiktok', 'T-1', 'T')", ""), 0);
 }
 
-/* PostgreSQL only: the server ends the session; the next statement reconnects. */
-static void
-test_reconnect(void)
-{
-	struct db *other;
-	char err[512];
-	int64_t pid = 0;
-
-	if (strcmp(db_engine(db), "postgresql") != 0) {
-		CU_ASSERT_EQUAL(db_reconnects(db), 0);
-		return;
-	}
-	CU_ASSERT_EQUAL_FATAL(db_int(db, &pid, "SELECT pg_backend_pid()", ""), 0);
-	CU_ASSERT_EQUAL_FATAL(db_open(&other, path, err, sizeof err), 0);
-	CU_ASSERT_EQUAL(db_run(other, "SELECT pg_terminate_backend(?)", "i", pid), 0);
-	db_close(other);
-	CU_ASSERT_EQUAL(num("SELECT count(*) FROM shop WHERE shop_code = 'S-L'"), 1);
-	CU_ASSERT_EQUAL(db_reconnects(db), 1);
-}
-
 /* The server ends this connection's session (PostgreSQL). */
 static void
 kill_backend(void)
@@ -217,6 +190,19 @@ kill_backend(void)
 	db_close(other);
 }
 
+/* PostgreSQL only: the server ends the session; the next statement reconnects. */
+static void
+test_reconnect(void)
+{
+	if (strcmp(db_engine(db), "postgresql") != 0) {
+		CU_ASSERT_EQUAL(db_reconnects(db), 0);
+		return;
+	}
+	kill_backend();
+	CU_ASSERT_EQUAL(num("SELECT count(*) FROM shop WHERE shop_code = 'S-L'"), 1);
+	CU_ASSERT_EQUAL(db_reconnects(db), 1);
+}
+
 /*
  * PostgreSQL only: the connection is lost mid-shift, between two scans of one order.
  * The next scan is saved on the re-opened connection, db_reconnects() counted it, the
@@ -225,48 +211,21 @@ kill_backend(void)
 static void
 test_reconnect_packing(void)
 {
-	struct sku_barcode_in bc = { "8934567890999", 1 };
-	struct sku_in sku = { .sku = "RC-TEE", .name = "RC-TEE", .barcodes = &bc,
-	    .nbarcodes = 1, .weight_g = 200, .cost = 1000 };
-	struct order_line_in line = { "RC-TEE", 3, 100000 };
-	struct order_in o = {
-		.channel = "shopee", .shop = "s1", .order_no = "RC-1", .created_at = TEST_EPOCH,
-		.ship_by = TEST_EPOCH + 7200, .status = ST_CONFIRMED, .currency = "VND",
-		.total = 300000, .province = "Hồ Chí Minh", .lines = &line, .nlines = 1,
-	};
-	struct pack_config c = { .warehouse_id = 0, .tol_g = 30, .tol_pct = 5 };
-	struct session sys, packer;
+	struct tu_midpack m;
 	struct pack_result r;
-	struct pack p;
 	struct vm_pack_opts vo;
 	struct vm_pack *vm;
 	struct vm_screen scr;
 	char row[2048], want[32];
-	int64_t wh, sku_id, order_id;
 	uint64_t before;
 
 	if (strcmp(db_engine(db), "postgresql") != 0)
 		return;
-	setenv("PACKBENCH_TEST_FAST_HASH", "1", 1);
-	session_system(&sys, db, "RC");
-	CU_ASSERT_EQUAL_FATAL(warehouse_upsert(&sys, "RCW", "Kho RC", "Hồ Chí Minh", &wh), 0);
-	CU_ASSERT_EQUAL_FATAL(sku_upsert(&sys, &sku, &sku_id), 0);
-	CU_ASSERT_EQUAL_FATAL(stock_receive(&sys, wh, sku_id, "", 0, 10, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(user_add(&sys, "rc", ROLE_PACKER, "2222", "PB-9001"), 0);
-	CU_ASSERT_EQUAL_FATAL(user_login(db, &packer, "rc", "2222", "RC1"), 0);
-	CU_ASSERT_EQUAL_FATAL(order_upsert(&sys, &o, &order_id, NULL), 0);
-	c.warehouse_id = wh;
-	snprintf(c.station, sizeof c.station, "RC1");
-	pack_init(&p, &packer, &c);
-	pack_input(&p, "RC-1", &r);
-	CU_ASSERT_EQUAL_FATAL(r.outcome, PACK_OK);
-	pack_input(&p, "8934567890999", &r);
-	CU_ASSERT_EQUAL(r.outcome, PACK_OK);
-	CU_ASSERT_EQUAL(r.remaining, 2);
+	CU_ASSERT_EQUAL_FATAL(tu_midpack(&m, db, "RC", "8934567890999", "PB-9001"), 0);
 
 	before = db_reconnects(db);
 	kill_backend();
-	pack_input(&p, "8934567890999", &r);
+	pack_input(&m.p, "8934567890999", &r);
 	CU_ASSERT_EQUAL(r.outcome, PACK_OK);
 	CU_ASSERT_EQUAL(r.remaining, 1);
 	CU_ASSERT_EQUAL(db_reconnects(db), before + 1);
@@ -275,20 +234,20 @@ test_reconnect_packing(void)
 
 	/* Lost again just before the last unit: saved too, counted twice now. */
 	kill_backend();
-	pack_input(&p, "8934567890999", &r);
+	pack_input(&m.p, "8934567890999", &r);
 	CU_ASSERT_EQUAL(r.outcome, PACK_OK);
 	CU_ASSERT_EQUAL(r.remaining, 0);
 	CU_ASSERT_EQUAL(db_reconnects(db), before + 2);
 	CU_ASSERT_EQUAL(tu_int(db, "SELECT coalesce(sum(qty), 0) FROM pack_scan WHERE "
 	    "order_id = (SELECT id FROM orders WHERE order_no = ?)", "RC-1"), 3);
-	pack_free(&p);
+	pack_free(&m.p);
 
 	/* The packing screen's status line on this connection tells of it. */
 	setlocale(LC_ALL, "C.UTF-8");
 	memset(&vo, 0, sizeof vo);
 	vm = calloc(1, sizeof *vm);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
-	vm_pack_init(vm, &packer, &c, &vo, TEST_EPOCH);
+	vm_pack_init(vm, &m.packer, &m.c, &vo, TEST_EPOCH);
 	vm_screen_init(&scr, 24, 100, ROLE_NORMAL);
 	vm_pack_render(vm, &scr);
 	vm_screen_row(&scr, 0, row, sizeof row);

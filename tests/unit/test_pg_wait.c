@@ -19,12 +19,7 @@
 #include <unistd.h>
 
 #include "core/db.h"
-#include "core/order.h"
 #include "core/pack.h"
-#include "core/session.h"
-#include "core/sku.h"
-#include "core/stock.h"
-#include "core/user.h"
 #include "testutil.h"
 
 static struct db *db;
@@ -50,13 +45,11 @@ is_pg(void)
 	return strcmp(db_engine(db), "postgresql") == 0;
 }
 
+/* The integer sql selects on the test's connection (its success asserted). */
 static int64_t
 num(const char *sql)
 {
-	int64_t v = -1;
-
-	CU_ASSERT_EQUAL(db_int(db, &v, sql, ""), 0);
-	return v;
+	return tu_int(db, sql, NULL);
 }
 
 static void
@@ -197,23 +190,12 @@ role_url(char *out, size_t len, const char *role)
 static void
 test_wait_hook(void)
 {
-	struct sku_barcode_in bc = { "8934567890777", 1 };
-	struct sku_in sku = { .sku = "WT-TEE", .name = "WT-TEE", .barcodes = &bc,
-	    .nbarcodes = 1, .weight_g = 200, .cost = 1000 };
-	struct order_line_in line = { "WT-TEE", 3, 100000 };
-	struct order_in o = {
-		.channel = "shopee", .shop = "s1", .order_no = "WT-1", .created_at = TEST_EPOCH,
-		.ship_by = TEST_EPOCH + 7200, .status = ST_CONFIRMED, .currency = "VND",
-		.total = 300000, .province = "Hồ Chí Minh", .lines = &line, .nlines = 1,
-	};
-	struct pack_config c = { .warehouse_id = 0, .tol_g = 30, .tol_pct = 5 };
 	struct waits w = { 0 };
-	struct session sys, packer;
+	struct tu_midpack m;
 	struct pack_result r;
-	struct pack p;
 	struct db *st;
 	char url[512], err[512], sql[160];
-	int64_t wh, sku_id, order_id, pid = 0;
+	int64_t pid = 0;
 	uint64_t before;
 	int i;
 
@@ -234,22 +216,7 @@ test_wait_hook(void)
 	role_url(url, sizeof url, w.role);
 	CU_ASSERT_EQUAL_FATAL(db_open(&st, url, err, sizeof err), 0);
 
-	setenv("PACKBENCH_TEST_FAST_HASH", "1", 1);
-	session_system(&sys, st, "WT");
-	CU_ASSERT_EQUAL_FATAL(warehouse_upsert(&sys, "WTW", "Kho WT", "Hồ Chí Minh", &wh), 0);
-	CU_ASSERT_EQUAL_FATAL(sku_upsert(&sys, &sku, &sku_id), 0);
-	CU_ASSERT_EQUAL_FATAL(stock_receive(&sys, wh, sku_id, "", 0, 10, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(user_add(&sys, "wt", ROLE_PACKER, "2222", "PB-9101"), 0);
-	CU_ASSERT_EQUAL_FATAL(user_login(st, &packer, "wt", "2222", "WT1"), 0);
-	CU_ASSERT_EQUAL_FATAL(order_upsert(&sys, &o, &order_id, NULL), 0);
-	c.warehouse_id = wh;
-	snprintf(c.station, sizeof c.station, "WT1");
-	pack_init(&p, &packer, &c);
-	pack_input(&p, "WT-1", &r);
-	CU_ASSERT_EQUAL_FATAL(r.outcome, PACK_OK);
-	pack_input(&p, "8934567890777", &r);
-	CU_ASSERT_EQUAL(r.outcome, PACK_OK);
-	CU_ASSERT_EQUAL(r.remaining, 2);
+	CU_ASSERT_EQUAL_FATAL(tu_midpack(&m, st, "WT", "8934567890777", "PB-9101"), 0);
 	CU_ASSERT_EQUAL(w.n, 0);
 
 	/* Lost between two scans; the server lets the role in again at the third try. */
@@ -258,7 +225,7 @@ test_wait_hook(void)
 	CU_ASSERT_EQUAL_FATAL(db_int(st, &pid, "SELECT pg_backend_pid()", ""), 0);
 	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
 	CU_ASSERT_EQUAL(db_exec(db, sql), 0);
-	pack_input(&p, "8934567890777", &r);
+	pack_input(&m.p, "8934567890777", &r);
 	CU_ASSERT_EQUAL(r.outcome, PACK_OK);
 	CU_ASSERT_EQUAL(r.remaining, 1);
 	CU_ASSERT_EQUAL(db_reconnects(st), before + 1);
@@ -274,13 +241,13 @@ test_wait_hook(void)
 	    "order_id = (SELECT id FROM orders WHERE order_no = ?)", "WT-1"), 2);
 
 	/* The last unit on the connection re-opened: the hook hears nothing more. */
-	pack_input(&p, "8934567890777", &r);
+	pack_input(&m.p, "8934567890777", &r);
 	CU_ASSERT_EQUAL(r.outcome, PACK_OK);
 	CU_ASSERT_EQUAL(r.remaining, 0);
 	CU_ASSERT_EQUAL(w.n, 4);
 	CU_ASSERT_EQUAL(tu_int(st, "SELECT coalesce(sum(qty), 0) FROM pack_scan WHERE "
 	    "order_id = (SELECT id FROM orders WHERE order_no = ?)", "WT-1"), 3);
-	pack_free(&p);
+	pack_free(&m.p);
 	db_set_wait_hook(st, NULL, NULL);
 	tu_db_free(st, url);
 	alter_role(w.role, "LOGIN");

@@ -728,6 +728,75 @@ test_batch(void)
 	teardown();
 }
 
+/* The dry run: the batch's reads and decisions, the rules' included, nothing written;
+ * the batch that follows decides the same. */
+static void
+test_batch_dry(void)
+{
+	static const char text[] =
+	    "rule \"big COD\" priority 1\n"
+	    "  when cod > 500000\n"
+	    "  then hold \"COD check\"; stop\n"
+	    "rule \"rest\" priority 2\n"
+	    "  when true\n"
+	    "  then tag \"auto\"; confirm\n";
+	struct route_batch_stats dry, bs;
+	struct session packer;
+	int64_t ids[5], audits, moves, versions, reserved;
+	int i;
+
+	setup();
+	tu_session(&packer, db, ROLE_PACKER);
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hn, sku_a, "", 0, 4, NULL), 0);
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hcm, sku_a, "", 0, 3, NULL), 0);
+	CU_ASSERT_EQUAL(stock_receive(&sys, wh_hcm, sku_b, "", 0, 2, NULL), 0);
+	for (i = 0; i < 5; i++) {
+		char no[16];
+
+		snprintf(no, sizeof no, "D%d", i);
+		ids[i] = mk_order(i == 4 ? "manual" : "shopee", no,
+		    i % 2 ? "Hồ Chí Minh" : "Hà Nội", 2, i == 4 ? 2 : 0);
+	}
+	CU_ASSERT_EQUAL(db_run(db, "UPDATE orders SET cod = 900000 WHERE id = ?", "i",
+	    ids[3]), 0);
+	CU_ASSERT_EQUAL_FATAL(rules_store(&sup, text, sizeof text - 1, NULL), 0);
+	audits = count("SELECT count(*) FROM audit WHERE ? > 0", 1);
+	moves = count("SELECT count(*) FROM stock_move WHERE ? > 0", 1);
+	versions = count("SELECT sum(version) FROM orders WHERE ? > 0", 1);
+	CU_ASSERT_EQUAL(route_batch(&packer, ids, 5, ROUTE_BATCH_RULES | ROUTE_BATCH_DRY,
+	    &dry), DB_EPERM);
+	CU_ASSERT_EQUAL(route_batch(&sup, ids, 5, ROUTE_BATCH_RULES | ROUTE_BATCH_DRY, &dry), 0);
+	CU_ASSERT_EQUAL(dry.allocated, 3);
+	CU_ASSERT_EQUAL(dry.held, 1);
+	CU_ASSERT_EQUAL(dry.skipped, 1);            /* D3, held by the rule */
+	CU_ASSERT_PTR_NOT_NULL(strstr(dry.why, "out of stock: SKU-A 1 missing"));
+	/* Nothing written: no record, movement, carrier, tag, level or status. */
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM audit WHERE ? > 0", 1), audits);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM stock_move WHERE ? > 0", 1), moves);
+	CU_ASSERT_EQUAL(count("SELECT sum(version) FROM orders WHERE ? > 0", 1), versions);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM order_carrier WHERE ? > 0", 1), 0);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM orders WHERE tags LIKE '%auto%' AND ? > 0",
+	    1), 0);
+	for (i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(status_of(ids[i]), ST_NEW);
+	CU_ASSERT_EQUAL(stock_reserved(&sys, wh_hn, sku_a, &reserved), 0);
+	CU_ASSERT_EQUAL(reserved, 0);
+	/* Written, the same decisions. */
+	CU_ASSERT_EQUAL(route_batch(&sup, ids, 5, ROUTE_BATCH_RULES, &bs), 0);
+	CU_ASSERT_EQUAL(bs.allocated, dry.allocated);
+	CU_ASSERT_EQUAL(bs.held, dry.held);
+	CU_ASSERT_EQUAL(bs.skipped, dry.skipped);
+	CU_ASSERT_EQUAL(status_of(ids[3]), ST_ON_HOLD);
+	CU_ASSERT_EQUAL(status_of(ids[2]), ST_ALLOCATED);
+	/* Without rules, over what is now allocated or held: all skipped, nothing written. */
+	audits = count("SELECT count(*) FROM audit WHERE ? > 0", 1);
+	CU_ASSERT_EQUAL(route_batch(&sup, ids, 5, ROUTE_BATCH_DRY, &dry), 0);
+	CU_ASSERT_EQUAL(dry.allocated, 0);
+	CU_ASSERT_EQUAL(dry.skipped, 5);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM audit WHERE ? > 0", 1), audits);
+	teardown();
+}
+
 /* A station claiming a confirmed order allocates it from its own warehouse only: stock
  * elsewhere does not count, and nothing is reserved there. */
 static void
@@ -970,6 +1039,7 @@ main(void)
 	    test_confirm_routes);
 	CU_add_test(s, "a station claims only its warehouse's orders", test_claim);
 	CU_add_test(s, "many orders in one pass", test_batch);
+	CU_add_test(s, "the batch's dry run decides, writes nothing", test_batch_dry);
 	CU_add_test(s, "a claim allocates from the station's warehouse only",
 	    test_claim_elsewhere);
 	CU_add_test(s, "totes offer a station only its warehouse's orders; split orders "

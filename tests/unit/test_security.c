@@ -995,6 +995,21 @@ db_fingerprint(struct db *d)
 }
 
 /* The guarded calls: each makes one call as session s and returns its status. */
+
+/* A guarded call named name that lists: call fills rows (of type T) and n, then they
+ * are freed; the call's status is returned. */
+#define LISTING(name, T, call)                                                          \
+static int                                                                              \
+name(struct session *s)                                                                 \
+{                                                                                       \
+	T *rows = NULL;                                                                 \
+	size_t n = 0;                                                                   \
+	int rc = call;                                                                  \
+                                                                                        \
+	free(rows);                                                                     \
+	return rc;                                                                      \
+}
+
 static int
 a_confirm(struct session *s)
 {
@@ -1052,16 +1067,8 @@ a_carrier_cost(struct session *s)
 	return carrier_set_cost(s, r_id("RB-COST"), 22000, "invoice");
 }
 
-static int
-a_carrier_scorecard(struct session *s)
-{
-	struct carrier_score *rows = NULL;
-	size_t n = 0;
-	int rc = carrier_scorecard(s, TEST_EPOCH - 86400 * 30, TEST_EPOCH + 86400, &rows, &n);
-
-	free(rows);
-	return rc;
-}
+LISTING(a_carrier_scorecard, struct carrier_score, carrier_scorecard(s,
+    TEST_EPOCH - 86400 * 30, TEST_EPOCH + 86400, &rows, &n))
 
 static int
 a_tote(struct session *s)
@@ -1116,16 +1123,7 @@ a_purchase_add(struct session *s)
 	return purchase_add(s, r_wh, r_sku, 4, TEST_EPOCH + 86400 * 3, "PO-NEW", NULL);
 }
 
-static int
-a_purchase_list(struct session *s)
-{
-	struct purchase_row *rows = NULL;
-	size_t n = 0;
-	int rc = purchase_list(s, 1, &rows, &n);
-
-	free(rows);
-	return rc;
-}
+LISTING(a_purchase_list, struct purchase_row, purchase_list(s, 1, &rows, &n))
 
 static int
 a_purchase_receive(struct session *s)
@@ -1167,16 +1165,7 @@ a_risk_unblock(struct session *s)
 	return risk_unblock(s, RISK_BLOCK_PHONE, "0900000099");
 }
 
-static int
-a_risk_list(struct session *s)
-{
-	struct risk_block_row *rows = NULL;
-	size_t n = 0;
-	int rc = risk_block_list(s, &rows, &n);
-
-	free(rows);
-	return rc;
-}
+LISTING(a_risk_list, struct risk_block_row, risk_block_list(s, &rows, &n))
 
 static int
 a_sla_board(struct session *s)
@@ -1186,60 +1175,17 @@ a_sla_board(struct session *s)
 	return sla_board(s, NULL, TEST_EPOCH, &b);
 }
 
-static int
-a_sla_queue(struct session *s)
-{
-	struct order_row *rows = NULL;
-	size_t n = 0;
-	int rc = sla_queue(s, NULL, NULL, 50, &rows, &n);
+LISTING(a_sla_queue, struct order_row, sla_queue(s, NULL, NULL, 50, &rows, &n))
 
-	free(rows);
-	return rc;
-}
+LISTING(a_sla_orders, struct order_row, sla_orders(s, NULL, 0, (enum sla_bucket)0,
+    TEST_EPOCH, 50, &rows, &n))
 
-static int
-a_sla_orders(struct session *s)
-{
-	struct order_row *rows = NULL;
-	size_t n = 0;
-	int rc = sla_orders(s, NULL, 0, (enum sla_bucket)0, TEST_EPOCH, 50, &rows, &n);
+LISTING(a_exceptions, struct exc_row, exceptions_list(s, TEST_EPOCH - 86400, TEST_EPOCH,
+    &rows, &n))
 
-	free(rows);
-	return rc;
-}
+LISTING(a_inventory, struct inv_row, inventory_list(s, NULL, 0, &rows, &n))
 
-static int
-a_exceptions(struct session *s)
-{
-	struct exc_row *rows = NULL;
-	size_t n = 0;
-	int rc = exceptions_list(s, TEST_EPOCH - 86400, TEST_EPOCH, &rows, &n);
-
-	free(rows);
-	return rc;
-}
-
-static int
-a_inventory(struct session *s)
-{
-	struct inv_row *rows = NULL;
-	size_t n = 0;
-	int rc = inventory_list(s, NULL, 0, &rows, &n);
-
-	free(rows);
-	return rc;
-}
-
-static int
-a_inventory_lots(struct session *s)
-{
-	struct inv_lot *lots = NULL;
-	size_t n = 0;
-	int rc = inventory_lots(s, r_wh, r_sku, &lots, &n);
-
-	free(lots);
-	return rc;
-}
+LISTING(a_inventory_lots, struct inv_lot, inventory_lots(s, r_wh, r_sku, &rows, &n))
 
 static int
 a_kpi(struct session *s)
@@ -1286,17 +1232,8 @@ a_forecast(struct session *s)
 	return rc;
 }
 
-static int
-a_trail(struct session *s)
-{
-	struct trail_filter f = { .limit = 10 };
-	struct trail_row *rows = NULL;
-	size_t n = 0;
-	int rc = trail_list(s, &f, &rows, &n);
-
-	free(rows);
-	return rc;
-}
+LISTING(a_trail, struct trail_row, trail_list(s, &(struct trail_filter){ .limit = 10 },
+    &rows, &n))
 
 static int
 a_trail_verify(struct session *s)
@@ -1307,27 +1244,9 @@ a_trail_verify(struct session *s)
 	return trail_verify(s, &count, &bad, msg, sizeof msg);
 }
 
-static int
-a_returns_list(struct session *s)
-{
-	struct returns_row *rows = NULL;
-	size_t n = 0;
-	int rc = returns_list_open(s, TEST_EPOCH, &rows, &n);
+LISTING(a_returns_list, struct returns_row, returns_list_open(s, TEST_EPOCH, &rows, &n))
 
-	free(rows);
-	return rc;
-}
-
-static int
-a_user_list(struct session *s)
-{
-	struct user_row *rows = NULL;
-	size_t n = 0;
-	int rc = user_list(s, &rows, &n);
-
-	free(rows);
-	return rc;
-}
+LISTING(a_user_list, struct user_row, user_list(s, &rows, &n))
 
 static int
 a_user_add(struct session *s)

@@ -164,6 +164,7 @@ env(void)
 }
 
 static int overlap = 300;       /* re-read before the cursor, s */
+static int64_t pull_to;         /* the end of the pull's window; 0: the next second */
 
 static int
 pull(int page_size, struct sync_counts *n, struct market_error *err)
@@ -174,7 +175,7 @@ pull(int page_size, struct sync_counts *n, struct market_error *err)
 	o.channel = cur->name;
 	o.shop = cur->code;
 	o.from = (int64_t)time(NULL) - 3 * 86400;
-	o.to = (int64_t)time(NULL) + 1;
+	o.to = pull_to != 0 ? pull_to : (int64_t)time(NULL) + 1;
 	o.overlap = overlap;
 	o.page_size = page_size;
 	o.env = &e;
@@ -475,11 +476,27 @@ test_fault_dup_page(void)
 	overlap = 300;
 }
 
+/* Stop the simulator's clock at Unix second t; 0: let it run again. */
+static void
+sim_clock_at(int64_t t)
+{
+	char body[64];
+
+	snprintf(body, sizeof body, "{\"at\":%" PRId64 "}", t);
+	json_decref(sim_ctl(&sim, "POST", "/_sim/clock", body));
+}
+
 /*
  * Orders updated while the client pages (between its first and second page): the first
  * of the new orders by creation and by update time. The list a page is cut from changes
  * under the client; no order may be skipped for it, and the changes arrive (at the
  * latest by the next pull). The window holds only the new orders, as for duplicate pages.
+ *
+ * The simulator's clock is stopped, so the times do not hang on how fast the machine
+ * is: the new orders are updated at t0, after the cursor (the last window ended at most
+ * a second from now); the moves at t0 + 1, inside the window pulled, which ends at
+ * t0 + 2. With the clock running, a loaded machine could pass the window's end before
+ * the moves, which then left the window (for the next pull) and failed the count.
  */
 static void
 test_moved_while_paging(void)
@@ -489,9 +506,9 @@ test_moved_while_paging(void)
 	char body[96], path[96];
 	json_t *gen, *all, *o, *sn;
 	size_t i, j;
-	int64_t first_create = INT64_MAX;
+	int64_t first_create = INT64_MAX, t0 = (int64_t)time(NULL) + 2;
 
-	sleep(2);
+	sim_clock_at(t0);
 	snprintf(body, sizeof body, "{\"count\":30,\"shop\":\"%s\"}", cur->code);
 	gen = sim_ctl(&sim, "POST", "/_sim/gen", body);
 	cur->expected += 30;
@@ -513,14 +530,19 @@ test_moved_while_paging(void)
 	}
 	json_decref(all);
 	json_decref(gen);
+	if (to_move[0][0] == '\0' || to_move[1][0] == '\0')
+		sim_clock_at(0);
 	CU_ASSERT_FATAL(to_move[0][0] != '\0' && to_move[1][0] != '\0');
-	sleep(1);           /* the updates get a later update time than the orders had */
+	sim_clock_at(t0 + 1);   /* the updates get a later update time than the orders had */
 	overlap = 0;
+	pull_to = t0 + 2;
 	wall_calls = 0;
 	move_at = 3;        /* page 1 built, page 1 committed, page 2 being built */
 	CU_ASSERT_EQUAL(pull(10, &n, &err), 0);
 	move_at = 0;
+	pull_to = 0;
 	overlap = 300;
+	sim_clock_at(0);
 	CU_ASSERT(n.pages >= 3);
 	CU_ASSERT_EQUAL(orders_of_shop(), cur->expected);
 	CU_ASSERT_EQUAL(pull(10, &n, &err), 0);

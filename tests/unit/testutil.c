@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <CUnit/Basic.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,10 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/order.h"
 #include "core/pack.h"
+#include "core/sku.h"
+#include "core/stock.h"
 #include "core/user.h"
 #include "market/ops.h"
 
@@ -356,4 +360,55 @@ tu_feed(struct pack *p, const char *text, enum pack_outcome want)
 		fprintf(stderr, "\n'%s': %s %s (wanted %s)\n", text, pack_outcome_name(r.outcome),
 		    r.message, pack_outcome_name(want));
 	return r.outcome == want;
+}
+
+int
+tu_midpack(struct tu_midpack *m, struct db *db, const char *tag, const char *barcode,
+    const char *badge)
+{
+	char sku_code[32], order_no[32], wh_code[16], wh_name[32], user[16], station[16];
+	struct sku_barcode_in bc = { barcode, 1 };
+	struct sku_in sku = { .sku = sku_code, .name = sku_code, .barcodes = &bc,
+	    .nbarcodes = 1, .weight_g = 200, .cost = 1000 };
+	struct order_line_in line = { sku_code, 3, 100000 };
+	struct order_in o = {
+		.channel = "shopee", .shop = "s1", .order_no = order_no, .created_at = TEST_EPOCH,
+		.ship_by = TEST_EPOCH + 7200, .status = ST_CONFIRMED, .currency = "VND",
+		.total = 300000, .province = "Hồ Chí Minh", .lines = &line, .nlines = 1,
+	};
+	struct pack_result r;
+	size_t i;
+
+	memset(m, 0, sizeof *m);
+	snprintf(sku_code, sizeof sku_code, "%s-TEE", tag);
+	snprintf(order_no, sizeof order_no, "%s-1", tag);
+	snprintf(wh_code, sizeof wh_code, "%sW", tag);
+	snprintf(wh_name, sizeof wh_name, "Kho %s", tag);
+	snprintf(station, sizeof station, "%s1", tag);
+	for (i = 0; tag[i] != '\0' && i + 1 < sizeof user; i++)
+		user[i] = (char)tolower((unsigned char)tag[i]);
+	user[i] = '\0';
+	setenv("PACKBENCH_TEST_FAST_HASH", "1", 1);
+	session_system(&m->sys, db, tag);
+	if (warehouse_upsert(&m->sys, wh_code, wh_name, "Hồ Chí Minh", &m->wh) != 0 ||
+	    sku_upsert(&m->sys, &sku, &m->sku_id) != 0 ||
+	    stock_receive(&m->sys, m->wh, m->sku_id, "", 0, 10, NULL) != 0 ||
+	    user_add(&m->sys, user, ROLE_PACKER, "2222", badge) != 0 ||
+	    user_login(db, &m->packer, user, "2222", station) != 0 ||
+	    order_upsert(&m->sys, &o, &m->order_id, NULL) != 0) {
+		fprintf(stderr, "midpack %s: %s\n", tag, m->sys.err[0] != '\0' ? m->sys.err :
+		    m->packer.err[0] != '\0' ? m->packer.err : db_errmsg(db));
+		return -1;
+	}
+	m->c = tu_station(station, m->wh);
+	pack_init(&m->p, &m->packer, &m->c);
+	pack_input(&m->p, order_no, &r);
+	if (r.outcome == PACK_OK)
+		pack_input(&m->p, barcode, &r);
+	if (r.outcome != PACK_OK || r.remaining != 2) {
+		fprintf(stderr, "midpack %s: %s\n", tag, r.message);
+		pack_free(&m->p);
+		return -1;
+	}
+	return 0;
 }

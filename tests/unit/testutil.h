@@ -68,6 +68,21 @@ struct pack_config tu_station(const char *name, int64_t wh);
 /* Feed text to p; 1 when the outcome is want, else 0 with what came back on stderr. */
 int tu_feed(struct pack *p, const char *text, enum pack_outcome want);
 
+/* An order met mid-packing, for tests that lose the connection between two scans. */
+struct tu_midpack {
+	struct session sys;         /* system session that made the rows */
+	struct session packer;      /* the packer logged in at the station */
+	struct pack_config c;       /* station TAG1 of warehouse wh */
+	struct pack p;              /* begun: the order and one unit scanned */
+	int64_t wh, sku_id, order_id;
+};
+/* On db: warehouse TAGW, SKU TAG-TEE (barcode) with 10 in stock, packer tag (lower
+ * case, PIN 2222, badge) logged in at station TAG1, CONFIRMED Shopee order TAG-1 of three
+ * units; m->p packing it with the order and one unit scanned (two left). Sets
+ * PACKBENCH_TEST_FAST_HASH. 0, or -1 with why on stderr; pack_free(&m->p) after a 0. */
+int tu_midpack(struct tu_midpack *m, struct db *db, const char *tag, const char *barcode,
+    const char *badge);
+
 /* Run the registered suites; returns the process exit status (0 all passed). */
 int tu_run(void);
 

@@ -64,6 +64,8 @@
  *        with a wrong key. Deliveries are counted: push_sent, push_ok, push_failed (a
  *        failed delivery is filed as lost).
  *   POST /_sim/clock {offset}     the simulator's clock runs offset s from the machine's
+ *        (0 when not given); {at}: it stops at Unix second at until the next /_sim/clock,
+ *        so that tests know the update time a change gets
  *   POST /_sim/returns/add {order_sn, shop?, status?, reason?, tracking?, type?,
  *        logistics?, qty?:[units per order line]}  the buyer asks to return the order
  *        (every unit when qty is not given); it starts in the channel's first return
@@ -169,7 +171,7 @@ grow(void *p, size_t n)
 int64_t
 sim_now(void)
 {
-	return (int64_t)time(NULL) + sim.clock_offset;
+	return sim.clock_at != 0 ? sim.clock_at : (int64_t)time(NULL) + sim.clock_offset;
 }
 
 /* sim_now() in milliseconds, for the load test's latencies. */
@@ -178,6 +180,8 @@ sim_now_ms(void)
 {
 	struct timespec ts;
 
+	if (sim.clock_at != 0)
+		return sim.clock_at * 1000;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ((int64_t)ts.tv_sec + sim.clock_offset) * 1000 + ts.tv_nsec / 1000000;
 }
@@ -1347,6 +1351,7 @@ ctl_post(struct MHD_Connection *c, const char *url, json_t *body)
 	}
 	if (strcmp(url, "/_sim/clock") == 0) {
 		sim.clock_offset = json_integer_value(json_object_get(body, "offset"));
+		sim.clock_at = json_integer_value(json_object_get(body, "at"));
 		return ctl_ok(c, json_pack("{s:I}", "now", (json_int_t)sim_now()));
 	}
 	if (strcmp(url, "/_sim/token") == 0) {

@@ -218,6 +218,7 @@ struct sim_store {
 	size_t nskus;
 	uint64_t rng;
 	int64_t clock_offset;       /* sim_now() = time() + clock_offset (/_sim/clock) */
+	int64_t clock_at;           /* not 0: sim_now() stays at it (/_sim/clock {at}) */
 	int64_t hold_ms;            /* how long a timeout fault holds the answer */
 	double gen_rate;            /* orders per second per shop, 0: none */
 	/* The armed answer fault: the next fault_left API answers (of shop fault_shop when
@@ -236,7 +237,7 @@ extern struct sim_store sim;
 
 /* ------------------------------------------------------------------ the store */
 
-/* time(NULL) + sim.clock_offset. */
+/* time(NULL) + sim.clock_offset, or sim.clock_at while the clock is stopped. */
 int64_t sim_now(void);
 /* xorshift64* from the seed: the same seed gives the same shops. */
 uint64_t sim_rnd(void);
