@@ -102,6 +102,25 @@ sim_ctl(struct sim *sm, const char *method, const char *path, const char *body)
 	return root;
 }
 
+json_t *
+sim_order_of(struct sim *sm, const char *shop, const char *sn)
+{
+	char path[96];
+	json_t *all, *o, *found = NULL;
+	size_t i;
+
+	snprintf(path, sizeof path, "/_sim/orders?shop=%s", shop);
+	all = sim_ctl(sm, "GET", path, NULL);
+	json_array_foreach(json_object_get(all, "orders"), i, o) {
+		const char *v = json_string_value(json_object_get(o, "order_sn"));
+
+		if (found == NULL && v != NULL && strcmp(v, sn) == 0)
+			found = json_incref(o);
+	}
+	json_decref(all);
+	return found;
+}
+
 int64_t
 sim_counter(struct sim *sm, const char *name)
 {

@@ -35,6 +35,9 @@ int sim_stop(struct sim *sm);
 int sim_stop_db(struct sim *sm, struct db *db, const char *dbfile);
 /* A control call (/_sim/...): the parsed answer (caller decrefs) or NULL. */
 json_t *sim_ctl(struct sim *sm, const char *method, const char *path, const char *body);
+/* The simulator's view of order sn of shop (GET /_sim/orders; caller decrefs), NULL when
+ * it has none. */
+json_t *sim_order_of(struct sim *sm, const char *shop, const char *sn);
 /* One of GET /_sim/counters. */
 int64_t sim_counter(struct sim *sm, const char *name);
 /* The next count answers spoiled: kind 500, truncated, drop or none. */

@@ -189,18 +189,7 @@ suite_clean(void)
 static json_t *
 sim_order(struct chan *ch, const char *sn)
 {
-	char path[96];
-	json_t *all, *o, *found = NULL;
-	size_t i;
-
-	snprintf(path, sizeof path, "/_sim/orders?shop=%s", ch->code);
-	all = sim_ctl(&sim, "GET", path, NULL);
-	json_array_foreach(json_object_get(all, "orders"), i, o) {
-		if (strcmp(json_string_value(json_object_get(o, "order_sn")), sn) == 0)
-			found = json_incref(o);
-	}
-	json_decref(all);
-	return found;
+	return sim_order_of(&sim, ch->code, sn);
 }
 
 /* The ok hand-over calls the simulator logged for order sn of ch's shop. */

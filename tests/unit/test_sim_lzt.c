@@ -226,18 +226,7 @@ counter(const char *name)
 static json_t *
 sim_order(const char *sn)
 {
-	char path[96];
-	json_t *all, *o, *found = NULL;
-	size_t i;
-
-	snprintf(path, sizeof path, "/_sim/orders?shop=%s", cur->code);
-	all = sim_ctl(&sim, "GET", path, NULL);
-	json_array_foreach(json_object_get(all, "orders"), i, o) {
-		if (strcmp(json_string_value(json_object_get(o, "order_sn")), sn) == 0)
-			found = json_incref(o);
-	}
-	json_decref(all);
-	return found;
+	return sim_order_of(&sim, cur->code, sn);
 }
 
 /* /_sim/orders/update {order_sn: sn, key: value}. */
